@@ -1,0 +1,42 @@
+// Build: tsc emits the CommonJS build (one file per module, so the preload can require lazily and
+// load nothing it does not need); the ESM build is a set of thin .mjs facades over it. One
+// implementation means one recorder per process, whether the app or the preload uses require or
+// import (no dual-package hazard), and `--import devtool-telemetry/register` shares state with
+// `import { step } from 'devtool-telemetry'`.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+rmSync(join(root, 'dist'), { recursive: true, force: true });
+execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')], {
+  stdio: 'inherit',
+  cwd: root,
+});
+
+const esm = join(root, 'dist/esm');
+mkdirSync(esm, { recursive: true });
+writeFileSync(join(esm, 'package.json'), '{"type":"module"}\n');
+
+/** ESM facade: named re-exports of a CJS module, and its types. */
+function facade(name, cjsPath, names) {
+  const lines = [
+    `// ESM entry: re-exports the CommonJS build so both module systems share one recorder.`,
+    `import cjs from '${cjsPath}.js';`,
+    ...names.map((n) => `export const ${n} = cjs.${n};`),
+    `export default cjs;`,
+  ];
+  writeFileSync(join(esm, `${name}.mjs`), lines.join('\n') + '\n');
+  writeFileSync(join(esm, `${name}.d.mts`), `export * from '${cjsPath}.js';\n`);
+}
+
+const api = require(join(root, 'dist/cjs/index.js'));
+facade('index', '../cjs/index', Object.keys(api).filter((k) => k !== 'default' && k !== '__esModule'));
+const cli = require(join(root, 'dist/cjs/cli/index.js'));
+facade('cli', '../cjs/cli/index', Object.keys(cli).filter((k) => k !== 'default' && k !== '__esModule'));
+// register has no exports: importing it runs the CommonJS preload once.
+writeFileSync(join(esm, 'register.mjs'), `import '../cjs/register.js';\n`);
+writeFileSync(join(esm, 'register.d.mts'), 'export {};\n');

@@ -1,0 +1,95 @@
+/**
+ * The in-process record model. Deliberately close to OTLP (so the debug printer, `preview` and the
+ * shipper convert it without surprises) but plain JSON, so a run's records can be spooled in one
+ * `writeFileSync` and read back by another process. Nothing here imports OpenTelemetry: the
+ * recorder must stay lean (see ../README.md, "Start-up budget").
+ */
+
+/** Attribute values we ever emit. Arrays are homogeneous. */
+export type AttrValue = string | number | boolean | string[] | number[] | boolean[];
+export type Attributes = Record<string, AttrValue>;
+
+/** Telemetry levels, lowest first. `off` means: nothing loaded, written or sent. */
+export const LEVELS = ['off', 'minimal', 'usage', 'full'] as const;
+export type Level = (typeof LEVELS)[number];
+
+/** OTLP SpanKind numbers. */
+export const SpanKind = { INTERNAL: 1, SERVER: 2, CLIENT: 3, PRODUCER: 4, CONSUMER: 5 } as const;
+/** OTLP status codes. */
+export const StatusCode = { UNSET: 0, OK: 1, ERROR: 2 } as const;
+
+export interface SpanEventRecord {
+  name: string;
+  /** Unix time in nanoseconds as a decimal string (exceeds 2^53). */
+  timeUnixNano: string;
+  attributes: Attributes;
+}
+
+export interface SpanLinkRecord {
+  traceId: string;
+  spanId: string;
+  attributes: Attributes;
+}
+
+export interface SpanRecord {
+  /** 32 lowercase hex chars. */
+  traceId: string;
+  /** 16 lowercase hex chars. */
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  kind: number;
+  startTimeUnixNano: string;
+  endTimeUnixNano: string;
+  attributes: Attributes;
+  events: SpanEventRecord[];
+  links: SpanLinkRecord[];
+  status: { code: number; message?: string };
+  /** Instrumentation scope name; ours is `devtool-telemetry`. */
+  scope?: string;
+}
+
+/** A delta sum point (counters) over [startTimeUnixNano, timeUnixNano]. */
+export interface SumPoint {
+  attributes: Attributes;
+  value: number;
+}
+
+/** A delta explicit-bucket histogram point. `bucketCounts.length === bounds.length + 1`. */
+export interface HistogramPoint {
+  attributes: Attributes;
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+  bounds: number[];
+  bucketCounts: number[];
+}
+
+export interface MetricRecord {
+  name: string;
+  unit: string;
+  description: string;
+  type: 'sum' | 'histogram';
+  /** Always delta in the spool: one run's contribution. The shipper makes streams cumulative. */
+  startTimeUnixNano: string;
+  timeUnixNano: string;
+  points: Array<SumPoint | HistogramPoint>;
+}
+
+/**
+ * One spool batch: everything one process recorded between two flushes (normally: one whole run).
+ * Already sanitized when it is written; the shipper sanitizes again before sending (cheap, idempotent).
+ */
+export interface Batch {
+  v: 1;
+  /** Random id, used for exactly-once accounting of metrics in the shipper. */
+  id: string;
+  /** Unix ms when the batch was sealed. */
+  createdAt: number;
+  /** Telemetry level in force when recorded; the shipper never raises it. */
+  level: Level;
+  resource: Attributes;
+  spans: SpanRecord[];
+  metrics: MetricRecord[];
+}
