@@ -1,0 +1,70 @@
+/**
+ * Decide, then (only if enabled) start recording. Shared by the preload and by start().
+ * Order matters for the start-up budget and the "off means nothing" promise: the tool identity
+ * and the consent resolver load first; the recorder, notice and everything else only when on.
+ */
+import { isDebug } from './consent/booleans';
+import { resolveConsent } from './consent/resolve';
+import type { Level } from './model';
+import { currentAgent, type Agent } from './recorder/global';
+import { detectTool, type ToolOptions } from './resource/tool';
+
+export interface StartOptions extends ToolOptions {
+  /** Tool name when it should not come from the nearest package.json. */
+  name?: string;
+  version?: string;
+}
+
+/** Set in the shipper's environment: a preload inherited through NODE_OPTIONS stays idle there. */
+export const SHIPPER_ENV = 'DEVTOOL_TELEMETRY_SHIPPER';
+
+function debugLine(env: NodeJS.ProcessEnv, text: string): void {
+  if (isDebug(env)) process.stderr.write(`[devtool-telemetry] debug: ${text}\n`);
+}
+
+export function bootstrap(entry: string | undefined, options?: StartOptions, env: NodeJS.ProcessEnv = process.env): Agent | undefined {
+  try {
+    const existing = currentAgent();
+    if (existing) return existing;
+    if (env[SHIPPER_ENV]) return undefined;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    if (!(require('node:worker_threads') as typeof import('node:worker_threads')).isMainThread) return undefined;
+
+    const tool = detectTool(entry);
+    if (options) {
+      const { name, version, ...rest } = options;
+      if (name) tool.name = name;
+      if (version) tool.version = version;
+      tool.options = { ...tool.options, ...rest };
+    }
+    const decision = resolveConsent({ env, cwd: safeCwd(), tool });
+    if (decision.level === 'off') {
+      debugLine(env, `telemetry off (decided by ${decision.source}); nothing recorded, written or sent`);
+      return undefined;
+    }
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { maybeShowNotice } = require('./consent/notice') as typeof import('./consent/notice');
+    maybeShowNotice(decision, tool, env);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { startAgent } = require('./recorder/agent') as typeof import('./recorder/agent');
+    const notes = decision.reports.filter((r) => r.problem).map((r) => `${r.source}: ${r.problem}`);
+    return startAgent({ tool, decision, env, debug: isDebug(env), notes });
+  } catch (err) {
+    debugLine(env, `not started: ${(err as Error)?.name ?? 'error'}`);
+    return undefined;
+  }
+}
+
+function safeCwd(): string {
+  try {
+    return process.cwd();
+  } catch {
+    return '/'; // cwd deleted under us
+  }
+}
+
+/** For apps that do not preload: start recording this process (idempotent). */
+export function start(options?: StartOptions): { enabled: boolean; level: Level } {
+  const agent = bootstrap(process.argv[1], options);
+  return { enabled: !!agent, level: agent?.level ?? 'off' };
+}

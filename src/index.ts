@@ -1,0 +1,9 @@
+/**
+ * devtool-telemetry: OpenTelemetry for developer tools and AI coding agents.
+ * Zero code: `node --require devtool-telemetry/register`. For more, this small API.
+ */
+export { start } from './bootstrap';
+export type { StartOptions } from './bootstrap';
+export { command, step, llmRequest, userInput, shutdown, flush, telemetryLevel, usageFromResponse } from './api';
+export type { LlmRequestInfo, StepHandle } from './api';
+export type { Level } from './model';

@@ -1,0 +1,119 @@
+/**
+ * The per-process telemetry agent: the run, its exit hooks and its periodic flush. Kept on a
+ * global symbol so the preload, the CommonJS API and the ESM facade (and even a second copy of
+ * this package in node_modules) all record into one run.
+ */
+import type { ConsentDecision } from '../consent/resolve';
+import type { ToolIdentity } from '../resource/tool';
+import { argvShape } from './argv';
+import { emit } from './emit';
+import { installExitHooks } from './exit-hooks';
+import { newUuid } from './ids';
+import { errorType } from './error-type';
+import { currentAgent, setAgent, type Agent } from './global';
+import { Run } from './run';
+
+const DEFAULT_FLUSH_MS = 60_000;
+
+export interface StartAgentOptions {
+  tool: ToolIdentity;
+  decision: ConsentDecision;
+  env: NodeJS.ProcessEnv;
+  debug: boolean;
+  /** Explanations gathered before start (unparsable package.json...), printed under debug. */
+  notes: string[];
+}
+
+function flushInterval(env: NodeJS.ProcessEnv, tool: ToolIdentity): number {
+  const raw = env.DEVTOOL_TELEMETRY_FLUSH_INTERVAL ?? tool.options.flushIntervalMs;
+  const n = Number(raw);
+  if (raw === undefined || raw === '' || !Number.isFinite(n) || n < 0) return DEFAULT_FLUSH_MS;
+  return n === 0 ? 0 : Math.max(1000, n);
+}
+
+export function startAgent(opts: StartAgentOptions): Agent {
+  const existing = currentAgent();
+  if (existing) return existing;
+  const { tool, decision, env, debug } = opts;
+  const toolName = (env.OTEL_SERVICE_NAME || '').trim() || tool.name || 'node';
+  const shape = argvShape(process.argv.slice(2), tool.options.subcommands);
+  const identity = decision.identity;
+  let installId: string | undefined;
+
+  const run: Run = new Run({
+    level: decision.level,
+    toolName,
+    subcommand: shape.subcommand,
+    flags: decision.level === 'minimal' ? [] : shape.flags,
+    resource: () => {
+      if (identity === 'install') {
+        // CI runs get throwaway ids; elsewhere the stored id, created on the first flush.
+        installId = decision.ci ? newUuid() : decision.installId ?? loadInstallId(env);
+      }
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { detectResource } = require('../resource/detect') as typeof import('../resource/detect');
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { detectAgent } = require('../consent/agent') as typeof import('../consent/agent');
+      return detectResource({
+        env,
+        toolName: tool.name,
+        toolVersion: tool.version,
+        ci: decision.ci,
+        agent: detectAgent(env),
+        installId,
+        sessionId: identity === 'none' ? undefined : run.sessionId,
+      });
+    },
+  });
+
+  const notes = (): string[] => [
+    `telemetry level ${decision.level} (decided by ${decision.source})`,
+    ...opts.notes,
+    ...tool.problems,
+  ];
+  const flush = (): void => {
+    if (run.dirty) emit(run.takeBatch(), { env, debug, notes });
+  };
+  const agent: Agent = {
+    run,
+    env,
+    debug,
+    level: decision.level,
+    tool,
+    flush,
+    finish(code: number) {
+      if (run.root.ended) return;
+      run.finish({ code });
+      flush();
+    },
+  };
+  setAgent(agent);
+
+  installExitHooks({
+    onError(err) {
+      run.errorType = errorType(err);
+    },
+    onExit(info) {
+      if (run.root.ended) return;
+      run.finish(info);
+      flush();
+    },
+  });
+
+  const every = flushInterval(env, tool);
+  if (every > 0) setInterval(flush, every).unref();
+  return agent;
+}
+
+function loadInstallId(env: NodeJS.ProcessEnv): string {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { ensureInstallId } = require('../consent/user-config') as typeof import('../consent/user-config');
+    const id = ensureInstallId(env);
+    if (id) return id;
+  } catch {
+    /* fall through */
+  }
+  // Not storable (read-only home): a per-run id, never a reused unstored one.
+  return newUuid();
+}

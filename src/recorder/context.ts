@@ -1,0 +1,25 @@
+/**
+ * The active span for nesting steps and LLM requests across async code. AsyncLocalStorage is
+ * created on first use, so runs that never call the API pay nothing for it.
+ */
+import type { AsyncLocalStorage } from 'node:async_hooks';
+import type { LiveSpan } from './run';
+
+let storage: AsyncLocalStorage<LiveSpan> | undefined;
+
+function als(): AsyncLocalStorage<LiveSpan> {
+  if (!storage) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { AsyncLocalStorage: ALS } = require('node:async_hooks') as typeof import('node:async_hooks');
+    storage = new ALS<LiveSpan>();
+  }
+  return storage;
+}
+
+export function activeSpan(): LiveSpan | undefined {
+  return storage?.getStore();
+}
+
+export function runWithSpan<T>(span: LiveSpan, fn: () => T): T {
+  return als().run(span, fn);
+}

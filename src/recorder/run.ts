@@ -1,0 +1,202 @@
+/**
+ * One process = one run: the command-run span (the trace root), the spans finished under it
+ * and the metric deltas since the last flush. Plain objects only; no OpenTelemetry SDK here.
+ */
+import { LEVELS, SpanKind, StatusCode } from '../model';
+import type { Attributes, Batch, Level, SpanEventRecord, SpanRecord } from '../model';
+import { nowNs, processStartNs } from './clock';
+import { newSpanId, newTraceId, newUuid } from './ids';
+import { INSTRUMENTS } from './instruments';
+import { MetricAggregator } from './metrics';
+
+/** Finished spans kept between flushes; past it, spans are counted as dropped, never grown. */
+const MAX_PENDING_SPANS = 5000;
+const MAX_EVENTS_PER_SPAN = 128;
+
+export type Outcome = 'success' | 'failure' | 'interrupted';
+
+export interface ExitInfo {
+  code: number;
+  signal?: NodeJS.Signals;
+}
+
+export class LiveSpan {
+  readonly spanId = newSpanId();
+  readonly startNs: bigint;
+  readonly events: SpanEventRecord[] = [];
+  status: { code: number; message?: string } = { code: StatusCode.UNSET };
+  ended = false;
+
+  constructor(
+    private readonly run: Run,
+    public name: string,
+    readonly kind: number,
+    readonly attributes: Attributes,
+    readonly parentSpanId: string | undefined,
+    startNs?: bigint,
+  ) {
+    this.startNs = startNs ?? nowNs();
+  }
+
+  setAttributes(attrs: Attributes): this {
+    Object.assign(this.attributes, attrs);
+    return this;
+  }
+
+  addEvent(name: string, attributes: Attributes = {}): this {
+    if (this.events.length < MAX_EVENTS_PER_SPAN) {
+      this.events.push({ name, timeUnixNano: nowNs().toString(), attributes });
+    }
+    return this;
+  }
+
+  /** Records the error class only (never the message). */
+  fail(errorType: string): this {
+    this.attributes['error.type'] = errorType;
+    this.status = { code: StatusCode.ERROR };
+    return this;
+  }
+
+  end(endNs: bigint = nowNs()): SpanRecord | undefined {
+    if (this.ended) return undefined;
+    this.ended = true;
+    const record: SpanRecord = {
+      traceId: this.run.traceId,
+      spanId: this.spanId,
+      parentSpanId: this.parentSpanId,
+      name: this.name,
+      kind: this.kind,
+      startTimeUnixNano: this.startNs.toString(),
+      endTimeUnixNano: (endNs < this.startNs ? this.startNs : endNs).toString(),
+      attributes: this.attributes,
+      events: this.events,
+      links: [],
+      status: this.status,
+      scope: 'devtool-telemetry',
+    };
+    this.run.collect(record);
+    return record;
+  }
+}
+
+export interface RunInit {
+  level: Level;
+  toolName: string;
+  subcommand?: string;
+  flags: string[];
+  resource: () => Attributes;
+}
+
+export class Run {
+  readonly traceId = newTraceId();
+  readonly sessionId = newUuid();
+  readonly metrics = new MetricAggregator();
+  readonly root: LiveSpan;
+  private pending: SpanRecord[] = [];
+  private droppedSpans = 0;
+  private lastFlushNs: bigint;
+  private resourceCache?: Attributes;
+  errorType?: string;
+  subcommand?: string;
+
+  constructor(private readonly init: RunInit) {
+    const start = processStartNs();
+    this.lastFlushNs = start;
+    this.subcommand = init.subcommand;
+    this.root = new LiveSpan(this, init.toolName, SpanKind.INTERNAL, {}, undefined, start);
+    if (init.flags.length) this.root.attributes['devtool.command.flags'] = init.flags;
+  }
+
+  get level(): Level {
+    return this.init.level;
+  }
+
+  /** Does the run's level include records of level `needed`? */
+  allows(needed: Level): boolean {
+    return LEVELS.indexOf(this.init.level) >= LEVELS.indexOf(needed);
+  }
+
+  get commandName(): string {
+    return this.subcommand ? `${this.init.toolName} ${this.subcommand}` : this.init.toolName;
+  }
+
+  startSpan(name: string, kind: number, attributes: Attributes, parent?: LiveSpan, startNs?: bigint): LiveSpan {
+    return new LiveSpan(this, name, kind, attributes, (parent ?? this.root).spanId, startNs);
+  }
+
+  collect(record: SpanRecord): void {
+    if (this.pending.length >= MAX_PENDING_SPANS) this.droppedSpans++;
+    else this.pending.push(record);
+  }
+
+  /** Ends the command-run span with the process outcome and records the run metrics. */
+  finish(exit: ExitInfo): void {
+    const root = this.root;
+    if (root.ended) return;
+    const end = nowNs();
+    const outcome: Outcome = exit.signal ? 'interrupted' : exit.code === 0 && !this.errorType ? 'success' : 'failure';
+    const name = this.commandName;
+    root.name = name;
+    root.attributes['devtool.command.name'] = name;
+    root.attributes['devtool.command.outcome'] = outcome;
+    root.attributes['process.exit.code'] = exit.code;
+    if (exit.signal) root.attributes['devtool.process.signal'] = exit.signal;
+    if (this.errorType) root.fail(this.errorType);
+    else if (exit.code !== 0) root.status = { code: StatusCode.ERROR };
+    try {
+      const cpu = process.cpuUsage();
+      const usage = process.resourceUsage();
+      root.attributes['devtool.process.cpu.user'] = cpu.user / 1e6;
+      root.attributes['devtool.process.cpu.system'] = cpu.system / 1e6;
+      root.attributes['devtool.process.memory.peak'] = usage.maxRSS * 1024;
+      root.attributes['devtool.process.memory.heap'] = process.memoryUsage().heapUsed;
+    } catch {
+      /* resource figures are best effort */
+    }
+    const attrs: Attributes = { 'devtool.command.name': name, 'devtool.command.outcome': outcome };
+    if (this.errorType) attrs['error.type'] = this.errorType;
+    this.metrics.add(INSTRUMENTS.commandRuns, 1, attrs);
+    this.metrics.record(INSTRUMENTS.commandDuration, Number(end - root.startNs) / 1e9, attrs);
+    root.end(end);
+  }
+
+  resource(): Attributes {
+    if (!this.resourceCache) this.resourceCache = this.init.resource();
+    return this.resourceCache;
+  }
+
+  /** True when there is something to flush. */
+  get dirty(): boolean {
+    return this.pending.length > 0 || !this.metrics.empty;
+  }
+
+  /** Drains what was recorded since the last flush into one (unsanitized) batch. */
+  takeBatch(): Batch {
+    const end = nowNs();
+    const metrics = this.metrics.drain(this.lastFlushNs.toString(), end.toString());
+    if (this.droppedSpans > 0) {
+      metrics.push({
+        name: 'devtool.spool.dropped',
+        unit: '{record}',
+        description: 'Records dropped before they could be spooled.',
+        type: 'sum',
+        startTimeUnixNano: this.lastFlushNs.toString(),
+        timeUnixNano: end.toString(),
+        points: [{ attributes: { 'devtool.spool.drop.reason': 'memory_limit' }, value: this.droppedSpans }],
+      });
+      this.droppedSpans = 0;
+    }
+    this.lastFlushNs = end;
+    const spans = this.pending;
+    this.pending = [];
+    return {
+      v: 1,
+      id: newUuid(),
+      createdAt: Date.now(),
+      level: this.init.level,
+      resource: this.resource(),
+      spans,
+      metrics,
+    };
+  }
+}
