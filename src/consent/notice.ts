@@ -1,0 +1,110 @@
+/**
+ * The first-run notice: before anything can leave the machine, tell the user what is collected and
+ * how to opt out. Once per tool per user (recorded in the user config), on stderr only (stdout belongs
+ * to the tool's output and may be piped). In CI, where nobody reads a one-time notice and config dirs
+ * are thrown away, a one-line notice every run instead (and throwaway ids: decision.ci).
+ *
+ * The preload calls maybeShowNotice at the start of an enabled run; spooling and shipping happen at
+ * exit, so the notice always precedes the first send.
+ */
+import type { Level } from '../model';
+import { toolEnvPrefix, type ToolIdentity } from '../resource/tool';
+import type { ConsentDecision } from './resolve';
+import { newInstallId, readUserConfig, updateUserConfig } from './user-config';
+
+export interface TextSink {
+  write(text: string): unknown;
+}
+
+/** Where people read what is collected when the tool names no page of its own. */
+export const DEFAULT_DOCS = 'TELEMETRY.md in the devtool-telemetry package (or run: npx devtool-telemetry schema)';
+
+const WHAT: Record<Exclude<Level, 'off'>, string> = {
+  minimal: 'command runs (name, duration, exit code, error class) and OS/runtime/tool versions',
+  usage: 'command runs (name, duration, exit code, error class), development steps, LLM request counts, models and token counts, OS/runtime/tool versions',
+  full: 'usage data plus content you opted in to (such as prompts), after sanitizing',
+};
+
+/** Tools whose notice this process already showed (or decided not to repeat). */
+const shownThisRun = new Set<string>();
+
+/** The notice text for a decision (exported for tests and for `status`). */
+export function noticeText(decision: ConsentDecision, tool: ToolIdentity): string {
+  const name = tool.name ?? 'this tool';
+  const level = decision.level === 'off' ? 'usage' : decision.level;
+  const docs = tool.options?.docsUrl || DEFAULT_DOCS;
+  const optOut = tool.name
+    ? `DO_NOT_TRACK=1, ${toolEnvPrefix(tool.name)}_TELEMETRY_DISABLED=1, or: npx devtool-telemetry disable --tool ${tool.name}`
+    : 'DO_NOT_TRACK=1, or: npx devtool-telemetry disable --all';
+  if (decision.ci) {
+    return `devtool-telemetry: ${name} records anonymous telemetry (level ${level}, throwaway ids in CI); opt out with DO_NOT_TRACK=1. Details: ${docs}\n`;
+  }
+  return [
+    `devtool-telemetry: ${name} collects anonymous telemetry (level ${level}) to help its authors improve it.`,
+    `  Recorded: ${WHAT[level]}.`,
+    `  Never: arguments, file contents, code, prompts, paths, environment values, user or host names.`,
+    `  Opt out: ${optOut}`,
+    `  Details: ${docs}. This notice is shown once.`,
+    '',
+  ].join('\n');
+}
+
+/**
+ * Show the notice if this run needs one. Never throws, never writes to stdout. For a persistent
+ * identity it also stores a new install id in the same write and sets `decision.installId`.
+ * If the record cannot be written (read-only config dir) the notice is still shown: telling the user
+ * matters more than not repeating ourselves in a later run; in this run it is shown at most once.
+ */
+export function maybeShowNotice(
+  decision: ConsentDecision,
+  tool: ToolIdentity,
+  env: NodeJS.ProcessEnv,
+  out: TextSink = process.stderr,
+): void {
+  try {
+    if (decision.level === 'off') return;
+    const key = tool.name ?? '';
+    if (shownThisRun.has(key)) return;
+    shownThisRun.add(key);
+    if (decision.ci) {
+      safeWrite(out, noticeText(decision, tool));
+      return;
+    }
+    const read = readUserConfig(env);
+    const entry = key && read.ok ? read.config.tools?.[key] : undefined;
+    const shownBefore = key ? Boolean(entry?.noticeShownAt) : Boolean(read.ok && read.config.all?.noticeShownAt);
+    const needId = decision.identity === 'install' && !decision.installId;
+    if (shownBefore && !needId) return;
+    let installId: string | undefined;
+    const stored = updateUserConfig(env, (cfg) => {
+      if (!shownBefore) {
+        const now = new Date().toISOString();
+        if (key) {
+          cfg.tools ??= {};
+          cfg.tools[key] = { ...cfg.tools[key], noticeShownAt: now };
+        } else {
+          cfg.all = { ...cfg.all, noticeShownAt: now };
+        }
+      }
+      if (needId) cfg.installId ||= newInstallId();
+      installId = cfg.installId;
+    });
+    if (stored && needId && installId) decision.installId = installId;
+    if (!shownBefore) safeWrite(out, noticeText(decision, tool));
+  } catch {
+    /* the preload stays silent */
+  }
+}
+
+function safeWrite(out: TextSink, text: string): void {
+  try {
+    out.write(text);
+  } catch {
+    /* a closed stderr is not our problem to report */
+  }
+}
+
+/** Tests only: forget which notices this process showed. */
+export function _resetNoticeState(): void {
+  shownThisRun.clear();
+}

@@ -1,0 +1,187 @@
+/**
+ * The consent resolver: the only place that decides whether, and at which level, a run records
+ * telemetry. The preload calls it first and loads nothing else when it says `off`; the CLI calls the
+ * same function for `status`, so what `status --explain` prints is what the preload did.
+ *
+ * Rules: any opt-out from any source wins; otherwise the effective level is the lowest level any
+ * source sets. The tool author's default applies only when neither the environment nor the user
+ * config makes an explicit choice; an explicit choice may raise the level up to `full` unless a
+ * policy or project file caps it. Invalid values are reported and read as the safer choice.
+ *
+ * Cost: synchronous reads of the policy file, the project files from cwd up, and the user config.
+ * Only node:fs / node:path and small modules of ours load here. Never throws.
+ */
+import type { Level } from '../model';
+import { policyFile } from '../config/paths';
+import { toolEnvPrefix, type ToolIdentity } from '../resource/tool';
+import { levelRank, parseBool, parseLevel, safeRaw } from './booleans';
+import { isCI } from './ci';
+import { readPolicy, readProjectFiles, report, type SourceReport } from './sources';
+import { readUserConfig, type ConsentEntry } from './user-config';
+
+export type { SourceReport, SourceEffect } from './sources';
+
+export interface ConsentDecision {
+  level: Level;
+  /** The deciding source, e.g. `env:DO_NOT_TRACK`, `user:tool:fixture-tool`, `default:tool`. */
+  source: string;
+  /** Every source, in precedence order: raw value, how it parsed, decided or not and why. */
+  reports: SourceReport[];
+  /** Running under CI: a one-line notice per run and throwaway ids. */
+  ci: boolean;
+  /** The anonymous install id from the user config, when present (never in CI). */
+  installId?: string;
+  /** Which id the recorder may attach: persistent install id, per-run session id, or none. */
+  identity: 'install' | 'session' | 'none';
+  /** Prompt mode and no stored answer: off for this run; a host CLI may call askConsent(). */
+  promptPending?: boolean;
+}
+
+export interface ResolveInput {
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  tool: ToolIdentity;
+}
+
+/** Decide consent. Never throws: an unexpected failure resolves to off. */
+export function resolveConsent(input: ResolveInput): ConsentDecision {
+  try {
+    return resolve(input);
+  } catch (err) {
+    const r = report({ source: 'internal', parsed: 'error', effect: 'cap', level: 'off', why: 'the resolver failed: off (safer)', problem: safeRaw((err as Error)?.message ?? err) });
+    r.decided = true;
+    return { level: 'off', source: 'internal', reports: [r], ci: false, identity: 'none' };
+  }
+}
+
+function envBoolDisable(env: NodeJS.ProcessEnv, name: string): SourceReport {
+  const source = `env:${name}`;
+  const p = parseBool(env[name]);
+  switch (p.kind) {
+    case 'unset':
+      return report({ source, raw: p.raw, parsed: 'unset', effect: 'none', why: 'not set' });
+    case 'false':
+      return report({ source, raw: p.raw, parsed: 'false', effect: 'none', why: 'set to a false value: does not opt out' });
+    case 'true':
+      return report({ source, raw: p.raw, parsed: 'true', effect: 'cap', level: 'off', why: 'opt-out' });
+    case 'invalid':
+      return report({
+        source, raw: safeRaw(p.raw), parsed: 'invalid', effect: 'cap', level: 'off', why: 'unrecognised value: treated as opt-out (safer)',
+        problem: `${name}=${safeRaw(p.raw)} is not a boolean (use 1/true/yes/on or 0/false/no/off)`,
+      });
+  }
+}
+
+function envLevel(env: NodeJS.ProcessEnv, name: string): SourceReport {
+  const source = `env:${name}`;
+  const raw = env[name];
+  const p = parseLevel(raw);
+  if (p.kind === 'unset') return report({ source, raw, parsed: 'unset', effect: 'none', why: 'not set' });
+  if (p.kind === 'invalid') {
+    return report({
+      source, raw: safeRaw(raw), parsed: 'invalid', effect: 'level', level: 'off', why: 'unknown level name: treated as off (safer)',
+      problem: `${name}=${safeRaw(raw)} is not a level (off, minimal, usage, full)`,
+    });
+  }
+  return report({ source, raw, parsed: `level ${p.level}`, effect: 'level', level: p.level, why: p.level === 'off' ? 'opt-out' : `explicit level ${p.level}` });
+}
+
+function userEntry(source: string, entry: ConsentEntry | undefined, what: string): SourceReport {
+  const p = parseLevel(entry?.level);
+  if (p.kind === 'unset') return report({ source, parsed: 'unset', effect: 'none', why: `no choice stored for ${what}` });
+  const raw = safeRaw(entry?.level);
+  if (p.kind === 'invalid') {
+    return report({ source, raw, parsed: 'invalid', effect: 'level', level: 'off', why: 'unknown level name: treated as off (safer)', problem: `user config ${what} level ${raw} is not a level` });
+  }
+  return report({
+    source, raw, parsed: `level ${p.level}`, effect: 'level', level: p.level,
+    why: p.level === 'off' ? `the user disabled telemetry for ${what}` : `the user chose ${p.level} for ${what}`,
+  });
+}
+
+function resolve({ env, cwd, tool }: ResolveInput): ConsentDecision {
+  const name = tool.name;
+  const prefix = name ? toolEnvPrefix(name) : undefined;
+  const reports: SourceReport[] = [];
+
+  reports.push(readPolicy(policyFile(env), name));
+  reports.push(envBoolDisable(env, 'DO_NOT_TRACK'));
+  reports.push(envBoolDisable(env, 'DEVTOOL_TELEMETRY_DISABLED'));
+  reports.push(envBoolDisable(env, 'OTEL_SDK_DISABLED'));
+  if (prefix) {
+    reports.push(envBoolDisable(env, `${prefix}_TELEMETRY_DISABLED`));
+    reports.push(envLevel(env, `${prefix}_TELEMETRY_LEVEL`));
+  }
+  reports.push(envLevel(env, 'DEVTOOL_TELEMETRY_LEVEL'));
+  reports.push(...readProjectFiles(cwd, name));
+
+  const user = readUserConfig(env);
+  if (!user.ok) {
+    reports.push(report({ source: `user:${user.file}`, parsed: 'invalid', effect: 'none', why: 'user config ignored (treated as not set)', problem: `user config ${user.error}` }));
+  } else {
+    if (name) reports.push(userEntry(`user:tool:${name}`, user.config.tools?.[name], name));
+    reports.push(userEntry('user:all', user.config.all, 'all tools'));
+  }
+
+  const hasChoice = reports.some((r) => r.effect === 'level');
+  const promptMode = tool.options?.prompt === true;
+  if (promptMode) {
+    reports.push(report(hasChoice
+      ? { source: 'prompt', parsed: 'answered', effect: 'none', why: 'prompt mode: an explicit choice exists, no question needed' }
+      : { source: 'prompt', parsed: 'no answer', effect: 'default', level: 'off', why: 'prompt mode (opt-in) and no stored answer: off until the user says yes' }));
+  }
+  reports.push(toolDefault(tool, promptMode));
+
+  const ci = isCI(env);
+  const decided = decide(reports, hasChoice);
+  decided.decided = true;
+  const level = decided.level ?? 'off';
+  for (const r of reports) if (!r.decided && r.effect !== 'none') r.why += notDecidingWhy(r, decided, hasChoice);
+  if (decided.effect !== 'none') decided.why += ' (decides)';
+
+  const wanted = tool.options?.identity;
+  let identity: ConsentDecision['identity'] = wanted === 'session' || wanted === 'none' ? wanted : 'install';
+  if (level === 'off') identity = 'none';
+  else if (ci && identity === 'install') identity = 'session';
+  const installId = identity === 'install' && user.ok ? user.config.installId : undefined;
+
+  const decision: ConsentDecision = { level, source: decided.source, reports, ci, identity };
+  if (installId) decision.installId = installId;
+  if (promptMode && !hasChoice && level === 'off' && decided.source === 'prompt') decision.promptPending = true;
+  return decision;
+}
+
+function toolDefault(tool: ToolIdentity, promptMode: boolean): SourceReport {
+  const raw = tool.options?.defaultLevel;
+  const source = 'default:tool';
+  if (promptMode) return report({ source, raw: raw === undefined ? undefined : safeRaw(raw), parsed: 'prompt mode', effect: 'none', why: 'prompt mode replaces the default' });
+  const p = parseLevel(raw);
+  if (p.kind === 'unset') return report({ source, parsed: 'level usage', effect: 'default', level: 'usage', why: 'the default level (usage) applies when nothing else is set' });
+  if (p.kind === 'invalid') {
+    return report({ source, raw: safeRaw(raw), parsed: 'invalid', effect: 'default', level: 'off', why: 'the tool declares an unknown default level: off (safer)', problem: `devtoolTelemetry.defaultLevel ${safeRaw(raw)} is not a level` });
+  }
+  if (p.level === 'full') {
+    // Content is collected only on the user's own explicit opt-in, never by a tool author's default.
+    return report({ source, raw: 'full', parsed: 'level full', effect: 'default', level: 'usage', why: 'a tool default cannot be full (only the user can opt in to content): usage', problem: 'devtoolTelemetry.defaultLevel "full" lowered to usage' });
+  }
+  return report({ source, raw: p.level, parsed: `level ${p.level}`, effect: 'default', level: p.level, why: p.level === 'off' ? 'the tool is opt-in only: off until the user enables it' : `the tool's default level is ${p.level}` });
+}
+
+/** The deciding report: first opt-out; else the lowest among the base level and every cap. */
+function decide(reports: SourceReport[], hasChoice: boolean): SourceReport {
+  const optOut = reports.find((r) => r.effect !== 'none' && r.effect !== 'default' && r.level === 'off');
+  if (optOut) return optOut;
+  const candidates = reports.filter((r) => r.effect === 'cap' || (hasChoice ? r.effect === 'level' : r.effect === 'default'));
+  let best: SourceReport | undefined;
+  for (const r of candidates) {
+    if (r.level === undefined) continue;
+    if (!best || levelRank(r.level) < levelRank(best.level as Level)) best = r;
+  }
+  return best ?? reports[reports.length - 1];
+}
+
+function notDecidingWhy(r: SourceReport, decided: SourceReport, hasChoice: boolean): string {
+  if (r.effect === 'default' && hasChoice) return '; not deciding: an explicit choice overrides the default';
+  if (decided.level === 'off' && r.level === 'off') return `; not deciding: ${decided.source} opts out first`;
+  return `; not deciding: ${decided.source} sets a lower or equal level (${decided.level})`;
+}

@@ -1,0 +1,209 @@
+/**
+ * The user config file (`$XDG_CONFIG_HOME/devtool-telemetry/config.json`): consent per tool and for
+ * all tools, the anonymous install id, which first-run notices were shown, prompt answers.
+ *
+ * Reads are synchronous and cheap (the resolver runs in the preload). Writes are atomic (temp file in
+ * the same directory, then rename), the file is 0600 and the directory 0700: it is the user's own
+ * state. Nothing here throws: the preload must stay silent, the CLI turns the returned error into a
+ * message a person can act on.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { configDir, userConfigFile } from '../config/paths';
+
+/** Per-tool (or `all`) entry. `level` is kept as written; the resolver parses it strictly. */
+export interface ConsentEntry {
+  /** `off` | `minimal` | `usage` | `full`; set by `enable`/`disable` or by a prompt answer. */
+  level?: string;
+  /** ISO time the level was last set. */
+  updatedAt?: string;
+  /** How it was set: `cli`, `prompt`, `api`. */
+  via?: string;
+  /** ISO time the first-run notice was shown for this tool. */
+  noticeShownAt?: string;
+}
+
+export interface UserConfig {
+  v?: 1;
+  installId?: string;
+  all?: ConsentEntry;
+  tools?: Record<string, ConsentEntry>;
+}
+
+export type UserConfigRead =
+  /** `exists: false` when there is no file yet (an empty config). */
+  | { ok: true; exists: boolean; config: UserConfig; file: string }
+  /** Unreadable or corrupt: treated as not set by the resolver, reported by `status`. */
+  | { ok: false; exists: boolean; config: UserConfig; file: string; error: string };
+
+export type UserConfigWrite = { ok: true; file: string } | { ok: false; file: string; error: string; code?: string };
+
+const MAX_BYTES = 1 << 20;
+
+/** Read and validate the user config. Never throws. */
+export function readUserConfig(env: NodeJS.ProcessEnv): UserConfigRead {
+  let file = '';
+  try {
+    file = userConfigFile(env);
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return { ok: true, exists: false, config: {}, file };
+      return { ok: false, exists: true, config: {}, file, error: `unreadable (${code ?? 'error'})` };
+    }
+    if (text.length > MAX_BYTES) return { ok: false, exists: true, config: {}, file, error: 'too large' };
+    let data: unknown;
+    try {
+      data = JSON.parse(text);
+    } catch {
+      return { ok: false, exists: true, config: {}, file, error: 'not valid JSON' };
+    }
+    const problem = validate(data);
+    if (problem) return { ok: false, exists: true, config: {}, file, error: problem };
+    return { ok: true, exists: true, config: data as UserConfig, file };
+  } catch (err) {
+    return { ok: false, exists: false, config: {}, file, error: `unexpected: ${(err as Error)?.message ?? err}` };
+  }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function validate(data: unknown): string | undefined {
+  if (!isObject(data)) return 'not a JSON object';
+  if (data.installId !== undefined && typeof data.installId !== 'string') return '"installId" is not a string';
+  if (data.all !== undefined && !isObject(data.all)) return '"all" is not an object';
+  if (data.tools !== undefined) {
+    if (!isObject(data.tools)) return '"tools" is not an object';
+    for (const [name, entry] of Object.entries(data.tools)) {
+      if (!isObject(entry)) return `"tools.${name}" is not an object`;
+    }
+  }
+  return undefined;
+}
+
+export interface UpdateOptions {
+  /**
+   * What to do when the existing file is corrupt. `fail` (the preload's choice) leaves it alone;
+   * `backup` (the CLI's) moves it aside as `config.json.corrupt-<time>` and starts afresh, so a
+   * person's command works and nothing is lost.
+   */
+  onCorrupt?: 'fail' | 'backup';
+}
+
+/**
+ * Read-modify-write the user config atomically. `mutate` edits the object in place. Returns the
+ * outcome with a reason on failure (read-only dir, corrupt file, ...). Never throws.
+ */
+export function updateUserConfigDetailed(
+  env: NodeJS.ProcessEnv,
+  mutate: (config: UserConfig) => void,
+  options: UpdateOptions = {},
+): UserConfigWrite {
+  let file = '';
+  try {
+    file = userConfigFile(env);
+    const current = readUserConfig(env);
+    let config: UserConfig = current.config;
+    if (!current.ok) {
+      if (options.onCorrupt !== 'backup' || !current.exists) {
+        return { ok: false, file, error: `existing config is ${current.error}` };
+      }
+      const aside = `${file}.corrupt-${Date.now()}`;
+      fs.renameSync(file, aside);
+      config = {};
+    }
+    mutate(config);
+    config.v = 1;
+    writeAtomic(file, JSON.stringify(config, null, 2) + '\n');
+    return { ok: true, file };
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    return { ok: false, file, error: describeFsError(e), code: e?.code };
+  }
+}
+
+/** The preload's form: true when written, false on any failure (never throws, never prints). */
+export function updateUserConfig(env: NodeJS.ProcessEnv, mutate: (config: UserConfig) => void): boolean {
+  return updateUserConfigDetailed(env, mutate, { onCorrupt: 'fail' }).ok;
+}
+
+/** Write `text` to `file` via a temp file + rename, file 0600, directory 0700. Throws on failure. */
+export function writeAtomic(file: string, text: string): void {
+  const dir = path.dirname(file);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now().toString(36)}.tmp`);
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(tmp, 'wx', 0o600);
+    fs.writeSync(fd, text);
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fd = undefined;
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    if (fd !== undefined) {
+      try {
+        fs.closeSync(fd);
+      } catch {
+        /* already failing */
+      }
+    }
+    try {
+      fs.unlinkSync(tmp);
+    } catch {
+      /* never created */
+    }
+    throw err;
+  }
+}
+
+/** A fresh anonymous install id (random UUID; loads node:crypto only when one is needed). */
+export function newInstallId(): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { randomUUID } = require('node:crypto') as typeof import('node:crypto');
+  return randomUUID();
+}
+
+/**
+ * The install id, created and stored on first use. Undefined when it cannot be stored (then the
+ * recorder falls back to a per-run id, so no id is ever reused without being persisted).
+ */
+export function ensureInstallId(env: NodeJS.ProcessEnv): string | undefined {
+  const read = readUserConfig(env);
+  if (read.ok && read.config.installId) return read.config.installId;
+  let id: string | undefined;
+  const ok = updateUserConfig(env, (cfg) => {
+    if (!cfg.installId) cfg.installId = newInstallId();
+    id = cfg.installId;
+  });
+  return ok ? id : undefined;
+}
+
+/** A sentence about a file-system error a person can act on. */
+export function describeFsError(err: NodeJS.ErrnoException | undefined): string {
+  const code = err?.code;
+  const where = err?.path ? ` ${err.path}` : '';
+  switch (code) {
+    case 'EACCES':
+    case 'EPERM':
+      return `permission denied${where} (${code})`;
+    case 'EROFS':
+      return `read-only file system${where} (EROFS)`;
+    case 'ENOSPC':
+      return `no space left on device${where} (ENOSPC)`;
+    case 'ENOTDIR':
+    case 'EEXIST':
+      return `a file is in the way of a directory${where} (${code})`;
+    default:
+      return `${err?.message ?? String(err)}`;
+  }
+}
+
+/** Where the config lives, for messages. */
+export function userConfigLocation(env: NodeJS.ProcessEnv): { dir: string; file: string } {
+  return { dir: configDir(env), file: userConfigFile(env) };
+}
