@@ -1,0 +1,78 @@
+// Shared benchmark helpers: spawn a command N times (interleaved across variants so machine
+// noise hits all alike), take medians of wall time and of the child's peak RSS.
+import { spawn } from 'node:child_process';
+import * as http from 'node:http';
+
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Runs one command; resolves { ms, rssKb } (rssKb from a `RSS_KB=` line the app prints to stderr). */
+export function timeOnce(cmd, args, env) {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    const child = spawn(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      const m = /RSS_KB=(\d+)/.exec(err);
+      if (code !== 0) return reject(new Error(`${args.join(' ')} exited ${code}: ${err.slice(0, 500)}`));
+      resolve({ ms, rssKb: m ? Number(m[1]) : NaN });
+    });
+  });
+}
+
+/**
+ * variants: [{ name, cmd, args, env }]; returns rows with medians. `warmup` runs are discarded.
+ */
+export async function compare(variants, { runs = 15, warmup = 2 } = {}) {
+  const samples = new Map(variants.map((v) => [v.name, []]));
+  for (let i = 0; i < warmup + runs; i++) {
+    for (const v of variants) {
+      const r = await timeOnce(v.cmd, v.args, v.env);
+      if (i >= warmup) samples.get(v.name).push(r);
+    }
+  }
+  return variants.map((v) => {
+    const s = samples.get(v.name);
+    return { name: v.name, ms: median(s.map((x) => x.ms)), rssMb: median(s.map((x) => x.rssKb)) / 1024 };
+  });
+}
+
+export function printTable(title, rows, baseline) {
+  const base = rows.find((r) => r.name === baseline);
+  console.log(`\n## ${title}`);
+  console.log('| variant | wall ms (median) | vs plain | ratio | peak RSS MB | vs plain |');
+  console.log('|---|---:|---:|---:|---:|---:|');
+  for (const r of rows) {
+    const d = base ? r.ms - base.ms : NaN;
+    const ratio = base ? r.ms / base.ms : NaN;
+    const dr = base ? r.rssMb - base.rssMb : NaN;
+    console.log(
+      `| ${r.name} | ${r.ms.toFixed(1)} | ${d >= 0 ? '+' : ''}${d.toFixed(1)} | ${ratio.toFixed(2)}x | ${r.rssMb.toFixed(1)} | ${dr >= 0 ? '+' : ''}${dr.toFixed(1)} |`,
+    );
+  }
+}
+
+/** A loopback sink that answers 200 to anything (OTLP, PostHog batch): the "collector up" case. */
+export function startSink() {
+  return new Promise((resolve) => {
+    let count = 0;
+    const server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        count++;
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{}');
+      });
+    });
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      resolve({ url: `http://127.0.0.1:${port}`, port, count: () => count, close: () => new Promise((r) => server.close(r)) });
+    });
+  });
+}

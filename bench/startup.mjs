@@ -1,0 +1,55 @@
+// Start-up and exit cost of a tiny CLI run, side by side: plain node, ours (enabled, disabled),
+// the stock @opentelemetry/sdk-node preload, auto-instrumentations-node/register, posthog-node.
+// Collector "up": a loopback sink answers 200 to everything. Targets: enabled <= +20 ms,
+// disabled <= +3 ms, RSS <= +15 MB over plain.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { compare, printTable, startSink } from './lib/measure.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+const require = createRequire(import.meta.url);
+const cli = join(here, 'peers/tiny-cli.cjs');
+const register = join(root, 'dist/cjs/register.js');
+
+export async function run({ runs = Number(process.env.BENCH_RUNS) || 15 } = {}) {
+  const sink = await startSink();
+  const home = mkdtempSync(join(tmpdir(), 'dt-bench-'));
+  const base = {
+    PATH: process.env.PATH,
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, 'config'),
+    XDG_CACHE_HOME: join(home, 'cache'),
+    DEVTOOL_TELEMETRY_POLICY_FILE: join(home, 'no-policy.json'),
+    OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+  };
+  const node = process.execPath;
+  try {
+    const rows = await compare(
+      [
+        { name: 'plain node', cmd: node, args: [cli], env: base },
+        { name: 'devtool-telemetry enabled', cmd: node, args: ['--require', register, cli], env: base },
+        { name: 'devtool-telemetry disabled', cmd: node, args: ['--require', register, cli], env: { ...base, DO_NOT_TRACK: '1' } },
+        { name: 'stock sdk-node preload', cmd: node, args: ['--require', join(here, 'peers/sdk-node-preload.cjs'), cli], env: base },
+        {
+          name: 'auto-instrumentations register',
+          cmd: node,
+          args: ['--require', require.resolve('@opentelemetry/auto-instrumentations-node/register'), cli],
+          env: { ...base, OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' },
+        },
+        { name: 'posthog-node capture+shutdown', cmd: node, args: [join(here, 'peers/posthog-cli.cjs')], env: { ...base, POSTHOG_HOST: sink.url } },
+      ],
+      { runs },
+    );
+    printTable(`Start-up + exit of a tiny CLI (collector up, ${runs} runs each, medians)`, rows, 'plain node');
+    return rows;
+  } finally {
+    await sink.close();
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await run();
