@@ -6,6 +6,7 @@
  * as Retry-After, delay, or a hang) to exercise the shipper's retry and timeout paths.
  */
 import * as http from 'node:http';
+import * as net from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import * as zlib from 'node:zlib';
 import {
@@ -114,6 +115,15 @@ function decode(rec: ReceivedRequest): void {
   } catch (err) {
     rec.error = `undecodable ${rec.encoding} body: ${(err as Error).message}`;
   }
+}
+
+/** A loopback port with nothing listening on it (for "collector unreachable" tests). */
+export async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const { port } = srv.address() as AddressInfo;
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return port;
 }
 
 export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receiver> {

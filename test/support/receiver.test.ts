@@ -14,7 +14,7 @@ import {
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AggregationTemporality, MeterProvider, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { startReceiver, type FlatSpan, type Receiver } from './otlp-receiver';
+import { freePort, startReceiver, type FlatSpan, type Receiver } from './otlp-receiver';
 
 const RESOURCE = { 'service.name': 'receiver-test', 'service.version': '9.8.7', 'host.arch': 'amd64' };
 
@@ -242,6 +242,17 @@ describe('OTLP test receiver', () => {
 
   it('waitFor times out with a summary of what arrived', async () => {
     await expect(r.waitFor(() => r.spans().length > 0, 100)).rejects.toThrow(/timed out after 100 ms; .*0 request/);
+  });
+});
+
+describe('freePort', () => {
+  it('returns a loopback port that refuses connections', async () => {
+    const port = await freePort();
+    const err = await new Promise<NodeJS.ErrnoException>((resolve) => {
+      const sock = net.connect(port, '127.0.0.1', () => resolve(Object.assign(new Error('connected'), { code: 'CONNECTED' })));
+      sock.on('error', resolve);
+    });
+    expect(err.code).toBe('ECONNREFUSED');
   });
 });
 

@@ -18,6 +18,19 @@ export const FIXTURES_DIR = path.join(REPO_ROOT, 'test', 'fixtures');
 /** The fixtures that `require('devtool-telemetry')` get a node_modules link to the repo. */
 export const LINKED_FIXTURES = ['fixture-tool', 'fixture-esm'];
 
+/**
+ * Strings the fixtures plant in error messages, prompts and completions (see their cli files).
+ * None may ever appear in what is sent, spooled or printed by telemetry: search for each.
+ */
+export const FIXTURE_SECRETS = [
+  'secret message',
+  'sk-FIXTURE-0123456789abcdef',
+  'alice@example.com',
+  '/home/alice',
+  'PROMPT-SECRET',
+  'COMPLETION-SECRET',
+] as const;
+
 export type PreloadMode = 'require' | 'import' | 'node-options' | 'node-options-import' | 'none';
 
 // ---------------------------------------------------------------------------------------------
