@@ -54,10 +54,11 @@ describe('sandbox', () => {
 
   it('gives the child a private HOME, XDG dirs and a policy path that does not exist', async () => {
     const probe = path.join(sandbox.root, 'print-env.js');
-    fs.writeFileSync(probe, 'console.log(JSON.stringify(process.env))');
+    fs.writeFileSync(probe, 'console.log(JSON.stringify({ cwd: process.cwd(), env: process.env }))');
     const env = { ...sandbox.env };
     const res = await runPlain({ script: probe, env });
-    const childEnv = JSON.parse(res.stdout) as Record<string, string>;
+    const { cwd, env: childEnv } = JSON.parse(res.stdout) as { cwd: string; env: Record<string, string> };
+    expect(cwd).toBe(sandbox.cwd);
     expect(childEnv.HOME).toBe(sandbox.home);
     expect(childEnv.XDG_CONFIG_HOME).toBe(sandbox.configHome);
     expect(childEnv.XDG_CACHE_HOME).toBe(sandbox.cacheHome);

@@ -152,6 +152,11 @@ export interface Sandbox {
   home: string;
   configHome: string;
   cacheHome: string;
+  /**
+   * Default working directory of runs with this sandbox's env: outside the repository, so no
+   * project-level opt-out file above the repo's test dir can decide a run.
+   */
+  cwd: string;
   /** Where DEVTOOL_TELEMETRY_POLICY_FILE points (does not exist unless a test writes it). */
   policyFile: string;
   /** A complete environment for child processes. Copy it before changing it per test. */
@@ -168,6 +173,8 @@ export interface SandboxOptions {
 }
 
 const sandboxes = new Set<string>();
+/** sandbox HOME -> its cwd, so runFixture finds the right default from a copied env. */
+const cwdByHome = new Map<string, string>();
 process.once('exit', () => {
   for (const dir of sandboxes) fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -178,7 +185,9 @@ export function makeSandbox(opts: SandboxOptions = {}): Sandbox {
   const home = path.join(root, 'home');
   const configHome = path.join(home, '.config');
   const cacheHome = path.join(home, '.cache');
-  for (const d of [home, configHome, cacheHome]) fs.mkdirSync(d, { recursive: true });
+  const cwd = path.join(root, 'work');
+  for (const d of [home, configHome, cacheHome, cwd]) fs.mkdirSync(d, { recursive: true });
+  cwdByHome.set(home, cwd);
   const policyFile = path.join(root, 'etc', 'devtool-telemetry', 'policy.json');
   const env: Env = {
     ...cleanEnv(),
@@ -203,6 +212,7 @@ export function makeSandbox(opts: SandboxOptions = {}): Sandbox {
   return {
     root,
     home,
+    cwd,
     configHome,
     cacheHome,
     policyFile,
@@ -210,6 +220,7 @@ export function makeSandbox(opts: SandboxOptions = {}): Sandbox {
     cleanup() {
       fs.rmSync(root, { recursive: true, force: true });
       sandboxes.delete(root);
+      cwdByHome.delete(home);
     },
   };
 }
@@ -292,6 +303,7 @@ export interface RunOptions {
   /** The complete child environment (usually `sandbox.env` plus test variables). */
   env?: Env;
   mode: PreloadMode;
+  /** Default: the sandbox's `cwd` (found through env.HOME), else the script's directory. */
   cwd?: string;
   /** Kill the child (SIGKILL) and reject after this long. Default 20 s. */
   timeoutMs?: number;
@@ -351,7 +363,7 @@ export function runFixture(opts: RunOptions): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn(process.execPath, argv, {
-      cwd: opts.cwd ?? path.dirname(script),
+      cwd: opts.cwd ?? (env.HOME && cwdByHome.get(env.HOME)) ?? path.dirname(script),
       env,
       stdio: ['pipe', 'pipe', 'pipe'],
       windowsHide: true,
