@@ -1,0 +1,95 @@
+/**
+ * Every exit path, CommonJS and ESM, through --require, --import and NODE_OPTIONS: the run
+ * arrives as one command span with the right exit code and error class, and the app's stdout,
+ * stderr (apart from the first-run notice), exit code and signal are exactly as without us.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runPlain, type PreloadMode } from '../support/run-fixture';
+import { harness, runAndCollect, stripNotice, type Harness } from './helpers';
+
+interface Case {
+  verb: string[];
+  code: number | null;
+  signal?: string;
+  exitCode: number;
+  outcome: 'success' | 'failure' | 'interrupted';
+  errorType?: string;
+  signalPlan?: { signal: NodeJS.Signals; whenStdoutIncludes: string };
+}
+
+const CASES: Record<string, Case> = {
+  'normal end': { verb: ['ok'], code: 0, exitCode: 0, outcome: 'success' },
+  'process.exitCode': { verb: ['exitcode', '2'], code: 2, exitCode: 2, outcome: 'failure' },
+  'process.exit(n)': { verb: ['fail-exit', '3'], code: 3, exitCode: 3, outcome: 'failure' },
+  'process.exit(n) from async code': { verb: ['async-exit', '4'], code: 4, exitCode: 4, outcome: 'failure' },
+  'uncaught exception': { verb: ['throw'], code: 1, exitCode: 1, outcome: 'failure', errorType: 'TypeError' },
+  'unhandled rejection': { verb: ['reject'], code: 1, exitCode: 1, outcome: 'failure', errorType: 'RangeError' },
+  SIGINT: {
+    verb: ['wait'], code: null, signal: 'SIGINT', exitCode: 130, outcome: 'interrupted',
+    signalPlan: { signal: 'SIGINT', whenStdoutIncludes: 'ready' },
+  },
+  SIGTERM: {
+    verb: ['wait'], code: null, signal: 'SIGTERM', exitCode: 143, outcome: 'interrupted',
+    signalPlan: { signal: 'SIGTERM', whenStdoutIncludes: 'ready' },
+  },
+  "the app's own SIGTERM handler": {
+    verb: ['own-handler'], code: 0, exitCode: 0, outcome: 'success',
+    signalPlan: { signal: 'SIGTERM', whenStdoutIncludes: 'ready' },
+  },
+  'an app that replaces process.exit': { verb: ['replace-exit', '5'], code: 5, exitCode: 5, outcome: 'failure' },
+};
+
+const VARIANTS: Array<{ fixture: string; tool: string; modes: PreloadMode[] }> = [
+  { fixture: 'fixture-tool/cli.js', tool: 'fixture-tool', modes: ['require', 'node-options'] },
+  { fixture: 'fixture-esm/cli.mjs', tool: 'fixture-esm', modes: ['import', 'node-options-import', 'require'] },
+];
+
+let h: Harness;
+beforeAll(async () => {
+  h = await harness();
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+for (const { fixture, tool, modes } of VARIANTS) {
+  for (const mode of modes) {
+    describe(`${fixture} with ${mode}`, () => {
+      for (const [title, c] of Object.entries(CASES)) {
+        it(title, async () => {
+          const opts = { script: fixture, args: c.verb, signalAfterMs: c.signalPlan };
+          const plain = await runPlain({ ...opts, env: h.env });
+          const { run, root, spans } = await runAndCollect(h, { ...opts, mode });
+
+          expect(run.code).toBe(plain.code);
+          expect(run.signal).toBe(plain.signal);
+          expect(run.code).toBe(c.code);
+          if (c.signal) expect(run.signal).toBe(c.signal);
+          expect(run.stdout).toBe(plain.stdout);
+          expect(stripNotice(run.stderr)).toBe(plain.stderr);
+          expect(run.stdioHeldOpen).toBe(false);
+
+          expect(spans.filter((s) => !s.parentSpanId)).toHaveLength(1);
+          const sub = c.verb[0]!.includes('-') || /^[a-z]+$/.test(c.verb[0]!) ? ` ${c.verb[0]}` : '';
+          expect(root.name).toBe(`${tool}${sub}`);
+          expect(root.attributes['process.exit.code']).toBe(c.exitCode);
+          expect(root.attributes['devtool.command.outcome']).toBe(c.outcome);
+          expect(root.resource['service.name']).toBe(tool);
+          if (c.errorType) {
+            expect(root.attributes['error.type']).toBe(c.errorType);
+            expect(root.status.code).toBe(2);
+            // the class only: the planted message never travels
+            expect(JSON.stringify(root)).not.toContain('secret message');
+          } else {
+            expect(root.attributes['error.type']).toBeUndefined();
+          }
+          if (c.outcome === 'success') expect(root.status.code).not.toBe(2);
+          if (c.signal) expect(root.attributes['devtool.process.signal']).toBe(c.signal);
+          expect(root.durationMs).toBeGreaterThan(0);
+          expect(root.attributes['devtool.process.cpu.user']).toBeGreaterThan(0);
+          expect(root.attributes['devtool.process.memory.peak']).toBeGreaterThan(1024 * 1024);
+        });
+      }
+    });
+  }
+}
