@@ -1,0 +1,338 @@
+/**
+ * The one sanitizer every record passes before it is printed, spooled or sent, whatever produced
+ * it: our recorder, third-party OpenTelemetry instrumentations, OTEL_RESOURCE_ATTRIBUTES. Driven by
+ * the catalog: keys it does not list (at the batch's level) are dropped; values must pass their
+ * rule; free text is scrubbed; every value, array and record is capped.
+ *
+ * Contract: pure (no I/O), never throws (a value it cannot judge is dropped), idempotent (the
+ * shipper sanitizes again what the recorder already sanitized), never raises a batch's level.
+ * Fast: tables are precompiled per context and level, and string verdicts are memoized per key,
+ * because the same values (`os.version`, the command name) come back on every record.
+ */
+import type {
+  Attributes, AttrValue, Batch, HistogramPoint, Level, MetricRecord, SpanEventRecord, SpanLinkRecord, SpanRecord, SumPoint,
+} from '../model';
+import {
+  type AttributeSpec, type AttributeTarget, type CatalogLevel, allAttributes, catalogVersion, findMetric, levelAllows, minLevel,
+} from './catalog';
+import { type CompiledScrub, compileScrub, judgeSegment, scrubText } from './patterns';
+import { checkValue } from './rules';
+import { normalizeUrlPath } from './url';
+
+export interface SanitizeContext {
+  level: Level;
+  home?: string;
+  user?: string;
+  host?: string;
+  cwd?: string;
+}
+
+export interface Sanitizer {
+  batch(b: Batch): Batch;
+  attributes(target: AttributeTarget, a: Attributes): Attributes;
+  spanName(s: string): string;
+  text(s: string): string;
+}
+
+/** Caps on records (values are capped by their rules). */
+export const LIMITS = Object.freeze({
+  resourceAttributes: 128,
+  attributes: 64,
+  events: 32,
+  links: 16,
+  spans: 1024,
+  metrics: 256,
+  points: 512,
+  histogramBuckets: 64,
+  spanName: 128,
+  text: 4096,
+});
+
+const LEVELS_OK: readonly Level[] = ['off', 'minimal', 'usage', 'full'];
+const TARGETS: readonly AttributeTarget[] = ['resource', 'span', 'event', 'metric'];
+const MEMO_MAX = 256;
+const MEMO_VALUE_MAX = 256;
+
+interface Compiled {
+  spec: AttributeSpec;
+  memo: Map<string, AttrValue | null>;
+}
+type Table = Map<string, Compiled>;
+
+const TRACE_ID = /^[0-9a-f]{32}$/;
+const SPAN_ID = /^[0-9a-f]{16}$/;
+const NANOS = /^\d{1,20}$/;
+const BATCH_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const UNIT = /^[A-Za-z0-9{}/.%*_-]{0,32}$/;
+/** `TypeError: x` -> `TypeError`; errno and Node codes. Anything else in a status message is dropped. */
+const ERROR_CLASS_PREFIX = /^([A-Za-z_$][A-Za-z0-9_$]{0,63}(?:Error|Exception|Failure|Fault)|E[A-Z0-9]{2,31}|ERR_[A-Z0-9_]{1,60})(?![A-Za-z0-9_$])/;
+
+function emptyBatch(b: { id?: unknown; createdAt?: unknown }, level: Level): Batch {
+  return {
+    v: 1,
+    id: typeof b.id === 'string' && BATCH_ID.test(b.id) ? b.id : 'invalid',
+    createdAt: typeof b.createdAt === 'number' && Number.isFinite(b.createdAt) ? b.createdAt : 0,
+    level,
+    resource: {},
+    spans: [],
+    metrics: [],
+  };
+}
+
+export function createSanitizer(ctx: SanitizeContext): Sanitizer {
+  const scrub: CompiledScrub = compileScrub(ctx ?? { level: 'off' });
+  const ctxLevel: Level = ctx && LEVELS_OK.includes(ctx.level) ? ctx.level : 'off';
+  const memos = new Map<string, Map<string, AttrValue | null>>();
+  let tables = new Map<string, Table>();
+  let builtFor = -1;
+
+  function table(level: Level, target: AttributeTarget): Table {
+    if (builtFor !== catalogVersion()) {
+      tables = new Map();
+      builtFor = catalogVersion();
+    }
+    const id = level + ':' + target;
+    let t = tables.get(id);
+    if (t) return t;
+    t = new Map();
+    if (level !== 'off') {
+      for (const spec of allAttributes()) {
+        if (!spec.on.includes(target) || !levelAllows(level, spec.level as CatalogLevel)) continue;
+        let memo = memos.get(spec.key);
+        if (!memo) memos.set(spec.key, (memo = new Map()));
+        t.set(spec.key, { spec, memo });
+      }
+    }
+    tables.set(id, t);
+    return t;
+  }
+
+  function judge(c: Compiled, v: unknown): AttrValue | undefined {
+    if (typeof v === 'string' && v.length <= MEMO_VALUE_MAX) {
+      const hit = c.memo.get(v);
+      if (hit !== undefined) return hit === null ? undefined : hit;
+      const r = checkValue(c.spec.type, c.spec.rule, v, scrub);
+      if (c.memo.size >= MEMO_MAX) c.memo.clear();
+      c.memo.set(v, r === undefined ? null : r);
+      return r;
+    }
+    return checkValue(c.spec.type, c.spec.rule, v, scrub);
+  }
+
+  function attrs(level: Level, target: AttributeTarget, a: unknown): Attributes {
+    const out: Attributes = {};
+    if (!a || typeof a !== 'object' || Array.isArray(a)) return out;
+    const t = table(level, target);
+    if (t.size === 0) return out;
+    const max = target === 'resource' ? LIMITS.resourceAttributes : LIMITS.attributes;
+    let n = 0;
+    let keys: string[];
+    try {
+      keys = Object.keys(a);
+    } catch {
+      return out;
+    }
+    for (const key of keys) {
+      const c = t.get(key);
+      if (!c) continue;
+      try {
+        const v = judge(c, (a as Record<string, unknown>)[key]);
+        if (v === undefined) continue;
+        out[c.spec.key] = v;
+      } catch {
+        continue; // a throwing getter, a proxy: cannot judge, drop
+      }
+      if (++n >= max) break;
+    }
+    return out;
+  }
+
+  const nameMemo = new Map<string, string>();
+  function spanName(s: unknown): string {
+    if (typeof s !== 'string') return 'unknown';
+    const hit = nameMemo.get(s);
+    if (hit !== undefined) return hit;
+    let out = s.length > LIMITS.spanName * 4 ? s.slice(0, LIMITS.spanName * 4) : s;
+    // `GET /users/123` -> `GET /users/{id}`: path words keep their shape, ids become placeholders.
+    if (out.indexOf('/') >= 0) {
+      out = out
+        .split(' ')
+        .map((w) => (w.startsWith('/') ? normalizeUrlPath(w, (seg) => judgeSegment(seg, scrub)) : w))
+        .join(' ');
+    }
+    out = scrubText(out, scrub, LIMITS.spanName).trim();
+    if (out.length === 0) out = 'unknown';
+    if (s.length <= MEMO_VALUE_MAX) {
+      if (nameMemo.size >= MEMO_MAX) nameMemo.clear();
+      nameMemo.set(s, out);
+    }
+    return out;
+  }
+
+  function statusOf(st: unknown): SpanRecord['status'] {
+    if (!st || typeof st !== 'object') return { code: 0 };
+    const { code, message } = st as { code?: unknown; message?: unknown };
+    const c = code === 0 || code === 1 || code === 2 ? code : 0;
+    if (typeof message !== 'string' || message.length === 0) return { code: c };
+    // Messages are free text written by anyone: keep only an error class at their start.
+    const m = ERROR_CLASS_PREFIX.exec(message.slice(0, 128));
+    if (m && scrubText(m[1]!, scrub, 128) === m[1]) return { code: c, message: m[1]! };
+    return { code: c };
+  }
+
+  function event(level: Level, e: unknown): SpanEventRecord | undefined {
+    if (!e || typeof e !== 'object') return undefined;
+    const x = e as Partial<SpanEventRecord>;
+    if (typeof x.timeUnixNano !== 'string' || !NANOS.test(x.timeUnixNano)) return undefined;
+    return { name: spanName(x.name), timeUnixNano: x.timeUnixNano, attributes: attrs(level, 'event', x.attributes) };
+  }
+
+  function link(level: Level, l: unknown): SpanLinkRecord | undefined {
+    if (!l || typeof l !== 'object') return undefined;
+    const x = l as Partial<SpanLinkRecord>;
+    if (typeof x.traceId !== 'string' || !TRACE_ID.test(x.traceId) || typeof x.spanId !== 'string' || !SPAN_ID.test(x.spanId)) {
+      return undefined;
+    }
+    return { traceId: x.traceId, spanId: x.spanId, attributes: attrs(level, 'span', x.attributes) };
+  }
+
+  function list<T>(v: unknown, max: number, f: (x: unknown) => T | undefined): T[] {
+    const out: T[] = [];
+    if (!Array.isArray(v)) return out;
+    for (let i = 0; i < v.length && out.length < max; i++) {
+      try {
+        const r = f(v[i]);
+        if (r !== undefined) out.push(r);
+      } catch {
+        /* cannot judge: drop this record only */
+      }
+    }
+    return out;
+  }
+
+  function span(level: Level, sp: unknown): SpanRecord | undefined {
+    if (!sp || typeof sp !== 'object') return undefined;
+    const x = sp as Partial<SpanRecord>;
+    if (typeof x.traceId !== 'string' || !TRACE_ID.test(x.traceId)) return undefined;
+    if (typeof x.spanId !== 'string' || !SPAN_ID.test(x.spanId)) return undefined;
+    if (typeof x.startTimeUnixNano !== 'string' || !NANOS.test(x.startTimeUnixNano)) return undefined;
+    if (typeof x.endTimeUnixNano !== 'string' || !NANOS.test(x.endTimeUnixNano)) return undefined;
+    const out: SpanRecord = {
+      traceId: x.traceId,
+      spanId: x.spanId,
+      name: spanName(x.name),
+      kind: typeof x.kind === 'number' && Number.isInteger(x.kind) && x.kind >= 0 && x.kind <= 5 ? x.kind : 1,
+      startTimeUnixNano: x.startTimeUnixNano,
+      endTimeUnixNano: x.endTimeUnixNano,
+      attributes: attrs(level, 'span', x.attributes),
+      events: list(x.events, LIMITS.events, (e) => event(level, e)),
+      links: list(x.links, LIMITS.links, (l) => link(level, l)),
+      status: statusOf(x.status),
+    };
+    if (typeof x.parentSpanId === 'string' && SPAN_ID.test(x.parentSpanId)) out.parentSpanId = x.parentSpanId;
+    if (typeof x.scope === 'string') {
+      const sc = spanName(x.scope);
+      if (sc !== 'unknown') out.scope = sc;
+    }
+    return out;
+  }
+
+  function finite(v: unknown): v is number {
+    return typeof v === 'number' && Number.isFinite(v);
+  }
+
+  function point(level: Level, type: 'sum' | 'histogram', p: unknown): SumPoint | HistogramPoint | undefined {
+    if (!p || typeof p !== 'object') return undefined;
+    const x = p as Partial<HistogramPoint & SumPoint>;
+    const attributes = attrs(level, 'metric', x.attributes);
+    if (type === 'sum') return finite(x.value) ? { attributes, value: x.value } : undefined;
+    const { count, sum, min, max, bounds, bucketCounts } = x;
+    if (!finite(count) || !Number.isInteger(count) || count < 0 || !finite(sum) || !finite(min) || !finite(max)) return undefined;
+    if (!Array.isArray(bounds) || !Array.isArray(bucketCounts) || bounds.length > LIMITS.histogramBuckets) return undefined;
+    if (bucketCounts.length !== bounds.length + 1) return undefined;
+    for (let i = 0; i < bounds.length; i++) {
+      if (!finite(bounds[i]) || (i > 0 && (bounds[i] as number) <= (bounds[i - 1] as number))) return undefined;
+    }
+    if (!bucketCounts.every((c) => finite(c) && Number.isInteger(c) && c >= 0)) return undefined;
+    return { attributes, count, sum, min, max, bounds: [...bounds], bucketCounts: [...bucketCounts] };
+  }
+
+  function metric(level: Level, m: unknown): MetricRecord | undefined {
+    if (!m || typeof m !== 'object') return undefined;
+    const x = m as Partial<MetricRecord>;
+    const spec = typeof x.name === 'string' ? findMetric(x.name) : undefined;
+    if (!spec || !levelAllows(level, spec.level)) return undefined;
+    const type = x.type === 'sum' || x.type === 'histogram' ? x.type : undefined;
+    if (!type || (type === 'sum') !== (spec.instrument === 'counter')) return undefined;
+    if (typeof x.startTimeUnixNano !== 'string' || !NANOS.test(x.startTimeUnixNano)) return undefined;
+    if (typeof x.timeUnixNano !== 'string' || !NANOS.test(x.timeUnixNano)) return undefined;
+    const points = list(x.points, LIMITS.points, (p) => point(level, type, p));
+    if (points.length === 0) return undefined;
+    return {
+      name: spec.name,
+      unit: typeof x.unit === 'string' && UNIT.test(x.unit) ? x.unit : spec.unit,
+      description: spec.description, // ours, never the producer's free text
+      type,
+      startTimeUnixNano: x.startTimeUnixNano,
+      timeUnixNano: x.timeUnixNano,
+      points,
+    };
+  }
+
+  function batch(b: Batch): Batch {
+    const raw = (b && typeof b === 'object' ? b : {}) as Partial<Batch>;
+    let level: Level;
+    try {
+      const declared: Level = LEVELS_OK.includes(raw.level as Level) ? (raw.level as Level) : 'minimal';
+      level = minLevel(ctxLevel, declared); // never raise a batch's level
+    } catch {
+      level = 'off';
+    }
+    const out = emptyBatch(raw, level);
+    if (level === 'off') return out;
+    try {
+      out.resource = attrs(level, 'resource', raw.resource);
+      out.spans = list(raw.spans, LIMITS.spans, (s) => span(level, s));
+      out.metrics = list(raw.metrics, LIMITS.metrics, (m) => metric(level, m));
+    } catch {
+      return emptyBatch(raw, level);
+    }
+    return out;
+  }
+
+  return {
+    batch: (b) => {
+      try {
+        return batch(b);
+      } catch {
+        return emptyBatch({}, 'off');
+      }
+    },
+    attributes: (target, a) => {
+      try {
+        return TARGETS.includes(target) ? attrs(ctxLevel, target, a) : {};
+      } catch {
+        return {};
+      }
+    },
+    spanName: (s) => {
+      try {
+        return spanName(s);
+      } catch {
+        return 'unknown';
+      }
+    },
+    text: (s) => {
+      try {
+        return typeof s === 'string' ? scrubText(s, scrub, LIMITS.text) : '';
+      } catch {
+        return '';
+      }
+    },
+  };
+}
+
+/** One-shot convenience (compiles a sanitizer per call: prefer createSanitizer for many batches). */
+export function sanitizeBatch(batch: Batch, ctx: SanitizeContext): Batch {
+  return createSanitizer(ctx).batch(batch);
+}
