@@ -1,6 +1,7 @@
 // The runner and the fixtures: the sandbox really isolates, every fixture verb produces the
 // documented baseline without any preload, signals/timeouts behave, and each preload mode really
 // loads the preload (DEVTOOL_TELEMETRY_DEBUG makes it speak on stderr).
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -110,6 +111,22 @@ describe.each(Object.entries(SCRIPTS))('%s fixture baseline (no preload)', (_kin
 });
 
 describe('runner mechanics', () => {
+  it('sandbox cleanup stops a shipper still holding its lock, then removes everything', async () => {
+    const s = makeSandbox();
+    const lock = path.join(s.cacheHome, 'devtool-telemetry', 'shipper.lock');
+    fs.mkdirSync(path.dirname(lock), { recursive: true });
+    const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 20000)'], { stdio: 'ignore' });
+    const exited = new Promise((r) => sleeper.once('exit', (_c, sig) => r(sig)));
+    try {
+      fs.writeFileSync(lock, JSON.stringify({ pid: sleeper.pid, token: 't', startedAt: Date.now() }));
+      s.cleanup();
+      await expect(exited).resolves.toBe('SIGKILL');
+      expect(fs.existsSync(s.root)).toBe(false);
+    } finally {
+      sleeper.kill('SIGKILL');
+    }
+  });
+
   it('kills a child that outlives timeoutMs and says so', async () => {
     const started = Date.now();
     await expect(runPlain({ script: SCRIPTS.cjs, args: ['wait'], env: sandbox.env, timeoutMs: 600 })).rejects.toThrow(

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { cacheDir } from '../../src/config/paths';
+import { lockFile } from '../../src/spool/layout';
 
 /** The repository root (this file lives in <root>/test/support). */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -172,11 +173,35 @@ export interface SandboxOptions {
   npm?: boolean;
 }
 
+/** SIGKILL the shipper holding this env's lock, if one is alive (no process outlives its test). */
+export function killShipper(env: Env): number | undefined {
+  try {
+    const { pid } = JSON.parse(fs.readFileSync(lockFile(env), 'utf8')) as { pid?: unknown };
+    if (typeof pid === 'number' && pid > 0 && pid !== process.pid && isAlive(pid)) {
+      process.kill(pid, 'SIGKILL');
+      return pid;
+    }
+  } catch {
+    /* no lock, unreadable lock, or already gone */
+  }
+  return undefined;
+}
+
+/** Remove a directory a detached process may still be writing to; never throws. */
+function removeDir(dir: string): boolean {
+  try {
+    fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const sandboxes = new Set<string>();
 /** sandbox HOME -> its cwd, so runFixture finds the right default from a copied env. */
 const cwdByHome = new Map<string, string>();
 process.once('exit', () => {
-  for (const dir of sandboxes) fs.rmSync(dir, { recursive: true, force: true });
+  for (const dir of sandboxes) removeDir(dir);
 });
 
 export function makeSandbox(opts: SandboxOptions = {}): Sandbox {
@@ -218,9 +243,11 @@ export function makeSandbox(opts: SandboxOptions = {}): Sandbox {
     policyFile,
     env,
     cleanup() {
-      fs.rmSync(root, { recursive: true, force: true });
-      sandboxes.delete(root);
+      // A shipper still running for this sandbox would keep writing into it (and outlive the test).
+      killShipper(env);
       cwdByHome.delete(home);
+      // If a straggler still writes, the exit hook tries again; cleanup never fails a test.
+      if (removeDir(root)) sandboxes.delete(root);
     },
   };
 }

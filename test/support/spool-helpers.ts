@@ -9,6 +9,8 @@ import type { Batch } from '../../src/model';
 import { BATCH_SUFFIX, batchDir, lockFile } from '../../src/spool/layout';
 import { isAlive, type Env } from './run-fixture';
 
+export { killShipper } from './run-fixture';
+
 /** Sealed batch file names in the spool (oldest first). */
 export function batchFiles(env: Env): string[] {
   try {
@@ -56,17 +58,5 @@ export async function waitForShipperIdle(env: Env, timeoutMs = 15_000): Promise<
       throw new Error(`shipper not idle after ${timeoutMs} ms: ${left.length} batch(es) left, shipper pid ${pid ?? 'none'}`);
     }
     await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** Kill a shipper still running for this sandbox (afterAll hygiene). */
-export function killShipper(env: Env): void {
-  const pid = liveShipperPid(env);
-  if (pid !== undefined) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      /* already gone */
-    }
   }
 }
