@@ -35,7 +35,8 @@ function facade(name, cjsPath, names) {
 
 const api = require(join(root, 'dist/cjs/index.js'));
 facade('index', '../cjs/index', Object.keys(api).filter((k) => k !== 'default' && k !== '__esModule'));
-const cli = require(join(root, 'dist/cjs/cli/index.js'));
+const cliPath = join(root, 'dist/cjs/cli/index.js');
+const cli = require(cliPath);
 facade('cli', '../cjs/cli/index', Object.keys(cli).filter((k) => k !== 'default' && k !== '__esModule'));
 // register has no exports: importing it runs the CommonJS preload once.
 writeFileSync(join(esm, 'register.mjs'), `import '../cjs/register.js';\n`);

@@ -46,10 +46,8 @@ export function startAgent(opts: StartAgentOptions): Agent {
     subcommand: shape.subcommand,
     flags: decision.level === 'minimal' ? [] : shape.flags,
     resource: () => {
-      if (identity === 'install') {
-        // CI runs get throwaway ids; elsewhere the stored id, created on the first flush.
-        installId = decision.ci ? newUuid() : decision.installId ?? loadInstallId(env);
-      }
+      // The stored id (the notice usually created it); the resolver never asks for one in CI.
+      if (identity === 'install') installId = decision.installId ?? loadInstallId(env);
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { detectResource } = require('../resource/detect') as typeof import('../resource/detect');
       // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -66,11 +64,18 @@ export function startAgent(opts: StartAgentOptions): Agent {
     },
   });
 
-  const notes = (): string[] => [
-    `telemetry level ${decision.level} (decided by ${decision.source})`,
-    ...opts.notes,
-    ...tool.problems,
-  ];
+  // Only under debug: what was skipped or degraded, so a person can fix it.
+  const notes = (): string[] => {
+    const out = [`telemetry level ${decision.level} (decided by ${decision.source})`, ...opts.notes, ...tool.problems];
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { parseOtlpEnv } = require('../config/otlp-env') as typeof import('../config/otlp-env');
+      out.push(...parseOtlpEnv(env).problems);
+    } catch {
+      /* explanations are best effort */
+    }
+    return out;
+  };
   const flush = (): void => {
     if (run.dirty) emit(run.takeBatch(), { env, debug, notes });
   };

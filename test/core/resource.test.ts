@@ -85,7 +85,9 @@ describe('resource of a preloaded run', () => {
     const b = await runAndCollect(h, { script: 'fixture-tool/cli.js', args: ['ok'], mode: 'require', env: { CI: 'true', GITHUB_ACTIONS: 'true' } });
     expect(a.root.resource['devtool.ci']).toBe(true);
     expect(a.root.resource['devtool.ci.vendor']).toBe('github-actions');
-    expect(a.root.resource['devtool.install.id']).not.toBe(b.root.resource['devtool.install.id']);
+    // No persistent id in CI: the install id is withheld and the session id is new each run.
+    expect(a.root.resource).not.toHaveProperty('devtool.install.id');
+    expect(a.root.resource['devtool.session.id']).not.toBe(b.root.resource['devtool.session.id']);
   });
 
   it('names the AI coding agent by enum only', async () => {
