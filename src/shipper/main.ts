@@ -1,0 +1,66 @@
+/**
+ * Entry point of the detached shipper process (`node dist/cjs/shipper/main.js`), started by
+ * kickShipper() with stdio ignored and our preload removed from NODE_OPTIONS. At most one runs per
+ * user (lock in the spool dir); it drains the spool and exits when it is empty, re-checking for
+ * batches written meanwhile both before and after releasing the lock, so a run that saw the lock
+ * held (and therefore did not start a shipper) is never left behind.
+ *
+ * Silent by design: nothing is printed; conditions go to shipper-state.json for `status`.
+ */
+import * as fs from 'node:fs';
+import { listBatches } from '../spool/reader';
+import { kickMarkerFile } from './kick';
+import { ShipperLock } from './lock';
+import { shipperOptions } from './options';
+import { Shipper } from './shipper';
+
+type Env = NodeJS.ProcessEnv;
+
+/** Run one shipper life. Resolves with the process exit code. Exported for in-process tests. */
+export async function runShipper(env: Env): Promise<number> {
+  const lock = new ShipperLock(env);
+  if (!lock.acquire()) return 0; // another shipper is live: it will see our batches
+  let shipper: Shipper | undefined;
+  const stop = () => {
+    if (shipper) shipper.stopped = true;
+    lock.release();
+    // A request in flight is abandoned; its batches stay in the spool for the next shipper.
+    process.exit(0);
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  process.once('SIGHUP', stop);
+  try {
+    // A kick marker means "a shipper is being started": we are it, and we list the spool next.
+    try {
+      fs.unlinkSync(kickMarkerFile(env));
+    } catch {
+      /* none */
+    }
+    shipper = new Shipper(env, lock, shipperOptions(env));
+    for (;;) {
+      const r = await shipper.drain();
+      if (r === 'stop') break;
+      lock.release();
+      // Written after our last listing but before the release: its writer saw the lock and left it to us.
+      if (listBatches(env).length === 0) break;
+      if (!lock.acquire()) break; // a new shipper took over
+    }
+    return 0;
+  } catch {
+    return 1;
+  } finally {
+    lock.release();
+    await shipper?.close();
+  }
+}
+
+if (require.main === module) {
+  process.title = 'devtool-telemetry-shipper';
+  process.on('uncaughtException', () => process.exit(1));
+  process.on('unhandledRejection', () => process.exit(1));
+  runShipper(process.env).then(
+    (code) => process.exit(code),
+    () => process.exit(1),
+  );
+}

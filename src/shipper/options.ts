@@ -1,0 +1,62 @@
+/**
+ * Shipper tuning. Defaults suit a developer's machine; the variables exist for tests and for
+ * unusual networks. Unparsable values fall back to the default.
+ */
+type Env = NodeJS.ProcessEnv;
+
+export interface ShipperOptions {
+  /** First retry delay; doubles per consecutive failure (with jitter). */
+  retryBaseMs: number;
+  /** Longest breaker period (and cap of the exponential delay). */
+  retryMaxMs: number;
+  /** Longest the shipper waits in-process before retrying; beyond it, it opens the breaker and exits. */
+  maxWaitMs: number;
+  /** Consecutive failures in one shipper life before it opens the breaker and exits. */
+  maxAttempts: number;
+  /** Largest Retry-After honoured (a hostile value must not park delivery for a year). */
+  maxRetryAfterMs: number;
+  /** Per export request. */
+  maxBatchesPerRequest: number;
+  maxSpansPerRequest: number;
+  maxBytesPerRequest: number;
+  /** A shipper never lives longer than this (a fresh one is kicked by the next run). */
+  maxLifeMs: number;
+}
+
+function int(env: Env, name: string, fallback: number, min = 0): number {
+  const v = env[name]?.trim();
+  if (!v || !/^\d+$/.test(v)) return fallback;
+  const n = Number(v);
+  return Number.isSafeInteger(n) && n >= min ? n : fallback;
+}
+
+export function shipperOptions(env: Env): ShipperOptions {
+  return {
+    retryBaseMs: int(env, 'DEVTOOL_TELEMETRY_RETRY_BASE_MS', 1_000, 1),
+    retryMaxMs: int(env, 'DEVTOOL_TELEMETRY_RETRY_MAX_MS', 60 * 60_000, 1),
+    maxWaitMs: int(env, 'DEVTOOL_TELEMETRY_SHIPPER_MAX_WAIT_MS', 60_000),
+    maxAttempts: int(env, 'DEVTOOL_TELEMETRY_SHIPPER_MAX_ATTEMPTS', 6, 1),
+    maxRetryAfterMs: 6 * 60 * 60_000,
+    maxBatchesPerRequest: 1_000,
+    maxSpansPerRequest: 8_192,
+    maxBytesPerRequest: 4 * 1024 * 1024,
+    maxLifeMs: int(env, 'DEVTOOL_TELEMETRY_SHIPPER_MAX_LIFE_MS', 15 * 60_000, 1_000),
+  };
+}
+
+/** Exponential backoff with "equal jitter": half fixed, half random, so retries spread out. */
+export function backoffMs(failures: number, opts: Pick<ShipperOptions, 'retryBaseMs' | 'retryMaxMs'>, rand = Math.random): number {
+  const exp = Math.min(opts.retryMaxMs, opts.retryBaseMs * 2 ** Math.min(Math.max(failures - 1, 0), 30));
+  return Math.round(exp / 2 + (exp / 2) * rand());
+}
+
+/** Retry-After: delta-seconds or an HTTP date. Undefined when absent or unparsable. */
+export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
+  const v = Array.isArray(value) ? value[0] : value;
+  if (!v) return undefined;
+  const t = v.trim();
+  if (/^\d+$/.test(t)) return Number(t) * 1000;
+  const date = Date.parse(t);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - now);
+}

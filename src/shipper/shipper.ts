@@ -1,0 +1,367 @@
+/**
+ * The shipper's work loop: drain the spool oldest first over OTLP/HTTP, then exit.
+ *
+ * Delivery guarantees (see README.md next to this file):
+ * - Spans: at-least-once. A batch file is deleted only after the collector acknowledged it (2xx).
+ *   A duplicate happens only for a request in flight when the shipper is killed (sent, not yet
+ *   deleted): the next shipper sends it again.
+ * - Metrics: exactly-once in the totals. Deltas are folded into cumulative streams once per batch id
+ *   (recorded atomically with the accumulator) before anything is sent; what is sent is cumulative,
+ *   so a resend is harmless.
+ * - Permanent rejections (400 and other 4xx but 408/429) drop the batch and count it; nothing is
+ *   retried forever. Retryable failures back off exponentially with jitter, honour Retry-After, and
+ *   past a limit open the circuit breaker (in shipper-state.json) and exit, so runs stop spawning
+ *   doomed shippers until the next attempt time.
+ */
+import * as zlib from 'node:zlib';
+import type { Batch } from '../model';
+import { type OtlpConfig, type OtlpSignalConfig, parseOtlpEnv } from '../config/otlp-env';
+import type { BatchName } from '../spool/layout';
+import { listBatches, quarantineBatch, readBatch, removeBatch, cleanStaleTemps } from '../spool/reader';
+import { appendSentLog, MAX_RECORDS, type SentLogEntry } from '../spool/sent-log';
+import { DROP_REASON_ATTR, DROPPED_METRIC } from '../spool/spool';
+import { endpointKey, readShipperState, type ShipperState, writeShipperState } from '../spool/state';
+import { foldBatch, foldMetric, loadMetricsState, type MetricsState, pruneFolded, saveMetricsState } from './accumulator';
+import { encodeMetrics, encodeSpans, parsePartialSuccess } from './encode';
+import type { ShipperLock } from './lock';
+import { backoffMs, parseRetryAfter, type ShipperOptions } from './options';
+import { resanitize } from './resanitize';
+import { createTransport, type HttpResult, type Transport } from './transport';
+
+type Env = NodeJS.ProcessEnv;
+
+interface Item {
+  name: BatchName;
+  batch: Batch;
+}
+
+type SendOutcome =
+  | { kind: 'ok'; rejected: number }
+  | { kind: 'permanent'; status: number; error: string }
+  | { kind: 'retry'; status: number; error: string; retryAfterMs?: number };
+
+type Step = 'continue' | 'stop';
+
+/** Resource used for drops that belong to no readable batch (corrupt files). */
+const SHIPPER_RESOURCE = { 'service.name': 'devtool-telemetry' };
+
+export class Shipper {
+  private readonly otlp: OtlpConfig;
+  private readonly transport: Transport;
+  private readonly metrics: MetricsState;
+  private state: ShipperState;
+  private attempts = 0;
+  private readonly deadline: number;
+  private readonly key: string;
+  stopped = false;
+
+  constructor(
+    private readonly env: Env,
+    private readonly lock: ShipperLock,
+    private readonly opts: ShipperOptions,
+  ) {
+    this.otlp = parseOtlpEnv(env);
+    this.transport = createTransport(env);
+    this.metrics = loadMetricsState(env);
+    this.state = readShipperState(env);
+    this.deadline = Date.now() + opts.maxLifeMs;
+    this.key = endpointKey(env);
+    this.state.conditions = this.otlp.problems.slice(0, 10);
+    this.saveState();
+  }
+
+  async close(): Promise<void> {
+    await this.transport.close();
+  }
+
+  private saveState(): void {
+    if (this.lock.owned()) writeShipperState(this.env, this.state);
+  }
+
+  private saveMetrics(): boolean {
+    if (!this.lock.owned()) return false;
+    try {
+      saveMetricsState(this.env, this.metrics);
+      return true;
+    } catch {
+      this.state.lastError = 'cannot write metrics state (disk full or read-only?)';
+      this.state.lastErrorAt = Date.now();
+      this.saveState();
+      return false;
+    }
+  }
+
+  private countDropped(reason: string, n: number, resource: Batch['resource'] = SHIPPER_RESOURCE): void {
+    if (n <= 0) return;
+    this.state.dropped[reason] = (this.state.dropped[reason] ?? 0) + n;
+    // Also as the devtool.spool.dropped metric, so dashboards see it.
+    const t = `${BigInt(Date.now()) * 1_000_000n}`;
+    foldMetric(this.metrics, resource, {
+      name: DROPPED_METRIC,
+      unit: '{record}',
+      description: 'Telemetry records dropped before delivery.',
+      type: 'sum',
+      startTimeUnixNano: t,
+      timeUnixNano: t,
+      points: [{ attributes: { [DROP_REASON_ATTR]: reason }, value: n }],
+    });
+  }
+
+  /** Drain the spool. Resolves 'empty' when nothing is left, 'stop' when it must exit now. */
+  async drain(): Promise<'empty' | 'stop'> {
+    cleanStaleTemps(this.env);
+    for (;;) {
+      if (this.stopped || Date.now() > this.deadline || !this.lock.owned()) return 'stop';
+      const names = listBatches(this.env);
+      pruneFolded(this.metrics, new Set(names.map((n) => n.file)));
+      if (names.length === 0) {
+        if (!this.metrics.dirty) return 'empty';
+        if ((await this.sendMetrics()) === 'stop') return 'stop';
+        continue;
+      }
+      const items = this.load(this.select(names));
+      // Fold metrics before sending anything: once folded (and saved), a batch's metrics are safe.
+      let folded = false;
+      for (const it of items) {
+        if (foldBatch(this.metrics, it.batch, it.name.file)) {
+          folded = true;
+          for (const m of it.batch.metrics) {
+            if (m.name !== DROPPED_METRIC) continue;
+            for (const p of m.points) {
+              const reason = String(p.attributes[DROP_REASON_ATTR] ?? 'unknown');
+              this.state.dropped[reason] = (this.state.dropped[reason] ?? 0) + ((p as { value: number }).value || 0);
+            }
+          }
+        }
+      }
+      if (folded && !this.saveMetrics()) return 'stop';
+      const withSpans: Item[] = [];
+      for (const it of items) {
+        if (it.batch.spans.length > 0) withSpans.push(it);
+        else removeBatch(this.env, it.name); // metrics-only: its data lives in the accumulator now
+      }
+      if (withSpans.length > 0 && (await this.sendSpanItems(withSpans)) === 'stop') return 'stop';
+      if (this.metrics.dirty && (await this.sendMetrics()) === 'stop') return 'stop';
+    }
+  }
+
+  /** The oldest batches that fit in one request. */
+  private select(names: BatchName[]): BatchName[] {
+    const out: BatchName[] = [];
+    let records = 0;
+    let bytes = 0;
+    for (const n of names) {
+      if (out.length > 0 && (out.length >= this.opts.maxBatchesPerRequest || records + n.records > this.opts.maxSpansPerRequest || bytes + n.bytes > this.opts.maxBytesPerRequest)) break;
+      out.push(n);
+      records += n.records;
+      bytes += n.bytes;
+    }
+    return out;
+  }
+
+  /** Read, validate and re-sanitize; quarantine what cannot be sent. */
+  private load(names: BatchName[]): Item[] {
+    const items: Item[] = [];
+    for (const name of names) {
+      const r = readBatch(this.env, name);
+      if (r.kind === 'gone') continue;
+      if (r.kind === 'corrupt') {
+        quarantineBatch(this.env, name);
+        this.countDropped('corrupt', Math.max(1, name.records));
+        continue;
+      }
+      if (r.batch.level === 'off') {
+        removeBatch(this.env, name); // never send what was recorded with telemetry off
+        continue;
+      }
+      const clean = resanitize(r.batch, this.env);
+      if (!clean) {
+        quarantineBatch(this.env, name);
+        this.countDropped('corrupt', Math.max(1, name.records), r.batch.resource);
+        continue;
+      }
+      if (r.invalidRecords > 0) this.countDropped('corrupt', r.invalidRecords, clean.resource);
+      items.push({ name, batch: clean });
+    }
+    return items;
+  }
+
+  private headers(cfg: OtlpSignalConfig): Record<string, string> {
+    const h: Record<string, string> = {
+      ...cfg.headers,
+      'content-type': cfg.protocol === 'http/json' ? 'application/json' : 'application/x-protobuf',
+      'user-agent': 'devtool-telemetry-shipper',
+    };
+    if (cfg.compression === 'gzip') h['content-encoding'] = 'gzip';
+    else delete h['content-encoding'];
+    return h;
+  }
+
+  private async post(cfg: OtlpSignalConfig, body: Uint8Array): Promise<{ outcome: SendOutcome; res?: HttpResult }> {
+    if (!cfg.url) return { outcome: { kind: 'retry', status: 0, error: `no usable ${cfg.signal} endpoint (${cfg.urlSource})` } };
+    const payload = cfg.compression === 'gzip' ? zlib.gzipSync(body) : body;
+    let res: HttpResult;
+    try {
+      res = await this.transport.post(cfg.url, payload, this.headers(cfg), cfg.timeoutMs);
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      const name = (e as Error)?.name;
+      return { outcome: { kind: 'retry', status: 0, error: `network error (${code ?? name ?? 'unknown'})` } };
+    }
+    const s = res.status;
+    if (s >= 200 && s < 300) {
+      const ps = res.truncated ? { rejected: 0 } : parsePartialSuccess(cfg.signal, cfg.protocol, res.body);
+      return { outcome: { kind: 'ok', rejected: ps.rejected }, res };
+    }
+    if (s >= 300 && s < 400) return { outcome: { kind: 'retry', status: s, error: `HTTP ${s}: redirect not followed (check the endpoint)` }, res };
+    if (s === 408 || s === 429 || s >= 500) {
+      const ra = s === 429 || s === 503 ? parseRetryAfter(res.headers['retry-after']) : undefined;
+      return { outcome: { kind: 'retry', status: s, error: `HTTP ${s}`, ...(ra !== undefined ? { retryAfterMs: Math.min(ra, this.opts.maxRetryAfterMs) } : {}) }, res };
+    }
+    return { outcome: { kind: 'permanent', status: s, error: `HTTP ${s}: rejected` }, res };
+  }
+
+  private log(cfg: OtlpSignalConfig, outcome: SendOutcome, batches: number, items: number, records: unknown[]): void {
+    const entry: SentLogEntry = {
+      time: Date.now(),
+      signal: cfg.signal,
+      endpoint: cfg.displayUrl,
+      result: outcome.kind === 'ok' ? (outcome.rejected > 0 ? 'partial' : 'ok') : outcome.kind === 'permanent' ? 'rejected' : 'retry',
+      status: outcome.kind === 'ok' ? 200 : outcome.status,
+      ...(outcome.kind !== 'ok' ? { error: outcome.error } : {}),
+      batches,
+      items,
+      ...(outcome.kind === 'ok' && outcome.rejected ? { rejected: outcome.rejected } : {}),
+      ...(this.transport.proxied ? { via: 'proxy' as const } : {}),
+      records: records.slice(0, MAX_RECORDS),
+      more: Math.max(0, records.length - MAX_RECORDS),
+    };
+    appendSentLog(this.env, entry);
+  }
+
+  private succeeded(): void {
+    this.attempts = 0;
+    this.state.failures = 0;
+    this.state.nextAttemptAt = 0;
+    delete this.state.breakerKey;
+    this.state.lastSuccessAt = Date.now();
+    this.state.lastAttemptAt = this.state.lastSuccessAt;
+  }
+
+  /** A retryable failure: wait in-process, or open the breaker and stop. */
+  private async failed(o: Extract<SendOutcome, { kind: 'retry' }>): Promise<Step> {
+    const now = Date.now();
+    this.attempts++;
+    this.state.failures++;
+    this.state.lastAttemptAt = now;
+    this.state.lastError = o.error;
+    this.state.lastErrorAt = now;
+    const delay = o.retryAfterMs ?? backoffMs(this.state.failures, this.opts);
+    if (o.status === 0 && o.error.startsWith('no usable')) {
+      // A configuration problem: waiting will not fix it. Park until the configuration changes.
+      this.openBreaker(now + this.opts.retryMaxMs);
+      return 'stop';
+    }
+    if (delay > this.opts.maxWaitMs || this.attempts >= this.opts.maxAttempts || now + delay > this.deadline) {
+      this.openBreaker(now + delay);
+      return 'stop';
+    }
+    this.saveState();
+    await this.sleep(delay);
+    return this.stopped ? 'stop' : 'continue';
+  }
+
+  private openBreaker(until: number): void {
+    this.state.nextAttemptAt = until;
+    this.state.breakerKey = this.key;
+    this.saveState();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+  }
+
+  private async sendSpanItems(items: Item[]): Promise<Step> {
+    const cfg = this.otlp.traces;
+    const batches = items.map((i) => i.batch);
+    let body: Uint8Array;
+    try {
+      body = encodeSpans(batches, cfg.protocol);
+    } catch {
+      // Should not happen after validation; never let one batch block the rest.
+      if (items.length > 1) return this.oneByOne(items);
+      quarantineBatch(this.env, items[0].name);
+      this.countDropped('corrupt', items[0].batch.spans.length, items[0].batch.resource);
+      return 'continue';
+    }
+    const spanCount = batches.reduce((n, b) => n + b.spans.length, 0);
+    const { outcome } = await this.post(cfg, body);
+    const shown = outcome.kind === 'retry' ? [] : batches.flatMap((b) => b.spans.slice(0, MAX_RECORDS).map((s) => ({ resource: b.resource, span: s })));
+    this.log(cfg, outcome, batches.length, spanCount, shown);
+    if (outcome.kind === 'ok') {
+      for (const it of items) removeBatch(this.env, it.name);
+      pruneFolded(this.metrics, new Set(listBatches(this.env).map((n) => n.file)));
+      if (outcome.rejected > 0) this.countDropped('rejected', outcome.rejected, batches[0].resource);
+      this.succeeded();
+      this.state.sentSpans += spanCount - outcome.rejected;
+      this.state.sentBatches += items.length;
+      if (outcome.rejected > 0) this.saveMetrics();
+      this.saveState();
+      return 'continue';
+    }
+    if (outcome.kind === 'permanent') {
+      // One bad batch must not take the others with it: retry them one at a time.
+      if (items.length > 1) return this.oneByOne(items);
+      removeBatch(this.env, items[0].name);
+      this.countDropped('rejected', spanCount, batches[0].resource);
+      this.state.lastError = outcome.error;
+      this.state.lastErrorAt = Date.now();
+      this.saveMetrics();
+      this.saveState();
+      return 'continue';
+    }
+    return this.failed(outcome);
+  }
+
+  private async oneByOne(items: Item[]): Promise<Step> {
+    for (const it of items) {
+      if ((await this.sendSpanItems([it])) === 'stop') return 'stop';
+    }
+    return 'continue';
+  }
+
+  private async sendMetrics(): Promise<Step> {
+    const cfg = this.otlp.metrics;
+    let body: Uint8Array | undefined;
+    try {
+      body = encodeMetrics(this.metrics, cfg.protocol);
+    } catch {
+      body = undefined;
+    }
+    if (!body) {
+      this.metrics.dirty = false;
+      this.saveMetrics();
+      return 'continue';
+    }
+    const streams = Object.values(this.metrics.streams);
+    const { outcome } = await this.post(cfg, body);
+    this.log(
+      cfg,
+      outcome,
+      0,
+      streams.length,
+      outcome.kind === 'retry' ? [] : streams.map((s) => ({ name: s.name, attributes: s.attributes, value: s.value ?? { count: s.count, sum: s.sum } })),
+    );
+    if (outcome.kind === 'retry') return this.failed(outcome);
+    // Cumulative points: a permanent rejection loses only this export, the next one carries the totals.
+    this.metrics.dirty = false;
+    if (!this.saveMetrics()) return 'stop';
+    if (outcome.kind === 'ok') this.succeeded();
+    else {
+      this.state.lastError = `metrics: ${outcome.error}`;
+      this.state.lastErrorAt = Date.now();
+    }
+    this.saveState();
+    return 'continue';
+  }
+}

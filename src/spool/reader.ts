@@ -1,0 +1,272 @@
+/**
+ * The spool's reading side, used by the shipper (which holds the lock) and by `status`.
+ * Reads are defensive: a batch file is whatever is on disk, possibly truncated by a power loss,
+ * planted by someone else, or written by a future version. Anything that does not validate is moved
+ * to quarantine/ (kept for inspection, never sent, counted) and the rest of the spool goes on.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { AttrValue, Attributes, Batch, HistogramPoint, MetricRecord, SpanRecord, SumPoint } from '../model';
+import { LEVELS } from '../model';
+import { type BatchName, batchDir, quarantineDir, sortBatchNames } from './layout';
+
+type Env = NodeJS.ProcessEnv;
+
+/** Temp files older than this were left by a writer that died mid-write. */
+const STALE_TMP_MS = 10 * 60 * 1000;
+/** Refuse to read anything bigger than this (the writer caps batches far below it). */
+const MAX_READ_BYTES = 8 * 1024 * 1024;
+/** Quarantine is for inspection, not an archive. */
+const MAX_QUARANTINED = 50;
+
+export function listBatches(env: Env): BatchName[] {
+  try {
+    return sortBatchNames(fs.readdirSync(batchDir(env)));
+  } catch {
+    return [];
+  }
+}
+
+export type ReadOutcome =
+  | { kind: 'ok'; batch: Batch; invalidRecords: number }
+  | { kind: 'gone' }
+  | { kind: 'corrupt'; reason: string };
+
+const HEX32 = /^[0-9a-f]{32}$/;
+const HEX16 = /^[0-9a-f]{16}$/;
+const NANOS = /^\d{1,20}$/;
+
+function isAttrValue(v: unknown): v is AttrValue {
+  const t = typeof v;
+  if (t === 'string' || t === 'boolean') return true;
+  if (t === 'number') return Number.isFinite(v as number);
+  if (!Array.isArray(v) || v.length === 0) return Array.isArray(v);
+  const t0 = typeof v[0];
+  if (t0 !== 'string' && t0 !== 'number' && t0 !== 'boolean') return false;
+  return v.every((x) => typeof x === t0 && (t0 !== 'number' || Number.isFinite(x)));
+}
+
+/** Keep only well-typed attributes (a bad value loses its key, not the record). */
+export function cleanAttributes(a: unknown): Attributes {
+  const out: Attributes = {};
+  if (!a || typeof a !== 'object' || Array.isArray(a)) return out;
+  for (const [k, v] of Object.entries(a as Record<string, unknown>)) {
+    if (k && isAttrValue(v)) out[k] = v;
+  }
+  return out;
+}
+
+function validSpan(s: unknown): SpanRecord | undefined {
+  if (!s || typeof s !== 'object') return undefined;
+  const r = s as Record<string, unknown>;
+  if (typeof r.traceId !== 'string' || !HEX32.test(r.traceId) || /^0+$/.test(r.traceId)) return undefined;
+  if (typeof r.spanId !== 'string' || !HEX16.test(r.spanId) || /^0+$/.test(r.spanId)) return undefined;
+  if (r.parentSpanId !== undefined && (typeof r.parentSpanId !== 'string' || !HEX16.test(r.parentSpanId))) return undefined;
+  if (typeof r.name !== 'string') return undefined;
+  if (typeof r.startTimeUnixNano !== 'string' || !NANOS.test(r.startTimeUnixNano)) return undefined;
+  if (typeof r.endTimeUnixNano !== 'string' || !NANOS.test(r.endTimeUnixNano)) return undefined;
+  const kind = typeof r.kind === 'number' && Number.isInteger(r.kind) && r.kind >= 1 && r.kind <= 5 ? r.kind : 1;
+  const st = (r.status && typeof r.status === 'object' ? r.status : {}) as Record<string, unknown>;
+  const code = st.code === 1 || st.code === 2 ? st.code : 0;
+  const events = Array.isArray(r.events)
+    ? r.events
+        .filter((e): e is Record<string, unknown> => !!e && typeof e === 'object')
+        .filter((e) => typeof e.name === 'string' && typeof e.timeUnixNano === 'string' && NANOS.test(e.timeUnixNano))
+        .map((e) => ({ name: e.name as string, timeUnixNano: e.timeUnixNano as string, attributes: cleanAttributes(e.attributes) }))
+    : [];
+  const links = Array.isArray(r.links)
+    ? r.links
+        .filter((l): l is Record<string, unknown> => !!l && typeof l === 'object')
+        .filter((l) => typeof l.traceId === 'string' && HEX32.test(l.traceId) && typeof l.spanId === 'string' && HEX16.test(l.spanId))
+        .map((l) => ({ traceId: l.traceId as string, spanId: l.spanId as string, attributes: cleanAttributes(l.attributes) }))
+    : [];
+  return {
+    traceId: r.traceId,
+    spanId: r.spanId,
+    ...(r.parentSpanId ? { parentSpanId: r.parentSpanId as string } : {}),
+    name: r.name,
+    kind,
+    startTimeUnixNano: r.startTimeUnixNano,
+    endTimeUnixNano: r.endTimeUnixNano,
+    attributes: cleanAttributes(r.attributes),
+    events,
+    links,
+    status: typeof st.message === 'string' ? { code, message: st.message } : { code },
+    ...(typeof r.scope === 'string' ? { scope: r.scope } : {}),
+  };
+}
+
+function finite(n: unknown): n is number {
+  return typeof n === 'number' && Number.isFinite(n);
+}
+
+function validPoint(type: 'sum' | 'histogram', p: unknown): SumPoint | HistogramPoint | undefined {
+  if (!p || typeof p !== 'object') return undefined;
+  const r = p as Record<string, unknown>;
+  const attributes = cleanAttributes(r.attributes);
+  if (type === 'sum') return finite(r.value) ? { attributes, value: r.value } : undefined;
+  const bounds = r.bounds;
+  const counts = r.bucketCounts;
+  if (!Array.isArray(bounds) || !Array.isArray(counts) || counts.length !== bounds.length + 1) return undefined;
+  if (!bounds.every(finite) || !counts.every((c) => Number.isInteger(c) && c >= 0)) return undefined;
+  for (let i = 1; i < bounds.length; i++) if (!(bounds[i] > bounds[i - 1])) return undefined;
+  if (!Number.isInteger(r.count) || !finite(r.sum) || !finite(r.min) || !finite(r.max)) return undefined;
+  return {
+    attributes,
+    count: r.count as number,
+    sum: r.sum,
+    min: r.min,
+    max: r.max,
+    bounds: bounds as number[],
+    bucketCounts: counts as number[],
+  };
+}
+
+function validMetric(m: unknown): { metric?: MetricRecord; invalid: number } {
+  if (!m || typeof m !== 'object') return { invalid: 1 };
+  const r = m as Record<string, unknown>;
+  if (typeof r.name !== 'string' || !r.name || (r.type !== 'sum' && r.type !== 'histogram') || !Array.isArray(r.points)) {
+    return { invalid: Array.isArray(r.points) ? r.points.length : 1 };
+  }
+  const type = r.type;
+  const points = [];
+  let invalid = 0;
+  for (const p of r.points) {
+    const v = validPoint(type, p);
+    if (v) points.push(v);
+    else invalid++;
+  }
+  const metric: MetricRecord = {
+    name: r.name,
+    unit: typeof r.unit === 'string' ? r.unit : '',
+    description: typeof r.description === 'string' ? r.description : '',
+    type,
+    startTimeUnixNano: typeof r.startTimeUnixNano === 'string' && NANOS.test(r.startTimeUnixNano) ? r.startTimeUnixNano : '0',
+    timeUnixNano: typeof r.timeUnixNano === 'string' && NANOS.test(r.timeUnixNano) ? r.timeUnixNano : '0',
+    points,
+  };
+  return { metric, invalid };
+}
+
+/**
+ * Validate parsed JSON as a Batch. Returns undefined when the envelope itself is wrong (quarantine);
+ * otherwise a clean copy plus how many records inside had to be dropped.
+ */
+export function validateBatch(x: unknown): { batch: Batch; invalidRecords: number } | undefined {
+  if (!x || typeof x !== 'object' || Array.isArray(x)) return undefined;
+  const r = x as Record<string, unknown>;
+  if (r.v !== 1 || typeof r.id !== 'string' || !r.id) return undefined;
+  if (!Array.isArray(r.spans) || !Array.isArray(r.metrics)) return undefined;
+  const level = (LEVELS as readonly string[]).includes(r.level as string) ? (r.level as Batch['level']) : 'minimal';
+  let invalidRecords = 0;
+  const spans: SpanRecord[] = [];
+  for (const s of r.spans) {
+    const v = validSpan(s);
+    if (v) spans.push(v);
+    else invalidRecords++;
+  }
+  const metrics: MetricRecord[] = [];
+  for (const m of r.metrics) {
+    const v = validMetric(m);
+    invalidRecords += v.invalid;
+    if (v.metric && v.metric.points.length) metrics.push(v.metric);
+  }
+  return {
+    batch: {
+      v: 1,
+      id: r.id,
+      createdAt: finite(r.createdAt) ? r.createdAt : 0,
+      level,
+      resource: cleanAttributes(r.resource),
+      spans,
+      metrics,
+    },
+    invalidRecords,
+  };
+}
+
+/** Read and validate one batch file. */
+export function readBatch(env: Env, name: BatchName): ReadOutcome {
+  const file = path.join(batchDir(env), name.file);
+  let text: string;
+  try {
+    const st = fs.statSync(file);
+    if (!st.isFile()) return { kind: 'corrupt', reason: 'not a regular file' };
+    if (st.size > MAX_READ_BYTES) return { kind: 'corrupt', reason: 'too large' };
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'gone' };
+    return { kind: 'corrupt', reason: `unreadable (${(e as NodeJS.ErrnoException).code ?? 'error'})` };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { kind: 'corrupt', reason: text.length === 0 ? 'empty' : 'not JSON (truncated or garbage)' };
+  }
+  const v = validateBatch(parsed);
+  if (!v) return { kind: 'corrupt', reason: 'not a batch' };
+  return { kind: 'ok', batch: v.batch, invalidRecords: v.invalidRecords };
+}
+
+/** Delete a delivered (or dropped) batch. Missing is fine. */
+export function removeBatch(env: Env, name: BatchName): void {
+  try {
+    fs.unlinkSync(path.join(batchDir(env), name.file));
+  } catch {
+    /* already gone */
+  }
+}
+
+/** Move an unreadable batch aside; keeps at most MAX_QUARANTINED files (oldest removed). */
+export function quarantineBatch(env: Env, name: BatchName): void {
+  const qdir = quarantineDir(env);
+  const src = path.join(batchDir(env), name.file);
+  try {
+    fs.mkdirSync(qdir, { recursive: true, mode: 0o700 });
+    fs.renameSync(src, path.join(qdir, name.file));
+    const files = fs.readdirSync(qdir).sort();
+    for (const f of files.slice(0, Math.max(0, files.length - MAX_QUARANTINED))) {
+      try {
+        fs.rmSync(path.join(qdir, f), { force: true, recursive: true });
+      } catch {
+        /* best effort */
+      }
+    }
+  } catch {
+    // Could not move it: delete it, so one bad file cannot block the spool forever.
+    try {
+      fs.rmSync(src, { force: true, recursive: true });
+    } catch {
+      /* nothing more to do */
+    }
+  }
+}
+
+export function quarantinedCount(env: Env): number {
+  try {
+    return fs.readdirSync(quarantineDir(env)).length;
+  } catch {
+    return 0;
+  }
+}
+
+/** Remove temp files left by writers that died between write and rename. */
+export function cleanStaleTemps(env: Env, now = Date.now()): void {
+  const dir = batchDir(env);
+  let files: string[];
+  try {
+    files = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const f of files) {
+    if (!f.startsWith('.') || !f.endsWith('.tmp')) continue;
+    try {
+      const st = fs.statSync(path.join(dir, f));
+      if (now - st.mtimeMs > STALE_TMP_MS) fs.unlinkSync(path.join(dir, f));
+    } catch {
+      /* raced with its writer: fine */
+    }
+  }
+}

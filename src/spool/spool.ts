@@ -1,0 +1,183 @@
+/**
+ * The spool writer: the only spool code that runs inside the tool's process, at exit and on the
+ * periodic flush of long-running apps. One batch, one file, written as a temp file and renamed into
+ * place, so a reader never sees a torn batch and any number of processes can write at once without
+ * coordinating (each writes its own uniquely named file). No fsync: a power loss can at worst leave
+ * an empty or partial file, which the shipper quarantines; fsync would cost milliseconds per run.
+ *
+ * Bounded: before writing, the writer lists the spool (names only: each name carries its creation
+ * time, record count and size) and evicts the oldest batches beyond the size cap and any older than
+ * the age cap. What it evicts is counted into the batch being written as a `devtool.spool.dropped`
+ * {record} metric, so losses are reported by the next batch that does get through.
+ *
+ * Never throws: disk full, read-only home, a file where the directory should be, EACCES all return
+ * { ok: false, reason } and the tool carries on. Depends only on node built-ins and our paths/model.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Batch, MetricRecord } from '../model';
+import { batchDir, formatBatchName, safeId, sortBatchNames } from './layout';
+
+type Env = NodeJS.ProcessEnv;
+
+export interface WriteResult {
+  ok: boolean;
+  reason?: string;
+  /** Records evicted to make room (already counted into the written batch). */
+  evicted?: number;
+}
+
+export interface SpoolLimits {
+  /** Total bytes of pending batches. */
+  maxBytes: number;
+  /** Pending batches older than this are evicted. */
+  maxAgeMs: number;
+  /** A single batch larger than this is refused (a runaway recorder must not fill the disk). */
+  maxBatchBytes: number;
+}
+
+export const DROPPED_METRIC = 'devtool.spool.dropped';
+export const DROP_REASON_ATTR = 'devtool.spool.drop.reason';
+export type DropReason = 'size' | 'age' | 'rejected' | 'corrupt';
+
+const MB = 1024 * 1024;
+const DAY = 24 * 3600 * 1000;
+
+function positiveInt(v: string | undefined, fallback: number): number {
+  if (!v || !/^\d+$/.test(v.trim())) return fallback;
+  const n = Number(v);
+  return n > 0 && Number.isSafeInteger(n) ? n : fallback;
+}
+
+/** Limits, overridable for tests and unusual machines. */
+export function spoolLimits(env: Env): SpoolLimits {
+  const maxBytes = positiveInt(env.DEVTOOL_TELEMETRY_SPOOL_MAX_BYTES, 20 * MB);
+  return {
+    maxBytes,
+    maxAgeMs: positiveInt(env.DEVTOOL_TELEMETRY_SPOOL_MAX_AGE_MS, 7 * DAY),
+    maxBatchBytes: Math.min(maxBytes, 4 * MB),
+  };
+}
+
+function countRecords(batch: Batch): number {
+  let n = Array.isArray(batch.spans) ? batch.spans.length : 0;
+  if (Array.isArray(batch.metrics)) for (const m of batch.metrics) n += Array.isArray(m.points) ? m.points.length : 0;
+  return n;
+}
+
+function errCode(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' ? code : e instanceof Error ? e.name : 'unknown error';
+}
+
+/** A `devtool.spool.dropped` metric record for the given per-reason counts (nothing if all zero). */
+export function droppedMetric(counts: Partial<Record<DropReason, number>>, nowMs: number): MetricRecord | undefined {
+  const points = [];
+  for (const [reason, value] of Object.entries(counts)) {
+    if (value && value > 0) points.push({ attributes: { [DROP_REASON_ATTR]: reason }, value });
+  }
+  if (points.length === 0) return undefined;
+  const t = `${BigInt(Math.floor(nowMs)) * 1_000_000n}`;
+  return {
+    name: DROPPED_METRIC,
+    unit: '{record}',
+    description: 'Telemetry records dropped before delivery (spool full or too old, rejected by the collector, unreadable).',
+    type: 'sum',
+    startTimeUnixNano: t,
+    timeUnixNano: t,
+    points,
+  };
+}
+
+/**
+ * Evict the oldest batches so that `incoming` more bytes fit, and any past the age cap.
+ * Returns records evicted per reason. Another writer may evict the same file at the same time:
+ * only the one whose unlink succeeds counts it, so nothing is counted twice.
+ */
+function evict(dir: string, incoming: number, limits: SpoolLimits, now: number): Partial<Record<DropReason, number>> {
+  const names = sortBatchNames(fs.readdirSync(dir));
+  let total = 0;
+  for (const n of names) total += n.bytes;
+  const counts: Partial<Record<DropReason, number>> = {};
+  for (const n of names) {
+    const tooOld = now - n.createdAt > limits.maxAgeMs;
+    const tooBig = total + incoming > limits.maxBytes;
+    if (!tooOld && !tooBig) break;
+    total -= n.bytes;
+    try {
+      fs.unlinkSync(path.join(dir, n.file));
+      const reason: DropReason = tooOld ? 'age' : 'size';
+      counts[reason] = (counts[reason] ?? 0) + n.records;
+    } catch {
+      /* gone already (shipped, or evicted by another writer): not ours to count */
+    }
+  }
+  return counts;
+}
+
+/** mkdir -p, one level at a time: node's recursive mkdir reports ENOENT where the truth is EROFS/EACCES. */
+function ensureDir(dir: string, depth = 0): void {
+  try {
+    fs.mkdirSync(dir, { mode: 0o700 });
+  } catch (e) {
+    const code = errCode(e);
+    if (code === 'EEXIST') return;
+    const parent = path.dirname(dir);
+    if (code !== 'ENOENT' || parent === dir || depth > 64) throw e;
+    ensureDir(parent, depth + 1);
+    fs.mkdirSync(dir, { mode: 0o700 });
+  }
+}
+
+/**
+ * Write one sealed batch to the spool. Synchronous, one file, never throws.
+ * The caller's batch object is not modified.
+ */
+export function writeBatch(batch: Batch, env: Env): WriteResult {
+  let tmp: string | undefined;
+  try {
+    const dir = batchDir(env);
+    const limits = spoolLimits(env);
+    const now = Date.now();
+    let json = JSON.stringify(batch);
+    if (typeof json !== 'string') return { ok: false, reason: 'batch is not serializable' };
+    let bytes = Buffer.byteLength(json);
+    if (bytes > limits.maxBatchBytes) return { ok: false, reason: `batch of ${bytes} bytes exceeds the ${limits.maxBatchBytes}-byte cap` };
+
+    let counts: Partial<Record<DropReason, number>>;
+    try {
+      counts = evict(dir, bytes, limits, now);
+    } catch (e) {
+      if (errCode(e) !== 'ENOENT') throw e;
+      ensureDir(dir);
+      counts = {};
+    }
+    let toWrite = batch;
+    const dropped = droppedMetric(counts, now);
+    let evicted = 0;
+    if (dropped) {
+      for (const p of dropped.points) evicted += (p as { value: number }).value;
+      toWrite = { ...batch, metrics: [...(Array.isArray(batch.metrics) ? batch.metrics : []), dropped] };
+      json = JSON.stringify(toWrite);
+      bytes = Buffer.byteLength(json);
+    }
+
+    const createdAt = typeof batch.createdAt === 'number' && Number.isFinite(batch.createdAt) ? batch.createdAt : now;
+    const name = formatBatchName(createdAt, process.pid, safeId(batch.id), countRecords(toWrite), bytes);
+    tmp = path.join(dir, `.${name}.tmp`);
+    // 'wx': never follow or clobber something planted at our temp name.
+    fs.writeFileSync(tmp, json, { mode: 0o600, flag: 'wx' });
+    fs.renameSync(tmp, path.join(dir, name));
+    tmp = undefined;
+    return evicted ? { ok: true, evicted } : { ok: true };
+  } catch (e) {
+    if (tmp) {
+      try {
+        fs.unlinkSync(tmp);
+      } catch {
+        /* nothing to clean */
+      }
+    }
+    return { ok: false, reason: errCode(e) };
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * The spool as `devtool-telemetry status` shows it: what is waiting, what was lost and why, whether
+ * the collector is considered down, and any condition a person has to fix (a spool dir that is a
+ * file, not writable, owned by someone else; an invalid endpoint). Read-only, never throws.
+ */
+import * as fs from 'node:fs';
+import { lockFile, batchDir, spoolRoot } from './layout';
+import { listBatches, quarantinedCount } from './reader';
+import { readShipperState } from './state';
+
+type Env = NodeJS.ProcessEnv;
+
+export interface SpoolStats {
+  dir: string;
+  pendingBatches: number;
+  pendingBytes: number;
+  pendingRecords: number;
+  /** Unix ms of the oldest pending batch. */
+  oldestAt?: number;
+  quarantined: number;
+  /** Records dropped by the shipper per reason (rejected, corrupt, ...). Spool evictions travel
+   *  as the devtool.spool.dropped metric and are counted here once the shipper has folded them. */
+  dropped: Record<string, number>;
+  breaker: { open: boolean; nextAttemptAt?: number; failures: number };
+  lastSuccessAt?: number;
+  lastAttemptAt?: number;
+  lastError?: string;
+  lastErrorAt?: number;
+  sentSpans: number;
+  sentBatches: number;
+  shipper: { running: boolean; pid?: number };
+  /** Conditions a person should know about. */
+  problems: string[];
+}
+
+function dirProblem(dir: string, what: string): string | undefined {
+  try {
+    const st = fs.statSync(dir);
+    if (!st.isDirectory()) return `${what} ${dir} is not a directory: nothing can be spooled`;
+    if (typeof process.getuid === 'function' && st.uid !== process.getuid()) {
+      return `${what} ${dir} belongs to another user`;
+    }
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return `${what} ${dir} is not writable (${code})`;
+    if (code === 'ENOTDIR') return `${what} ${dir}: a parent is not a directory`;
+    return `${what} ${dir} cannot be used (${code ?? 'error'})`;
+  }
+  return undefined;
+}
+
+export function spoolStats(env: Env, now = Date.now()): SpoolStats {
+  const dir = spoolRoot(env);
+  const problems: string[] = [];
+  for (const [d, what] of [
+    [dir, 'spool dir'],
+    [batchDir(env), 'spool dir'],
+  ] as const) {
+    const p = dirProblem(d, what);
+    if (p) {
+      problems.push(p);
+      break;
+    }
+  }
+  const names = listBatches(env);
+  let pendingBytes = 0;
+  let pendingRecords = 0;
+  for (const n of names) {
+    pendingBytes += n.bytes;
+    pendingRecords += n.records;
+  }
+  const st = readShipperState(env);
+  problems.push(...st.conditions);
+  let shipper: SpoolStats['shipper'] = { running: false };
+  try {
+    // Lazy: the lock module lives with the shipper; this keeps stats importable alone.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { lockStatus } = require('../shipper/lock') as typeof import('../shipper/lock');
+    const ls = lockStatus(env, now);
+    shipper = ls.held ? { running: true, ...(ls.info ? { pid: ls.info.pid } : {}) } : { running: false };
+  } catch {
+    shipper = { running: fs.existsSync(lockFile(env)) };
+  }
+  return {
+    dir,
+    pendingBatches: names.length,
+    pendingBytes,
+    pendingRecords,
+    ...(names.length ? { oldestAt: names[0].createdAt } : {}),
+    quarantined: quarantinedCount(env),
+    dropped: st.dropped,
+    breaker: { open: st.nextAttemptAt > now, ...(st.nextAttemptAt > now ? { nextAttemptAt: st.nextAttemptAt } : {}), failures: st.failures },
+    ...(st.lastSuccessAt ? { lastSuccessAt: st.lastSuccessAt } : {}),
+    ...(st.lastAttemptAt ? { lastAttemptAt: st.lastAttemptAt } : {}),
+    ...(st.lastError ? { lastError: st.lastError } : {}),
+    ...(st.lastErrorAt ? { lastErrorAt: st.lastErrorAt } : {}),
+    sentSpans: st.sentSpans,
+    sentBatches: st.sentBatches,
+    shipper,
+    problems,
+  };
+}
