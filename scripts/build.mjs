@@ -33,11 +33,11 @@ function facade(name, cjsPath, names) {
   writeFileSync(join(esm, `${name}.d.mts`), `export * from '${cjsPath}.js';\n`);
 }
 
-const api = require(join(root, 'dist/cjs/index.js'));
-facade('index', '../cjs/index', Object.keys(api).filter((k) => k !== 'default' && k !== '__esModule'));
-const cliPath = join(root, 'dist/cjs/cli/index.js');
-const cli = require(cliPath);
-facade('cli', '../cjs/cli/index', Object.keys(cli).filter((k) => k !== 'default' && k !== '__esModule'));
 // register has no exports: importing it runs the CommonJS preload once.
 writeFileSync(join(esm, 'register.mjs'), `import '../cjs/register.js';\n`);
 writeFileSync(join(esm, 'register.d.mts'), 'export {};\n');
+
+const api = require(join(root, 'dist/cjs/index.js'));
+facade('index', '../cjs/index', Object.keys(api).filter((k) => k !== 'default' && k !== '__esModule'));
+const cli = require(join(root, 'dist/cjs/cli/index.js'));
+facade('cli', '../cjs/cli/index', Object.keys(cli).filter((k) => k !== 'default' && k !== '__esModule'));

@@ -20,8 +20,9 @@ export function timeOnce(cmd, args, env) {
     child.on('close', (code) => {
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
       const m = /RSS_KB=(\d+)/.exec(err);
+      const c = /CPU_US=(\d+)/.exec(err);
       if (code !== 0) return reject(new Error(`${args.join(' ')} exited ${code}: ${err.slice(0, 500)}`));
-      resolve({ ms, rssKb: m ? Number(m[1]) : NaN });
+      resolve({ ms, rssKb: m ? Number(m[1]) : NaN, cpuMs: c ? Number(c[1]) / 1000 : NaN });
     });
   });
 }
@@ -39,21 +40,23 @@ export async function compare(variants, { runs = 15, warmup = 2 } = {}) {
   }
   return variants.map((v) => {
     const s = samples.get(v.name);
-    return { name: v.name, ms: median(s.map((x) => x.ms)), rssMb: median(s.map((x) => x.rssKb)) / 1024 };
+    return { name: v.name, ms: median(s.map((x) => x.ms)), cpuMs: median(s.map((x) => x.cpuMs)), rssMb: median(s.map((x) => x.rssKb)) / 1024 };
   });
 }
 
 export function printTable(title, rows, baseline) {
   const base = rows.find((r) => r.name === baseline);
   console.log(`\n## ${title}`);
-  console.log('| variant | wall ms (median) | vs plain | ratio | peak RSS MB | vs plain |');
-  console.log('|---|---:|---:|---:|---:|---:|');
+  console.log('| variant | wall ms (median) | vs plain | ratio | CPU ms in process | vs plain | peak RSS MB | vs plain |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     const d = base ? r.ms - base.ms : NaN;
     const ratio = base ? r.ms / base.ms : NaN;
     const dr = base ? r.rssMb - base.rssMb : NaN;
+    const dc = base ? r.cpuMs - base.cpuMs : NaN;
+    const sign = (x) => (x >= 0 ? '+' : '') + x.toFixed(1);
     console.log(
-      `| ${r.name} | ${r.ms.toFixed(1)} | ${d >= 0 ? '+' : ''}${d.toFixed(1)} | ${ratio.toFixed(2)}x | ${r.rssMb.toFixed(1)} | ${dr >= 0 ? '+' : ''}${dr.toFixed(1)} |`,
+      `| ${r.name} | ${r.ms.toFixed(1)} | ${sign(d)} | ${ratio.toFixed(2)}x | ${r.cpuMs.toFixed(1)} | ${sign(dc)} | ${r.rssMb.toFixed(1)} | ${sign(dr)} |`,
     );
   }
 }

@@ -5,5 +5,8 @@ client.capture({ distinctId: 'bench', event: 'command run', properties: { comman
 let n = 0;
 for (let i = 0; i < 1000; i++) n += i;
 process.stdout.write(`run ${n}\n`);
-process.on('exit', () => process.stderr.write(`RSS_KB=${process.resourceUsage().maxRSS}\n`));
+process.on('exit', () => {
+  const u = process.resourceUsage();
+  process.stderr.write(`RSS_KB=${u.maxRSS} CPU_US=${u.userCPUTime + u.systemCPUTime}\n`);
+});
 client.shutdown().catch(() => {});
