@@ -4,14 +4,14 @@
 // import (no dual-package hazard), and `--import devtool-telemetry/register` shares state with
 // `import { step } from 'devtool-telemetry'`.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
-rmSync(join(root, 'dist'), { recursive: true, force: true });
+// No clean first: concurrent test runs keep a usable dist while tsc rewrites it. (CI builds a fresh clone.)
 execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')], {
   stdio: 'inherit',
   cwd: root,
