@@ -7,3 +7,5 @@ export type { StartOptions } from './bootstrap';
 export { command, step, llmRequest, userInput, shutdown, flush, telemetryLevel, usageFromResponse } from './api';
 export type { LlmRequestInfo, StepHandle } from './api';
 export type { Level } from './model';
+export { defineFeatures, feature, defineCommandMetrics, count } from './features';
+export type { FeatureSpec, FeatureSpecs, PropertySpec, CommandMetricsSpec, CounterSpec } from './features';

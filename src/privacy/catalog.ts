@@ -126,6 +126,7 @@ export const CATALOG: readonly AttributeSpec[] = Object.freeze([
   a('devtool.step.outcome', 'string', 'usage', SM, STEP_OUTCOME, 'How the step ended.', 'success', 'Which steps are slow or fail.'),
   a('devtool.user_input.kind', 'string', 'usage', SM, rule.word(32, true), 'Kind of input the user gave (never the input itself).', 'confirm', 'How often tools have to ask people.'),
   a('devtool.feature.name', 'string', 'usage', SEM, rule.name(64), 'Name of a feature the tool declares as used.', 'watch-mode', 'Which features are used.'),
+  a('devtool.feature.drop.reason', 'string', 'usage', ['metric'], rule.enum(['unknown_feature', 'unknown_property', 'wrong_type', 'invalid_value', 'over_cardinality']), 'Why a feature event or property was refused or bucketed.', 'unknown_property', 'Shows tool authors which declarations their calls miss.'),
   a('devtool.spool.drop.reason', 'string', 'minimal', ['metric'], rule.enum(['full', 'too_large', 'expired', 'corrupt', 'rejected']), 'Why telemetry records were dropped before sending.', 'full', 'Health of the telemetry itself.'),
 
   // ---- LLM requests (GenAI semantic conventions)
@@ -160,6 +161,8 @@ export const CATALOG: readonly AttributeSpec[] = Object.freeze([
   a(sc.ATTR_NETWORK_PROTOCOL_VERSION, 'string', 'usage', S, rule.enum(['1.0', '1.1', '2', '3']), 'HTTP version.', '1.1'),
 ]);
 
+const SESSION_COUNTS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000];
+
 /** Metrics the distribution emits (and the third-party ones it lets through). */
 export const METRICS: readonly MetricSpec[] = Object.freeze([
   { name: 'devtool.command.runs', unit: '{run}', instrument: 'counter', level: 'minimal', description: 'Command runs.', attributes: ['devtool.command.name', 'devtool.command.outcome', 'error.type'] },
@@ -169,6 +172,13 @@ export const METRICS: readonly MetricSpec[] = Object.freeze([
   { name: 'devtool.feature.uses', unit: '{use}', instrument: 'counter', level: 'usage', description: 'Uses of declared features.', attributes: ['devtool.command.name', 'devtool.feature.name'] },
   { name: sc.METRIC_GEN_AI_CLIENT_TOKEN_USAGE, unit: '{token}', instrument: 'histogram', level: 'usage', description: 'Tokens used per LLM request.', attributes: ['gen_ai.token.type', 'gen_ai.operation.name', 'gen_ai.provider.name', 'gen_ai.request.model', 'gen_ai.response.model'], buckets: sc.GEN_AI_TOKEN_USAGE_BUCKETS },
   { name: sc.METRIC_GEN_AI_CLIENT_OPERATION_DURATION, unit: 's', instrument: 'histogram', level: 'usage', description: 'Duration of LLM requests.', attributes: ['gen_ai.operation.name', 'gen_ai.provider.name', 'gen_ai.request.model', 'gen_ai.response.model', 'error.type'], buckets: sc.GEN_AI_OPERATION_DURATION_BUCKETS },
+  { name: 'devtool.feature.dropped', unit: '{item}', instrument: 'counter', level: 'usage', description: 'Feature events or properties refused or bucketed.', attributes: ['devtool.feature.drop.reason'] },
+  { name: 'devtool.session.duration', unit: 's', instrument: 'histogram', level: 'usage', description: 'Duration of ended sessions.', attributes: [], buckets: [10, 60, 300, 600, 1800, 3600, 7200, 14400, 28800, 86400] },
+  { name: 'devtool.session.runs', unit: '{run}', instrument: 'histogram', level: 'usage', description: 'Command runs per ended session.', attributes: [], buckets: SESSION_COUNTS },
+  { name: 'devtool.session.steps', unit: '{step}', instrument: 'histogram', level: 'usage', description: 'Development steps per ended session.', attributes: [], buckets: SESSION_COUNTS },
+  { name: 'devtool.session.llm_requests', unit: '{request}', instrument: 'histogram', level: 'usage', description: 'LLM requests per ended session.', attributes: [], buckets: SESSION_COUNTS },
+  { name: 'devtool.session.tokens', unit: '{token}', instrument: 'histogram', level: 'usage', description: 'LLM tokens per ended session.', attributes: [], buckets: sc.GEN_AI_TOKEN_USAGE_BUCKETS },
+  { name: 'devtool.session.user_inputs', unit: '{input}', instrument: 'histogram', level: 'usage', description: 'User inputs per ended session.', attributes: [], buckets: SESSION_COUNTS },
   { name: 'devtool.spool.dropped', unit: '{record}', instrument: 'counter', level: 'minimal', description: 'Telemetry records dropped before sending.', attributes: ['devtool.spool.drop.reason'] },
   { name: sc.METRIC_HTTP_SERVER_REQUEST_DURATION, unit: 's', instrument: 'histogram', level: 'usage', description: 'HTTP server request duration (third-party instrumentation).', attributes: ['http.request.method', 'http.route', 'http.response.status_code', 'error.type'], buckets: sc.HTTP_DURATION_BUCKETS },
   { name: sc.METRIC_HTTP_CLIENT_REQUEST_DURATION, unit: 's', instrument: 'histogram', level: 'usage', description: 'HTTP client request duration (third-party instrumentation).', attributes: ['http.request.method', 'http.response.status_code', 'error.type'], buckets: sc.HTTP_DURATION_BUCKETS },
@@ -245,25 +255,37 @@ function rejectReason(s: Partial<AttributeSpec> | null | undefined): string | un
 export function defineAttributes(specs: readonly AttributeSpec[]): DefineResult {
   const result: DefineResult = { added: [], rejected: [] };
   if (!Array.isArray(specs)) return result;
-  for (const s of specs) {
+  for (const raw of specs) {
+    // Read every field exactly once into a plain copy: a getter cannot answer differently to the
+    // check and to the registry, and a throwing one only rejects its own spec.
+    let s: AttributeSpec;
+    try {
+      const x = raw as AttributeSpec;
+      const r = x.rule as ValueRule;
+      const ruleCopy = r && typeof r === 'object' ? ({ ...r } as ValueRule) : r;
+      if (ruleCopy && ruleCopy.kind === 'enum' && Array.isArray(ruleCopy.values)) {
+        (ruleCopy as { values: readonly string[] }).values = Object.freeze([...ruleCopy.values]);
+      }
+      s = {
+        key: x.key, type: x.type, level: x.level, on: Array.isArray(x.on) ? [...x.on] : x.on, rule: Object.freeze(ruleCopy),
+        description: x.description, example: x.example, ...(typeof x.why === 'string' ? { why: x.why } : {}),
+      };
+    } catch {
+      result.rejected.push({ key: '?', reason: 'unreadable spec' });
+      continue;
+    }
+    const key = typeof s.key === 'string' ? s.key.slice(0, 128) : '?';
     let reason: string | undefined;
     try {
       reason = rejectReason(s);
     } catch {
       reason = 'unreadable spec';
     }
-    const key = s && typeof s === 'object' && typeof s.key === 'string' ? s.key.slice(0, 128) : '?';
     if (reason) {
       result.rejected.push({ key, reason });
       continue;
     }
-    const r = s.rule;
-    const frozenRule = Object.freeze(r.kind === 'enum' ? { ...r, values: Object.freeze([...r.values]) } : { ...r }) as ValueRule;
-    extensions.set(key, Object.freeze({
-      key, type: s.type, level: s.level, on: Object.freeze([...s.on]), rule: frozenRule,
-      description: s.description, example: s.example,
-      ...(typeof s.why === 'string' ? { why: s.why } : {}),
-    }));
+    extensions.set(key, Object.freeze({ ...s, on: Object.freeze(s.on) }));
     result.added.push(key);
   }
   if (result.added.length > 0) version++;
@@ -285,13 +307,50 @@ export function findAttribute(key: string): AttributeSpec | undefined {
 }
 
 const METRIC_BY_NAME = new Map(METRICS.map((m) => [m.name, m]));
+const metricExtensions = new Map<string, MetricSpec>();
+const MAX_METRIC_EXTENSIONS = 64;
 export function findMetric(name: string): MetricSpec | undefined {
-  return METRIC_BY_NAME.get(name);
+  return METRIC_BY_NAME.get(name) ?? metricExtensions.get(name);
+}
+
+/**
+ * Extend the metric list with a tool's own counters (per-command metrics such as
+ * `visivo.jobs.executed`), under the same namespace rules as attribute extensions; their point
+ * attributes must be catalog keys allowed on metrics (define them first). Never throws.
+ */
+export function defineMetrics(specs: readonly MetricSpec[]): DefineResult {
+  const result: DefineResult = { added: [], rejected: [] };
+  if (!Array.isArray(specs)) return result;
+  for (const m of specs) {
+    const name = m && typeof m === 'object' && typeof m.name === 'string' ? m.name.slice(0, 128) : '?';
+    let reason: string | undefined;
+    if (!m || typeof m !== 'object' || !KEY_RE.test(name)) reason = 'name must be lower-case dotted words';
+    else if (METRIC_BY_NAME.has(name) || metricExtensions.has(name)) reason = 'already defined';
+    else if (RESERVED_PREFIXES.some((p) => name.startsWith(p))) reason = 'reserved namespace';
+    else if (m.instrument !== 'counter' && m.instrument !== 'histogram') reason = 'bad instrument';
+    else if (!CATALOG_LEVELS.includes(m.level)) reason = 'bad level';
+    else if (typeof m.unit !== 'string' || !/^[A-Za-z0-9{}/.%*_-]{0,32}$/.test(m.unit)) reason = 'bad unit';
+    else if (typeof m.description !== 'string' || m.description.length === 0 || m.description.length > 512) reason = 'description required';
+    else if (!Array.isArray(m.attributes) || m.attributes.length > 16 || !m.attributes.every((k: string) => findAttribute(k)?.on.includes('metric'))) reason = 'attributes must be catalog keys allowed on metrics';
+    else if (metricExtensions.size >= MAX_METRIC_EXTENSIONS) reason = 'too many metric extensions';
+    if (reason) {
+      result.rejected.push({ key: name, reason });
+      continue;
+    }
+    metricExtensions.set(name, Object.freeze({
+      name, unit: m.unit, instrument: m.instrument, level: m.level, description: m.description,
+      attributes: Object.freeze([...m.attributes]), ...(m.buckets ? { buckets: Object.freeze([...m.buckets]) } : {}),
+    }));
+    result.added.push(name);
+  }
+  if (result.added.length > 0) version++;
+  return result;
 }
 
 /** For tests only: forget extensions. */
 export function resetExtensionsForTests(): void {
   extensions.clear();
+  metricExtensions.clear();
   version++;
 }
 
@@ -320,7 +379,7 @@ export function catalogAsJson(): {
       key: s.key, type: s.type, level: s.level, on: [...s.on], rule: s.rule, ruleText: describeRule(s.rule),
       description: s.description, example: s.example, ...(s.why ? { why: s.why } : {}), extension: !BUILTIN.has(s.key),
     })),
-    metrics: METRICS.map((m) => ({ ...m, attributes: [...m.attributes], ...(m.buckets ? { buckets: [...m.buckets] } : {}) })),
+    metrics: [...METRICS, ...metricExtensions.values()].map((m) => ({ ...m, attributes: [...m.attributes], ...(m.buckets ? { buckets: [...m.buckets] } : {}) })),
     never: NEVER_COLLECTED,
   };
 }

@@ -30,7 +30,7 @@ const JWT_RE = /eyJ[A-Za-z0-9_-]{4,4096}\.[A-Za-z0-9_-]{2,8192}(?:\.[A-Za-z0-9_-
 const AUTH_RE = /\b(bearer|basic|digest|negotiate|token|bot|apikey)([ \t]{1,8})([A-Za-z0-9._~+/=-]{8,4096})/gi;
 /** `password=...`, `client_secret: "..."`: keyword, bounded suffix, separator, one value run. */
 const KV_SECRET_RE =
-  /(pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|access[_-]?key|account[_-]?key|auth(?:orization)?|credentials?|private[_-]?key|session[_-]?(?:id|key)|cookie|signature|sig)([A-Za-z0-9_-]{0,32})([ \t]{0,8}[:=][ \t]{0,8})("[^"\n]{0,1024}"|'[^'\n]{0,1024}'|[^\s,;&"'{}]{1,1024})/gi;
+  /(pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|access[_-]?key|account[_-]?key|auth(?:orization)?|credentials?|private[_-]?key|session[_-]?(?:id|key)|cookie|signature|sig)([A-Za-z0-9_-]{0,32})(["']?[ \t]{0,8}[:=][ \t]{0,8})("[^"\n]{0,1024}"|'[^'\n]{0,1024}'|[^\s,;&"'{}]{1,1024})/gi;
 /** E-mail: local part bounded to 64, labels separated by literal dots, alphabetic TLD. */
 const EMAIL_RE =
   /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,63}(?![A-Za-z0-9-])/g;
@@ -119,7 +119,7 @@ export function capLength(s: string, max: number): string {
   if (isTokenChar(s.charCodeAt(end)) || s.charCodeAt(end) === 125 /* } */) {
     while (end > 0 && (isTokenChar(s.charCodeAt(end - 1)) || s.charCodeAt(end - 1) === 123 /* { */)) end--;
   }
-  return s.slice(0, end);
+  return s.slice(0, end).trimEnd();
 }
 
 /** `-----BEGIN ... PRIVATE KEY----- ... -----END ...-----` (or to the end when unterminated). */
@@ -175,6 +175,7 @@ function scrubDigitRuns(s: string): string {
       if ((d === 32 || d === 45 || d === 46 || d === 40 || d === 41) && i + 1 < n) {
         let j = i + 1;
         if (d === 41 && s.charCodeAt(j) === 32) j++; // "(555) 123"
+        else if (d === 32 && s.charCodeAt(j) === 40) j++; // "+1 (555)"
         const e = s.charCodeAt(j);
         if (e >= 48 && e <= 57) { i = j; continue; }
       }

@@ -8,6 +8,7 @@ import type { ToolIdentity } from '../resource/tool';
 import { argvShape } from './argv';
 import { emit } from './emit';
 import { installExitHooks } from './exit-hooks';
+import { installHttpInstrumentation } from '../instrument/http/install';
 import { newUuid } from './ids';
 import { errorType } from './error-type';
 import { currentAgent, setAgent, type Agent } from './global';
@@ -59,7 +60,8 @@ export function startAgent(opts: StartAgentOptions): Agent {
         ci: decision.ci,
         agent: detectAgent(env),
         installId,
-        sessionId: identity === 'none' ? undefined : run.sessionId,
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        sessionId: (require('../session') as typeof import('../session')).resolveSessionId(env, tool, identity),
       });
     },
   });
@@ -77,7 +79,11 @@ export function startAgent(opts: StartAgentOptions): Agent {
     return out;
   };
   const flush = (): void => {
-    if (run.dirty) emit(run.takeBatch(), { env, debug, notes });
+    if (!run.dirty) return;
+    const batch = run.takeBatch();
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    if (identity !== 'none') (require('../session') as typeof import('../session')).addSessionTotals(batch);
+    emit(batch, { env, debug, notes });
   };
   const agent: Agent = {
     run,
@@ -93,6 +99,7 @@ export function startAgent(opts: StartAgentOptions): Agent {
     },
   };
   setAgent(agent);
+  installHttpInstrumentation(agent);
 
   installExitHooks({
     onError(err) {

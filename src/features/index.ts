@@ -1,0 +1,121 @@
+/**
+ * Public API for feature-usage events and tool-declared per-command metrics. Every function is a
+ * cheap no-op while telemetry is off (declarations are only remembered, nothing else loads) and
+ * none throws into the tool. Declarations made before the agent exists apply once it does.
+ */
+import type { AttrValue } from '../model';
+import { activeSpan } from '../recorder/context';
+import { currentAgent, type Agent } from '../recorder/global';
+import type { CommandMetricsSpec } from './command-metrics';
+import type { FeatureSpecs } from './spec';
+
+export type { FeatureSpec, FeatureSpecs, PropertySpec } from './spec';
+export type { CommandMetricsSpec, CounterSpec } from './command-metrics';
+
+type Pending = Array<['features' | 'metrics', unknown]>;
+const PENDING = Symbol.for('devtool-telemetry.features.pending');
+type Global = { [PENDING]?: Pending };
+
+function pending(): Pending {
+  return ((globalThis as Global)[PENDING] ??= []);
+}
+
+// Loaded on first use (never while telemetry is off), then held: require() per call would cost µs.
+let registryMod: typeof import('./registry') | undefined;
+let metricsMod: typeof import('./command-metrics') | undefined;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const reg = () => (registryMod ??= require('./registry') as typeof import('./registry'));
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const met = () => (metricsMod ??= require('./command-metrics') as typeof import('./command-metrics'));
+
+function report(agent: Agent, problems: string[]): void {
+  if (!agent.debug || problems.length === 0) return;
+  process.stderr.write(problems.map((p) => `[devtool-telemetry] debug: declaration skipped: ${p}\n`).join(''));
+}
+
+function apply(agent: Agent, kind: 'features' | 'metrics', input: unknown): string[] {
+  let problems: string[];
+  if (kind === 'features') {
+    problems = reg().declareFeatures(input);
+  } else {
+    problems = met().declareCommandMetrics(input);
+  }
+  report(agent, problems);
+  return problems;
+}
+
+/** The agent when it records at `usage` or above, with earlier declarations applied. */
+function usageAgent(): Agent | undefined {
+  const agent = currentAgent();
+  if (!agent || !agent.run.allows('usage')) return undefined;
+  const queue = pending();
+  while (queue.length) {
+    const [kind, input] = queue.shift()!;
+    try {
+      apply(agent, kind, input);
+    } catch {
+      /* a declaration never breaks the tool */
+    }
+  }
+  return agent;
+}
+
+function declare(kind: 'features' | 'metrics', input: unknown): { problems: string[] } {
+  try {
+    const agent = usageAgent();
+    if (!agent) {
+      pending().push([kind, input]);
+      return { problems: [] };
+    }
+    return { problems: apply(agent, kind, input) };
+  } catch {
+    return { problems: ['declaration failed'] };
+  }
+}
+
+/**
+ * Declare the features a tool reports, with their properties' types and allowed values:
+ * `defineFeatures({ ask: { properties: { source: { type: 'string', values: ['ui', 'api'] } } } })`.
+ * Also read from package.json `"devtoolTelemetry": { "features": { ... } }`. Returns what was
+ * refused (empty while telemetry is off: declarations are checked when recording starts).
+ */
+export function defineFeatures(specs: FeatureSpecs): { problems: string[] } {
+  return declare('features', specs);
+}
+
+/**
+ * One use of a declared feature: a span event `feature {name}` on the current span and a count in
+ * `devtool.feature.uses`. Undeclared names and properties, wrong types and non-identifier strings
+ * are dropped and counted in `devtool.feature.dropped`; never sent raw.
+ */
+export function feature(name: string, properties?: Record<string, AttrValue>): void {
+  try {
+    const agent = usageAgent();
+    if (!agent) return;
+    const active = activeSpan();
+    const span = active && !active.ended ? active : agent.run.root;
+    reg().recordFeature(agent, name, properties, span);
+  } catch {
+    /* never throw into the tool */
+  }
+}
+
+/**
+ * Declare per-command counters (`visivo.jobs.executed`, labelled by enum attributes) and typed
+ * command-span attributes (`crewai.process`: one of sequential/hierarchical), set with
+ * `command(name, attributes)`.
+ */
+export function defineCommandMetrics(spec: CommandMetricsSpec): { problems: string[] } {
+  return declare('metrics', spec);
+}
+
+/** Add `n` (default 1) to a declared counter of this command, with declared labels. */
+export function count(name: string, n?: number, attributes?: Record<string, string | boolean>): void {
+  try {
+    const agent = usageAgent();
+    if (!agent) return;
+    met().recordCount(agent, name, n, attributes);
+  } catch {
+    /* never throw into the tool */
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * The per-process registry of declared features, and recording one use. Kept on a global symbol
+ * (like the agent) so a tool that loads two copies of this package declares once.
+ *
+ * Bounds, so bad input never grows memory or a metric: declarations are capped (spec.ts); free
+ * string values are tracked per property up to MAX_DISTINCT, later new values become `_OTHER`;
+ * metrics are labelled only by the feature name, enum properties and booleans; span events are
+ * capped per span by the recorder. Everything refused is counted in `devtool.feature.dropped`.
+ */
+import type { Attributes, AttrValue } from '../model';
+import type { InstrumentSpec } from '../recorder/instruments';
+import type { Agent } from '../recorder/global';
+import { registerAttributes, type DeclaredAttribute } from './catalog-bridge';
+import {
+  checkProperty,
+  compileFeatures,
+  DROP_REASONS,
+  Refusal,
+  type CompiledFeature,
+  type CompiledProperty,
+  type DropReason,
+} from './spec';
+
+/** Distinct values of one free string property kept per process; the rest fold into `_OTHER`. */
+export const MAX_DISTINCT = 100;
+export const OTHER = '_OTHER';
+
+export const FEATURE_USES: InstrumentSpec = {
+  name: 'devtool.feature.uses',
+  unit: '{use}',
+  description: 'Declared feature-usage events.',
+  type: 'sum',
+};
+
+export const FEATURE_DROPPED: InstrumentSpec = {
+  name: 'devtool.feature.dropped',
+  unit: '{item}',
+  description: 'Feature events or properties refused (undeclared, wrong type, invalid) or bucketed (cardinality).',
+  type: 'sum',
+};
+
+/** Metric attribute sets for the dropped counter, allocated once. */
+const DROP_ATTRS: Record<DropReason, Attributes> = Object.fromEntries(
+  DROP_REASONS.map((r) => [r, { 'devtool.feature.drop.reason': r }]),
+) as unknown as Record<DropReason, Attributes>;
+
+interface Registry {
+  features: Map<string, CompiledFeature>;
+  /** Seen values of free string properties, by `feature\0prop`. */
+  distinct: Map<string, Set<string>>;
+  /** Declaration problems, for the debug printer and defineFeatures()'s return. */
+  problems: string[];
+  /** Whether the tool's package.json `devtoolTelemetry.features` was read. */
+  packageLoaded: boolean;
+}
+
+const KEY = Symbol.for('devtool-telemetry.features');
+type Global = { [KEY]?: Registry };
+
+export function registry(): Registry {
+  const g = globalThis as Global;
+  return (g[KEY] ??= { features: new Map(), distinct: new Map(), problems: [], packageLoaded: false });
+}
+
+/** The catalog keys a compiled feature needs (the name key is in the core catalog). */
+function catalogDecls(f: CompiledFeature): DeclaredAttribute[] {
+  const out: DeclaredAttribute[] = [];
+  for (const p of f.properties.values()) {
+    out.push({ key: p.key, type: p.type, values: p.values ? [...p.values] : undefined, description: `Property ${p.name} of declared features.`, on: p.metricLabel ? 'metric' : 'event' });
+  }
+  return out;
+}
+
+/** Declare features; returns the problems found (bad entries are skipped, never thrown). */
+export function declareFeatures(input: unknown): string[] {
+  const reg = registry();
+  const { features, problems } = compileFeatures(input, reg.features.size);
+  for (const f of features) {
+    // A property key is shared by every feature that declares it: conflicting types are refused.
+    const refused = registerAttributes(catalogDecls(f));
+    for (const msg of refused) {
+      problems.push(`feature ${f.name}: ${msg}`);
+      const m = /^attribute (\S+) already declared/.exec(msg);
+      if (m) for (const [n, p] of f.properties) if (p.key === m[1]) f.properties.delete(n);
+    }
+    reg.features.set(f.name, f);
+  }
+  reg.problems.push(...problems);
+  return problems;
+}
+
+/** Load `devtoolTelemetry.features` from the tool's package.json once, on first use. */
+function ensurePackageFeatures(agent: Agent): void {
+  const reg = registry();
+  if (reg.packageLoaded) return;
+  reg.packageLoaded = true;
+  const declared = (agent.tool.options as { features?: unknown }).features;
+  if (declared !== undefined) declareFeatures(declared);
+}
+
+function dropped(agent: Agent, reason: DropReason, n = 1): void {
+  agent.run.metrics.add(FEATURE_DROPPED, n, DROP_ATTRS[reason]);
+}
+
+/** Bound a free string (or each item of a free string array) by distinct values seen. */
+function bucket(agent: Agent, f: CompiledFeature, p: CompiledProperty, v: AttrValue): AttrValue {
+  const reg = registry();
+  const k = f.name + '\u0000' + p.name;
+  let seen = reg.distinct.get(k);
+  if (!seen) reg.distinct.set(k, (seen = new Set()));
+  const one = (s: string): string => {
+    if (seen!.has(s)) return s;
+    if (seen!.size < MAX_DISTINCT) {
+      seen!.add(s);
+      return s;
+    }
+    dropped(agent, 'over_cardinality');
+    return OTHER;
+  };
+  if (typeof v === 'string') return one(v);
+  const arr = (v as string[]).map(one);
+  return arr.filter((s, i) => arr.indexOf(s) === i);
+}
+
+/**
+ * Record one use of a declared feature: a span event `feature {name}` on the active span (or the
+ * command span) and `devtool.feature.uses` by name and enum properties. Never throws.
+ */
+export function recordFeature(agent: Agent, name: unknown, props: unknown, span: { addEvent(n: string, a: Attributes): unknown }): void {
+  ensurePackageFeatures(agent);
+  const f = typeof name === 'string' ? registry().features.get(name) : undefined;
+  if (!f) {
+    dropped(agent, 'unknown_feature');
+    return;
+  }
+  const eventAttrs: Attributes = { 'devtool.feature.name': f.name };
+  const metricAttrs: Attributes = { 'devtool.feature.name': f.name, 'devtool.command.name': agent.run.commandName };
+  if (props !== undefined && props !== null) {
+    if (typeof props !== 'object' || Array.isArray(props)) {
+      dropped(agent, 'wrong_type');
+    } else {
+      for (const pname in props as Record<string, unknown>) {
+        if (!Object.prototype.hasOwnProperty.call(props, pname)) continue;
+        const p = f.properties.get(pname);
+        if (!p) {
+          dropped(agent, 'unknown_property');
+          continue;
+        }
+        let v = checkProperty(p, (props as Record<string, unknown>)[pname]);
+        if (v instanceof Refusal) {
+          dropped(agent, v.reason);
+          continue;
+        }
+        if (!p.values && (p.type === 'string' || p.type === 'string[]')) v = bucket(agent, f, p, v);
+        eventAttrs[p.key] = v as AttrValue;
+        if (p.metricLabel) metricAttrs[p.key] = v as AttrValue;
+      }
+    }
+  }
+  span.addEvent(f.eventName, eventAttrs);
+  agent.run.metrics.add(FEATURE_USES, 1, metricAttrs);
+}

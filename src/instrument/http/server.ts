@@ -1,0 +1,105 @@
+/**
+ * HTTP server request telemetry, loaded on the first request the app serves (install.ts only
+ * subscribes). Per request: a SERVER span `{method} {route}` under the command span and one
+ * `http.server.request.duration` point. Recorded: method, route template, status code, templated
+ * path, scheme. Never: query strings, headers, bodies, client or server addresses.
+ *
+ * Driven by Node's diagnostics channels (`http.server.request.start` / `response.finish`), so no
+ * function is patched and ESM apps are covered the same way; the route comes from the framework at
+ * finish time (Express sets `req.route`/`req.baseUrl`; Fastify publishes its matched route on its
+ * own channel, captured by install.ts).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { SpanKind, StatusCode } from '../../model';
+import type { Attributes } from '../../model';
+import type { Agent } from '../../recorder/global';
+import type { InstrumentSpec } from '../../recorder/instruments';
+import type { LiveSpan } from '../../recorder/run';
+import { joinRoute, normalizeMethod, templatePath } from './route';
+
+/** Set on the request by the Fastify channel subscriber: the matched route template. */
+export const FASTIFY_ROUTE = Symbol.for('devtool-telemetry.fastify.route');
+
+/** Distinct fallback (non-framework) routes per process; the rest are `_OTHER`. */
+const MAX_FALLBACK_ROUTES = 100;
+const OTHER_ROUTE = '_OTHER';
+
+export const HTTP_SERVER_DURATION: InstrumentSpec = {
+  name: 'http.server.request.duration',
+  unit: 's',
+  description: 'Duration of HTTP server requests.',
+  type: 'histogram',
+  // Stable HTTP metric conventions' explicit boundaries.
+  bounds: [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10],
+};
+
+interface Pending {
+  span: LiveSpan;
+  method: string;
+  /** The request target as received (Express rewrites req.url while routing). */
+  url: string;
+  startMs: number;
+  scheme: 'http' | 'https';
+}
+
+const inflight = new WeakMap<IncomingMessage, Pending>();
+const fallbackRoutes = new Set<string>();
+
+type RoutedRequest = IncomingMessage & {
+  [FASTIFY_ROUTE]?: unknown;
+  route?: { path?: unknown };
+  baseUrl?: unknown;
+};
+
+function frameworkRoute(req: RoutedRequest): string | undefined {
+  const f = req[FASTIFY_ROUTE];
+  if (typeof f === 'string' && f) return f;
+  const r = req.route;
+  if (r && typeof r.path === 'string') return joinRoute(typeof req.baseUrl === 'string' ? req.baseUrl : '', r.path);
+  return undefined;
+}
+
+function boundedFallback(path: string): string {
+  if (fallbackRoutes.has(path)) return path;
+  if (fallbackRoutes.size >= MAX_FALLBACK_ROUTES) return OTHER_ROUTE;
+  fallbackRoutes.add(path);
+  return path;
+}
+
+export function onRequestStart(agent: Agent, req: IncomingMessage): void {
+  if (inflight.has(req)) return;
+  const method = normalizeMethod(req.method);
+  const span = agent.run.startSpan(method, SpanKind.SERVER, {}, agent.run.root);
+  const encrypted = (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true;
+  inflight.set(req, { span, method, url: typeof req.url === 'string' ? req.url : '/', startMs: performance.now(), scheme: encrypted ? 'https' : 'http' });
+}
+
+export function onResponseFinish(agent: Agent, req: IncomingMessage, res: ServerResponse): void {
+  const p = inflight.get(req);
+  if (!p) return;
+  inflight.delete(req);
+  const seconds = (performance.now() - p.startMs) / 1000;
+  const path = templatePath(p.url);
+  const route = frameworkRoute(req as RoutedRequest) ?? boundedFallback(path);
+  const status = typeof res.statusCode === 'number' ? res.statusCode : 0;
+  const span = p.span;
+  span.name = `${p.method} ${route}`;
+  const a = span.attributes;
+  a['http.request.method'] = p.method;
+  a['http.route'] = route;
+  a['http.response.status_code'] = status;
+  a['url.path'] = path;
+  a['url.scheme'] = p.scheme;
+  const metric: Attributes = {
+    'http.request.method': p.method,
+    'http.route': route,
+    'http.response.status_code': status,
+  };
+  if (status >= 500) {
+    // Server spans fail on 5xx only (4xx is the client's error); error.type is the status code.
+    a['error.type'] = metric['error.type'] = String(status);
+    span.status = { code: StatusCode.ERROR };
+  }
+  span.end();
+  agent.run.metrics.record(HTTP_SERVER_DURATION, seconds, metric);
+}

@@ -1,0 +1,141 @@
+/**
+ * Sessions: several processes of one tool (an agent running many commands, a user's work burst)
+ * grouped under one random id with a bounded lifetime: a session ends after IDLE_MS without a run
+ * or MAX_AGE_MS after it started, whichever comes first; the next run starts a new one. A parent
+ * may hand its id down with `DEVTOOL_TELEMETRY_SESSION_ID` (a uuid; anything else is ignored).
+ *
+ * The id is resolved at the first flush (off the start path) and only when the tool's identity
+ * mode allows an id at all (`none` keeps no session and writes no file). When a run finds that
+ * the previous session has ended, its batch carries that session's summary metrics (totals.ts).
+ */
+import type { Batch } from '../model';
+import type { ToolIdentity } from '../resource/tool';
+import { EMPTY_TOTALS, isUuid, readRecord, sessionFile, withLock, writeRecord, type SessionRecord } from './store';
+import { addTotals, summaryMetrics, totalsOf } from './totals';
+
+export const SESSION_ENV = 'DEVTOOL_TELEMETRY_SESSION_ID';
+/** A session ends 30 minutes after its last run... */
+export const IDLE_MS = 30 * 60_000;
+/** ...and never lasts more than a day. */
+export const MAX_AGE_MS = 24 * 60 * 60_000;
+
+interface SessionState {
+  id: string;
+  file: string;
+  /** Ended sessions whose summary this process still has to emit (once). */
+  ended: SessionRecord[];
+}
+
+const KEY = Symbol.for('devtool-telemetry.session');
+type Global = { [KEY]?: SessionState | null };
+
+function newUuid(): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('node:crypto') as typeof import('node:crypto')).randomUUID();
+}
+
+function processStartMs(): number {
+  const origin = globalThis.performance?.timeOrigin;
+  return typeof origin === 'number' && origin > 0 ? Math.round(origin) : Date.now();
+}
+
+/** Is a stored session still open at `now`? */
+export function isLive(rec: SessionRecord, now: number): boolean {
+  return now - rec.lastSeenAt < IDLE_MS && now - rec.startedAt < MAX_AGE_MS && rec.lastSeenAt <= now + 60_000;
+}
+
+function toolKey(env: NodeJS.ProcessEnv, tool: ToolIdentity): string {
+  return (env.OTEL_SERVICE_NAME || '').trim() || tool.name || 'node';
+}
+
+/**
+ * The session id for this process, or undefined for identity `none`. Joins the tool's live session
+ * (or the parent's, from the environment), else starts one. Resolved once per process; never throws.
+ */
+export function resolveSessionId(env: NodeJS.ProcessEnv, tool: ToolIdentity, identity: 'install' | 'session' | 'none'): string | undefined {
+  const g = globalThis as Global;
+  if (g[KEY] !== undefined) return g[KEY]?.id;
+  if (identity === 'none') {
+    g[KEY] = null;
+    return undefined;
+  }
+  const fromParent = (env[SESSION_ENV] || '').trim().toLowerCase();
+  const wanted = isUuid(fromParent) ? fromParent : undefined;
+  let file = '';
+  try {
+    file = sessionFile(env, toolKey(env, tool));
+  } catch {
+    /* no cache dir: a per-process session */
+  }
+  const state: SessionState = { id: wanted ?? newUuid(), file, ended: [] };
+  if (file) {
+    try {
+      withLock(file, () => {
+        const now = Date.now();
+        const prev = readRecord(file);
+        if (prev && isLive(prev, now) && (!wanted || wanted === prev.id)) {
+          state.id = prev.id;
+          writeRecord(file, { ...prev, lastSeenAt: now });
+          return;
+        }
+        if (prev && prev.totals.runs > 0) state.ended.push(prev);
+        writeRecord(file, { v: 1, id: state.id, startedAt: Math.min(processStartMs(), now), lastSeenAt: now, totals: { ...EMPTY_TOTALS } });
+      });
+    } catch {
+      /* the id stands; totals are best effort */
+    }
+  }
+  g[KEY] = state;
+  return state.id;
+}
+
+/**
+ * Called on every flush with the raw batch: adds its totals to the session file and, once, appends
+ * the summary metrics of the session this process found ended. No-op without a session.
+ */
+export function addSessionTotals(batch: Batch): void {
+  const state = (globalThis as Global)[KEY];
+  if (!state) return;
+  try {
+    if (state.ended.length) {
+      const ended = state.ended;
+      state.ended = [];
+      const start = batch.metrics[0]?.startTimeUnixNano ?? String(BigInt(Date.now()) * 1_000_000n);
+      const end = batch.metrics[0]?.timeUnixNano ?? start;
+      batch.metrics.push(...summaryMetrics(ended, start, end));
+    }
+    if (!state.file) return;
+    const add = totalsOf(batch);
+    withLock(state.file, () => {
+      const now = Date.now();
+      const rec = readRecord(state.file);
+      // Another process may have ended our session meanwhile (idle timeout, a parent's id):
+      // our counts then belong to no live record and are not added anywhere.
+      if (!rec || rec.id !== state.id) return;
+      writeRecord(state.file, { ...rec, lastSeenAt: Math.max(rec.lastSeenAt, now), totals: addTotals(rec.totals, add) });
+    });
+  } catch {
+    /* totals are best effort; the batch is sent regardless */
+  }
+}
+
+/** The tool's current session record, for `status` (the CLI shows it; nothing is created). */
+export function currentSession(env: NodeJS.ProcessEnv, toolName: string): SessionRecord | undefined {
+  try {
+    const rec = readRecord(sessionFile(env, toolName));
+    return rec && isLive(rec, Date.now()) ? rec : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Delete the tool's session file (`forget`/`reset`): the next run starts a new session. */
+export function forgetSession(env: NodeJS.ProcessEnv, toolName: string): boolean {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require('node:fs') as typeof import('node:fs')).rmSync(sessionFile(env, toolName), { force: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
