@@ -26,6 +26,10 @@ if ! command -v go >/dev/null 2>&1; then
 fi
 [ -f "$MANIFEST" ] || die "manifest not found: $MANIFEST"
 
+# one build at a time (parallel test workers may call this concurrently): wait for the lock
+mkdir -p "$OUT_DIR"
+exec 9>"$OUT_DIR/.build.lock"
+if command -v flock >/dev/null 2>&1 && ! flock -n 9; then log "another build is running; waiting for it"; flock 9; fi
 export GOTOOLCHAIN=local GOWORK=off CGO_ENABLED="${CGO_ENABLED:-0}" GOFLAGS="${GOFLAGS:--buildvcs=false}"
 
 HASH="$( { cat "$MANIFEST"; echo "builder=$BUILDER_VERSION"; go env GOVERSION; } | sha256sum | cut -d' ' -f1)"

@@ -24,6 +24,10 @@ log() { printf '[jaeger-build %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf '[jaeger-build] ERROR: %s\n' "$*" >&2; exit 1; }
 
 command -v go >/dev/null 2>&1 || die "Go is not installed or not on PATH. Jaeger is built from Go modules: install Go >= 1.26 (https://go.dev/dl/) and re-run 'npm run jaeger:build'."
+# one build at a time (parallel test workers may call this concurrently): wait for the lock
+mkdir -p "$OUT_DIR"
+exec 9>"$OUT_DIR/.build.lock"
+if command -v flock >/dev/null 2>&1 && ! flock -n 9; then log "another build is running; waiting for it"; flock 9; fi
 export GOTOOLCHAIN=local GOWORK=off CGO_ENABLED="${CGO_ENABLED:-0}" GOFLAGS="${GOFLAGS:--buildvcs=false}"
 
 WANT="commit=$JAEGER_COMMIT;v1tag=$JAEGER_V1_TAG;$(go env GOVERSION)"

@@ -13,6 +13,10 @@ fi
 if command -v prometheus >/dev/null 2>&1; then
   log "already installed: $(command -v prometheus) ($(prometheus --version 2>&1 | head -1))"; exit 0
 fi
+LOCK="${TMPDIR:-/tmp}/devtool-prometheus-install.lock"
+exec 9>"$LOCK"
+if command -v flock >/dev/null 2>&1; then flock 9; fi
+command -v prometheus >/dev/null 2>&1 && { log "already installed: $(command -v prometheus)"; exit 0; }
 command -v apt-get >/dev/null 2>&1 || die "prometheus is not installed and apt-get is not available: install Prometheus (https://prometheus.io/download/) and put it on PATH, or set PROMETHEUS_BIN."
 SUDO=""
 if [ "$(id -u)" != 0 ]; then
