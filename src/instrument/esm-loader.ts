@@ -1,0 +1,54 @@
+/**
+ * Module customization hook (`module.register`, runs in Node's hooks thread) for ESM apps: when
+ * the ESM entry of `openai` or `@anthropic-ai/sdk` is loaded, append two lines to its source that
+ * import the module's own namespace (a self-import is legal and sees every export once the body
+ * has run) and hand it, with the package version, to the main thread's patcher through a global
+ * symbol. Every other module passes through untouched. No dependencies: the hooks thread loads
+ * this file alone.
+ */
+import * as fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const TARGETS: Array<[marker: string, name: string]> = [
+  ['/node_modules/openai/', 'openai'],
+  ['/node_modules/@anthropic-ai/sdk/', '@anthropic-ai/sdk'],
+];
+const ENTRY = 'index.mjs';
+/** Must match ESM_CALLBACK in esm-hook.ts. */
+const CALLBACK = 'devtool-telemetry.esm-client-loaded';
+
+interface LoadResult {
+  format?: string;
+  source?: string | ArrayBuffer | Uint8Array;
+  shortCircuit?: boolean;
+}
+type NextLoad = (url: string, context?: unknown) => Promise<LoadResult>;
+
+function versionAt(pkgUrl: string): string | undefined {
+  try {
+    const pkg = JSON.parse(fs.readFileSync(fileURLToPath(pkgUrl + 'package.json'), 'utf8')) as { version?: unknown };
+    return typeof pkg.version === 'string' ? pkg.version : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function load(url: string, context: unknown, nextLoad: NextLoad): Promise<LoadResult> {
+  const result = await nextLoad(url, context);
+  if (!url.endsWith(ENTRY) || result.format !== 'module' || result.source === undefined) return result;
+  for (const [marker, name] of TARGETS) {
+    const at = url.lastIndexOf(marker);
+    if (at < 0 || url.length !== at + marker.length + ENTRY.length) continue;
+    try {
+      const source = typeof result.source === 'string' ? result.source : new TextDecoder().decode(result.source as Uint8Array);
+      const version = versionAt(url.slice(0, at + marker.length));
+      const tail =
+        `\nimport * as __devtool_telemetry_ns from ${JSON.stringify(url)};\n` +
+        `globalThis[Symbol.for(${JSON.stringify(CALLBACK)})]?.(${JSON.stringify(name)}, ${JSON.stringify(version ?? null)}, __devtool_telemetry_ns);\n`;
+      return { ...result, source: source + tail };
+    } catch {
+      return result;
+    }
+  }
+  return result;
+}

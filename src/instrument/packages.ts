@@ -1,0 +1,52 @@
+/**
+ * What to do when the app has loaded an LLM client package: check that we know its version,
+ * then patch it. Loaded only at that moment (never at start-up), together with the patcher.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { currentAgent } from '../recorder/global';
+
+export const CLIENT_PACKAGES = ['openai', '@anthropic-ai/sdk'] as const;
+export type ClientPackage = (typeof CLIENT_PACKAGES)[number];
+
+function note(text: string): void {
+  if (currentAgent()?.debug) process.stderr.write(`[devtool-telemetry] debug: ${text}\n`);
+}
+
+/** The package's version, from the package.json found walking up from its resolved entry file. */
+export function versionFromFile(name: string, file: string | undefined): string | undefined {
+  if (!file) return undefined;
+  let dir = path.dirname(file);
+  for (let i = 0; i < 6; i++) {
+    try {
+      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
+      if (pkg.name === name) return typeof pkg.version === 'string' ? pkg.version : undefined;
+    } catch {
+      /* no package.json here */
+    }
+    const up = path.dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return undefined;
+}
+
+/** Patch a loaded client (CJS exports or ESM namespace). Never throws. */
+export function onClientLoaded(name: string, version: string | undefined, exports: unknown, via: 'require' | 'import'): void {
+  try {
+    const major = Number(/^(\d+)\./.exec(version ?? '')?.[1]);
+    let patched = 0;
+    if (name === 'openai') {
+      const m = require('./openai') as typeof import('./openai');
+      if (!m.OPENAI_MAJORS.includes(major)) return note(`openai ${version ?? '(unknown version)'} left alone: not a version we know`);
+      patched = m.patchOpenAI(exports);
+    } else if (name === '@anthropic-ai/sdk') {
+      const m = require('./anthropic') as typeof import('./anthropic');
+      if (!m.ANTHROPIC_MAJORS.includes(major)) return note(`@anthropic-ai/sdk ${version ?? '(unknown version)'} left alone: not a version we know`);
+      patched = m.patchAnthropic(exports);
+    }
+    note(`${name} ${version} (${via}): ${patched} method(s) instrumented`);
+  } catch (err) {
+    note(`${name}: not instrumented (${(err as Error)?.name ?? 'error'})`);
+  }
+}

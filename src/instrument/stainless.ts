@@ -1,0 +1,214 @@
+/**
+ * Prototype-level wrapping of the `create` methods of Stainless-generated clients (`openai`,
+ * `@anthropic-ai/sdk`). Both return an `APIPromise`: a lazy Promise subclass holding
+ * `responsePromise` (resolves when headers arrive, rejects with the client's own error after its
+ * retries) and `parseResponse` (reads the body, or builds a `Stream` for SSE). We observe by
+ * replacing those two instance properties with pass-through versions, so:
+ *   - the app gets the very same APIPromise object back (`.withResponse()`, `.asResponse()`,
+ *     `._thenUnwrap()` keep working), the same parsed object, the same Stream instance, the same
+ *     errors, and no body is read that the app would not read itself;
+ *   - a rejected request we observe stays exactly as (un)handled as it was: our derived promise
+ *     rethrows and is what the APIPromise consumes.
+ * Streams are observed through their `iterator` factory, which every consumer path goes through
+ * (for await, tee(), toReadableStream(), the SDKs' own stream helpers); the span ends when the
+ * app has read the stream to its end, broke off, or it failed.
+ * Any shape we do not recognise: the call is left untouched and nothing is recorded for it.
+ */
+import type { Level } from '../model';
+import { currentAgent } from '../recorder/global';
+import { LlmCall, type LlmCallStart, type LlmResult } from './llm-call';
+
+type Obj = Record<string, unknown>;
+type AnyFn = (this: unknown, ...args: unknown[]) => unknown;
+
+export interface StreamAccumulator {
+  chunk(c: unknown): void;
+  result(): LlmResult;
+}
+
+/** How one client method maps to the GenAI conventions. */
+export interface OperationSpec {
+  operation: string;
+  /** Provider from the resource instance (e.g. an AzureOpenAI client is `azure.ai.openai`). */
+  provider(resource: unknown): string;
+  /** What the request says: model, parameters, and (only when `full`) the input content. */
+  describe(body: Obj, full: boolean): Omit<LlmCallStart, 'provider' | 'operation'>;
+  /** What a parsed, non-streamed body says. */
+  fromBody(body: unknown, full: boolean): LlmResult;
+  /** A fresh accumulator for one stream's chunks. */
+  stream(full: boolean): StreamAccumulator;
+}
+
+export const WRAPPED = Symbol.for('devtool-telemetry.wrapped');
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return !!v && (typeof v === 'object' || typeof v === 'function') && typeof (v as { then?: unknown }).then === 'function';
+}
+
+function isObj(v: unknown): v is Obj {
+  return !!v && typeof v === 'object';
+}
+
+/**
+ * Replace `proto[method]` by an observing wrapper (once; idempotent across copies of this
+ * package via the global WRAPPED marker). Returns false when there is nothing to wrap.
+ */
+export function wrapMethod(proto: unknown, method: string, spec: OperationSpec): boolean {
+  if (!isObj(proto)) return false;
+  const original = proto[method];
+  if (typeof original !== 'function' || (original as unknown as Obj)[WRAPPED as unknown as string]) return false;
+  const orig = original as AnyFn;
+  const wrapped = function (this: unknown, ...args: unknown[]): unknown {
+    const call = begin(this, args, spec);
+    if (!call) return orig.apply(this, args);
+    let result: unknown;
+    try {
+      result = orig.apply(this, args);
+    } catch (err) {
+      call.llm.end(err);
+      throw err;
+    }
+    try {
+      observe(result, call);
+    } catch {
+      call.llm.discard();
+    }
+    return result;
+  };
+  Object.defineProperty(wrapped, 'name', { value: orig.name });
+  Object.defineProperty(wrapped, 'length', { value: orig.length });
+  Object.defineProperty(wrapped, WRAPPED, { value: orig });
+  proto[method] = wrapped;
+  return true;
+}
+
+interface Pending {
+  llm: LlmCall;
+  spec: OperationSpec;
+  full: boolean;
+  streamed: boolean;
+}
+
+function begin(resource: unknown, args: unknown[], spec: OperationSpec): Pending | undefined {
+  try {
+    const agent = currentAgent();
+    if (!agent || !agent.run.allows('usage') || agent.run.root.ended) return undefined;
+    const body = args[0];
+    if (!isObj(body)) return undefined; // the client will reject it; nothing to describe
+    const full = (agent.level as Level) === 'full';
+    const llm = new LlmCall(agent, { provider: spec.provider(resource), operation: spec.operation, ...spec.describe(body, full) });
+    return { llm, spec, full, streamed: body.stream === true };
+  } catch {
+    return undefined;
+  }
+}
+
+function observe(result: unknown, call: Pending): void {
+  const p = result as Obj;
+  const responsePromise = isObj(p) ? p.responsePromise : undefined;
+  const parse = isObj(p) ? p.parseResponse : undefined;
+  if (!isThenable(responsePromise) || typeof parse !== 'function') {
+    call.llm.discard(); // not an APIPromise we know
+    return;
+  }
+  const { llm } = call;
+  let parseStarted = false;
+  p.responsePromise = Promise.resolve(responsePromise).then(
+    (props) => {
+      // The body is read lazily by whoever awaits the APIPromise. If nobody has started to
+      // (`.asResponse()` alone), end the span with what the request told us.
+      setImmediate(() => {
+        if (!parseStarted) llm.end();
+      });
+      return props;
+    },
+    (err: unknown) => {
+      llm.end(err);
+      throw err;
+    },
+  );
+  p.parseResponse = function (this: unknown, ...args: unknown[]): unknown {
+    parseStarted = true;
+    let out: unknown;
+    try {
+      out = (parse as AnyFn).apply(this, args);
+    } catch (err) {
+      llm.end(err);
+      throw err;
+    }
+    return Promise.resolve(out).then(
+      (body) => {
+        try {
+          settle(body, call);
+        } catch {
+          llm.end();
+        }
+        return body;
+      },
+      (err: unknown) => {
+        llm.end(err);
+        throw err;
+      },
+    );
+  };
+}
+
+function settle(body: unknown, call: Pending): void {
+  const { llm, spec, full } = call;
+  const stream = body as Obj;
+  if (call.streamed && isObj(stream) && typeof stream.iterator === 'function') {
+    const acc = spec.stream(full);
+    const factory = stream.iterator as AnyFn;
+    let first = true;
+    stream.iterator = function (this: unknown, ...args: unknown[]): unknown {
+      const inner = factory.apply(this, args);
+      if (!first) return inner; // a second iteration fails by itself ("consumed stream")
+      first = false;
+      return observeIterator(inner as AsyncIterator<unknown>, acc, llm);
+    };
+    return;
+  }
+  llm.update(spec.fromBody(body, full));
+  llm.end();
+}
+
+/** Delegates next/return/throw unchanged; watches chunks and the end. */
+function observeIterator(inner: AsyncIterator<unknown>, acc: StreamAccumulator, llm: LlmCall): AsyncIterator<unknown> {
+  const finish = (err?: unknown): void => {
+    try {
+      llm.update(acc.result());
+    } catch {
+      /* keep what is known */
+    }
+    llm.end(err);
+  };
+  const watch = (p: Promise<IteratorResult<unknown>>, ending: boolean): Promise<IteratorResult<unknown>> =>
+    p.then(
+      (r) => {
+        if (r.done || ending) finish();
+        else {
+          try {
+            acc.chunk(r.value);
+          } catch {
+            /* a chunk we cannot read: the app still gets it */
+          }
+        }
+        return r;
+      },
+      (err: unknown) => {
+        finish(err);
+        throw err;
+      },
+    );
+  const it: AsyncIterator<unknown> & AsyncIterable<unknown> = {
+    next: (...a: [] | [unknown]) => watch(inner.next(...a), false),
+    return: (value?: unknown) =>
+      inner.return ? watch(inner.return(value), true) : (finish(), Promise.resolve({ done: true, value } as IteratorResult<unknown>)),
+    throw: (e?: unknown) =>
+      inner.throw ? watch(inner.throw(e), true) : (finish(e), Promise.reject(e)),
+    [Symbol.asyncIterator]() {
+      return it;
+    },
+  };
+  return it;
+}
