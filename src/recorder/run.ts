@@ -3,7 +3,7 @@
  * and the metric deltas since the last flush. Plain objects only; no OpenTelemetry SDK here.
  */
 import { LEVELS, SpanKind, StatusCode } from '../model';
-import type { Attributes, Batch, Level, SpanEventRecord, SpanRecord } from '../model';
+import type { Attributes, Batch, Level, SpanEventRecord, SpanLinkRecord, SpanRecord } from '../model';
 import { nowNs, processStartNs } from './clock';
 import { newSpanId, newTraceId, newUuid } from './ids';
 import { INSTRUMENTS } from './instruments';
@@ -24,6 +24,7 @@ export class LiveSpan {
   readonly spanId = newSpanId();
   readonly startNs: bigint;
   readonly events: SpanEventRecord[] = [];
+  readonly links: SpanLinkRecord[] = [];
   status: { code: number; message?: string } = { code: StatusCode.UNSET };
   ended = false;
 
@@ -50,6 +51,13 @@ export class LiveSpan {
     return this;
   }
 
+  addLink(traceId: unknown, spanId: unknown): this {
+    if (typeof traceId === 'string' && typeof spanId === 'string' && this.links.length < MAX_EVENTS_PER_SPAN) {
+      this.links.push({ traceId, spanId, attributes: {} });
+    }
+    return this;
+  }
+
   /** Records the error class only (never the message). */
   fail(errorType: string): this {
     this.attributes['error.type'] = errorType;
@@ -70,7 +78,7 @@ export class LiveSpan {
       endTimeUnixNano: (endNs < this.startNs ? this.startNs : endNs).toString(),
       attributes: this.attributes,
       events: this.events,
-      links: [],
+      links: this.links,
       status: this.status,
       scope: 'devtool-telemetry',
     };

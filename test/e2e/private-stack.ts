@@ -1,0 +1,68 @@
+/**
+ * A private collector + Jaeger + Prometheus on free loopback ports for one test file, built or
+ * installed through the repo's scripts first. Never skips: if a component cannot be built the
+ * test fails with the script's message.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+// @ts-expect-error: plain ESM helper shared with `npm run stack` and the demo
+import { ensureBuilt, freeStackPorts, startStack } from '../../scripts/stack-lib.mjs';
+
+export interface PrivateStack {
+  endpoints: { otlpHttp: string; jaegerUi: string; prometheus: string };
+  queryJaegerTraces(service: string, o?: Record<string, unknown>): Promise<JaegerTrace[]>;
+  queryPrometheus(promql: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>>;
+  waitForScrape(since?: number, timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+  workDir: string;
+}
+
+export interface JaegerSpan {
+  traceID: string;
+  spanID: string;
+  operationName: string;
+  references: Array<{ refType: string; spanID: string }>;
+  tags: Array<{ key: string; value: unknown }>;
+  processID: string;
+}
+export interface JaegerTrace {
+  traceID: string;
+  spans: JaegerSpan[];
+  processes: Record<string, { serviceName: string; tags: Array<{ key: string; value: unknown }> }>;
+}
+
+export async function startPrivateStack(): Promise<PrivateStack> {
+  await ensureBuilt({ log: () => {} });
+  const ports = await freeStackPorts();
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dtt-stack-'));
+  const stack = await startStack({ ...ports, workDir, scrapeInterval: '1s' });
+  return {
+    ...stack,
+    workDir,
+    async stop() {
+      await stack.stop();
+      fs.rmSync(workDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function tag(span: JaegerSpan, key: string): unknown {
+  return span.tags.find((t) => t.key === key)?.value;
+}
+
+export async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  let lastErr: unknown;
+  while (Date.now() < deadline) {
+    try {
+      last = await fn();
+      if (ok(last)) return last;
+    } catch (err) {
+      lastErr = err;
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)?.slice(0, 800)} ${lastErr ?? ''}`);
+}
