@@ -92,4 +92,9 @@ export interface Batch {
   resource: Attributes;
   spans: SpanRecord[];
   metrics: MetricRecord[];
+  /**
+   * Catalog extensions the tool declared (feature properties, its own counters), so the shipper's
+   * sanitizer judges the batch by the same catalog. Optional; validated again wherever it is read.
+   */
+  extensions?: { attributes: unknown[]; metrics: unknown[] };
 }

@@ -347,6 +347,28 @@ export function defineMetrics(specs: readonly MetricSpec[]): DefineResult {
   return result;
 }
 
+/** What a batch carries so another process (the shipper) judges it by the same extensions. */
+export interface ExtensionSet {
+  attributes: AttributeSpec[];
+  metrics: MetricSpec[];
+}
+
+/** The extensions defined in this process (empty lists when the tool declared none). */
+export function exportExtensions(): ExtensionSet {
+  return { attributes: [...extensions.values()], metrics: [...metricExtensions.values()] };
+}
+
+/**
+ * Define the extensions a batch carries (from a spool file: untrusted). Every spec is validated
+ * again exactly as a tool's own declaration; keys already defined keep their first definition.
+ */
+export function importExtensions(x: unknown): void {
+  if (!x || typeof x !== 'object') return;
+  const { attributes, metrics } = x as { attributes?: unknown; metrics?: unknown };
+  if (Array.isArray(attributes)) defineAttributes(attributes.slice(0, MAX_EXTENSIONS) as AttributeSpec[]);
+  if (Array.isArray(metrics)) defineMetrics(metrics.slice(0, MAX_METRIC_EXTENSIONS) as MetricSpec[]);
+}
+
 /** For tests only: forget extensions. */
 export function resetExtensionsForTests(): void {
   extensions.clear();

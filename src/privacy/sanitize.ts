@@ -13,7 +13,8 @@ import type {
   Attributes, AttrValue, Batch, HistogramPoint, Level, MetricRecord, SpanEventRecord, SpanLinkRecord, SpanRecord, SumPoint,
 } from '../model';
 import {
-  type AttributeSpec, type AttributeTarget, type CatalogLevel, allAttributes, catalogVersion, findMetric, levelAllows, minLevel,
+  type AttributeSpec, type AttributeTarget, type CatalogLevel, allAttributes, catalogVersion, exportExtensions, findMetric,
+  importExtensions, levelAllows, minLevel,
 } from './catalog';
 import { type CompiledScrub, compileScrub, judgeSegment, scrubText } from './patterns';
 import { checkValue } from './rules';
@@ -291,6 +292,11 @@ export function createSanitizer(ctx: SanitizeContext): Sanitizer {
     const out = emptyBatch(raw, level);
     if (level === 'off') return out;
     try {
+      // Tool-declared keys and counters travel with the batch (validated again here), so the
+      // shipper's sanitizer knows them too.
+      if (raw.extensions) importExtensions(raw.extensions);
+      const ext = exportExtensions();
+      if (ext.attributes.length || ext.metrics.length) out.extensions = ext;
       out.resource = attrs(level, 'resource', raw.resource);
       out.spans = list(raw.spans, LIMITS.spans, (s) => span(level, s));
       out.metrics = list(raw.metrics, LIMITS.metrics, (m) => metric(level, m));

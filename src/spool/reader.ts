@@ -180,6 +180,8 @@ export function validateBatch(x: unknown): { batch: Batch; invalidRecords: numbe
       resource: cleanAttributes(r.resource),
       spans,
       metrics,
+      // Tool-declared catalog extensions: passed on as data, re-validated by the sanitizer.
+      ...(r.extensions && typeof r.extensions === 'object' && !Array.isArray(r.extensions) ? { extensions: r.extensions as Batch['extensions'] } : {}),
     },
     invalidRecords,
   };

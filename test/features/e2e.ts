@@ -1,0 +1,74 @@
+/**
+ * Shared end-to-end plumbing for the feature, HTTP and session tests: a sandbox, the OTLP test
+ * receiver as the export endpoint, runs of our own fixtures under the preload, and helpers that
+ * read what reached the receiver (after the detached shipper went idle).
+ */
+import * as path from 'node:path';
+import { startReceiver, type FlatMetric, type FlatSpan, type Receiver } from '../support/otlp-receiver';
+import { linkPackage, makeSandbox, runFixture, type Env, type RunResult, type Sandbox } from '../support/run-fixture';
+import { waitForShipperIdle } from '../support/spool-helpers';
+
+export const FEATURE_TOOL = path.join(__dirname, 'fixtures', 'feature-tool');
+
+export interface E2E {
+  receiver: Receiver;
+  sb: Sandbox;
+  env: Env;
+  run(script: string, args?: string[], extraEnv?: Env, opts?: { timeoutMs?: number; signalAfterMs?: { signal: NodeJS.Signals; whenStdoutIncludes: string } }): Promise<RunResult>;
+  close(): Promise<void>;
+}
+
+export async function startE2E(fixtureDirs: string[] = [FEATURE_TOOL]): Promise<E2E> {
+  for (const d of fixtureDirs) linkPackage(d);
+  const receiver = await startReceiver();
+  const sb = makeSandbox();
+  const env: Env = { ...sb.env, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url };
+  return {
+    receiver,
+    sb,
+    env,
+    async run(script, args = [], extraEnv = {}, opts = {}) {
+      const e = { ...env, ...extraEnv };
+      const r = await runFixture({ script, args, env: e, mode: 'require', cwd: sb.home, timeoutMs: opts.timeoutMs, signalAfterMs: opts.signalAfterMs });
+      await waitForShipperIdle(e, 20_000);
+      return r;
+    },
+    async close() {
+      await receiver.close();
+      sb.cleanup();
+    },
+  };
+}
+
+/** Points of every received copy of metric `name` whose attributes include `match`. */
+export function points(metrics: FlatMetric[], name: string, match: Record<string, unknown> = {}) {
+  const out = [];
+  for (const m of metrics) {
+    if (m.name !== name) continue;
+    for (const p of m.points) {
+      if (Object.entries(match).every(([k, v]) => (p.attributes as Record<string, unknown>)[k] === v)) out.push({ ...p, temporality: m.temporality });
+    }
+  }
+  return out;
+}
+
+/**
+ * Total of a counter over everything received: delta points add up; for cumulative streams the
+ * last point per attribute set and stream start counts.
+ */
+export function counterTotal(metrics: FlatMetric[], name: string, match: Record<string, unknown> = {}): number {
+  const cumulative = new Map<string, number>();
+  let delta = 0;
+  for (const p of points(metrics, name, match)) {
+    const v = Number(p.value ?? 0);
+    if (p.temporality === 'cumulative') cumulative.set(JSON.stringify([p.attributes, p.startTimeUnixNano, (p as { resource?: unknown }).resource]), v);
+    else delta += v;
+  }
+  let total = delta;
+  for (const v of cumulative.values()) total += v;
+  return total;
+}
+
+export function spansNamed(spans: FlatSpan[], re: RegExp): FlatSpan[] {
+  return spans.filter((s) => re.test(s.name));
+}

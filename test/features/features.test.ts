@@ -1,0 +1,128 @@
+// Feature-usage events and tool-declared per-command metrics, end to end: a real tool process
+// under the preload, the detached shipper, the OTLP test receiver. Counts must be exact; every
+// undeclared name, property, wrong type, huge value and runaway cardinality must be dropped or
+// bucketed, counted, and absent from the bytes on the wire.
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FlatSpan } from '../support/otlp-receiver';
+import { runPlain } from '../support/run-fixture';
+import { counterTotal, FEATURE_TOOL, points, startE2E, type E2E } from './e2e';
+
+const CLI = path.join(FEATURE_TOOL, 'cli.js');
+
+describe('feature-usage events', () => {
+  let e: E2E;
+  let stdout = '';
+  let root: FlatSpan;
+
+  beforeAll(async () => {
+    e = await startE2E();
+    const r = await e.run(CLI, ['features']);
+    stdout = r.stdout;
+    expect(r.code).toBe(0);
+    expect(r.stdioHeldOpen).toBe(false);
+    await e.receiver.waitFor(() => e.receiver.spans().length > 0 && e.receiver.metrics().some((m) => m.name === 'devtool.feature.uses'), 15_000);
+    root = e.receiver.spans().find((s) => s.name === 'feature-tool features')!;
+  });
+  afterAll(async () => e?.close());
+
+  it('does not change what the tool prints or returns', async () => {
+    const plain = await runPlain({ script: CLI, args: ['features'], env: e.env, cwd: e.sb.home });
+    expect(plain.code).toBe(0);
+    // Without telemetry, declarations are only remembered: no problems are reported.
+    expect(plain.stdout.replace('declare problems: 0', 'declare problems: 1')).toBe(stdout);
+  });
+
+  it('counts each declared feature exactly, by name and enum/boolean properties', () => {
+    const m = e.receiver.metrics();
+    expect(counterTotal(m, 'devtool.feature.uses', { 'devtool.feature.name': 'ask' })).toBe(10);
+    expect(counterTotal(m, 'devtool.feature.uses', { 'devtool.feature.name': 'preview_sql' })).toBe(2);
+    expect(counterTotal(m, 'devtool.feature.uses', { 'devtool.feature.name': 'model_upload' })).toBe(10_002);
+    expect(counterTotal(m, 'devtool.feature.uses', { 'devtool.feature.name': 'ask', 'devtool.feature.prop.source': 'ui' })).toBe(3);
+    expect(counterTotal(m, 'devtool.feature.uses', { 'devtool.feature.name': 'ask', 'devtool.feature.prop.source': 'api' })).toBe(1);
+    expect(counterTotal(m, 'devtool.feature.uses', { 'devtool.feature.name': 'ask', 'devtool.feature.prop.cached': true })).toBe(1);
+    expect(counterTotal(m, 'devtool.feature.uses', { 'devtool.feature.name': 'model_upload', 'devtool.feature.prop.format': 'onnx' })).toBe(1);
+    for (const p of points(m, 'devtool.feature.uses')) {
+      expect(p.attributes['devtool.command.name']).toBe('feature-tool features');
+      // Numbers and free strings never label a metric (unbounded).
+      expect(Object.keys(p.attributes).sort()).not.toContain('devtool.feature.prop.rows');
+      expect(Object.keys(p.attributes).sort()).not.toContain('devtool.feature.prop.dataset');
+    }
+    // Bounded: a handful of series however many distinct values were sent.
+    expect(points(m, 'devtool.feature.uses').length).toBeLessThanOrEqual(8);
+  });
+
+  it('counts what it dropped or bucketed, by reason', () => {
+    const m = e.receiver.metrics();
+    const dropped = (reason: string) => counterTotal(m, 'devtool.feature.dropped', { 'devtool.feature.drop.reason': reason });
+    expect(dropped('unknown_feature')).toBe(2);
+    expect(dropped('unknown_property')).toBe(1);
+    expect(dropped('wrong_type')).toBe(3);
+    expect(dropped('invalid_value')).toBe(3);
+    expect(dropped('over_cardinality')).toBe(10_000 - 100);
+  });
+
+  it('records span events on the command span with declared, typed properties only', () => {
+    expect(root).toBeDefined();
+    const events = root.events;
+    expect(events.length).toBeGreaterThan(0);
+    // The sanitizer caps events per span; the metric above carries the exact count.
+    expect(events.length).toBeLessThanOrEqual(32);
+    const first = events[0]!;
+    expect(first.name).toBe('feature ask');
+    expect(first.attributes).toEqual({
+      'devtool.feature.name': 'ask',
+      'devtool.feature.prop.source': 'ui',
+      'devtool.feature.prop.rows': 10,
+      'devtool.feature.prop.cached': true,
+    });
+    for (const ev of events) {
+      expect(ev.name).toMatch(/^feature (ask|preview_sql|model_upload)$/);
+      for (const k of Object.keys(ev.attributes)) expect(k).toMatch(/^devtool\.feature\.(name|prop\.(source|rows|cached|format|dataset))$/);
+    }
+  });
+
+  it('never sends undeclared names, property names or refused values', () => {
+    const text = e.receiver.rawBodiesText();
+    for (const s of ['alice@example.com', 'secret-feature', 'password', 'carrier-pigeon', 'nested', 'not-an-object', 'xxxxxxxxxxxxxxxx', 'bad name', 'prompt']) {
+      expect(text).not.toContain(s);
+    }
+  });
+});
+
+describe('tool-declared per-command metrics and attributes', () => {
+  let e: E2E;
+  beforeAll(async () => {
+    e = await startE2E();
+    const r = await e.run(CLI, ['metrics']);
+    expect(r.code).toBe(0);
+    await e.receiver.waitFor(() => e.receiver.metrics().some((m) => m.name === 'visivo.jobs.executed'), 15_000);
+  });
+  afterAll(async () => e?.close());
+
+  it('exports declared counters labelled by command and declared enums', () => {
+    const m = e.receiver.metrics();
+    expect(counterTotal(m, 'visivo.jobs.executed', { 'devtool.command.name': 'feature-tool run' })).toBe(7);
+    expect(counterTotal(m, 'visivo.jobs.executed', { 'visivo.job.status': 'failed' })).toBe(2);
+    expect(counterTotal(m, 'visivo.objects.compiled', { 'visivo.object.type': 'chart' })).toBe(12);
+    expect(counterTotal(m, 'visivo.objects.compiled', { 'visivo.object.type': 'table' })).toBe(3);
+    expect(counterTotal(m, 'visivo.objects.compiled')).toBe(15); // the -1 was refused
+    expect(m.find((x) => x.name === 'visivo.jobs.executed')!.unit).toBe('{job}');
+    // Refused declarations never appear.
+    expect(m.some((x) => x.name === 'undeclared.counter' || x.name === 'visivo.bad.label')).toBe(false);
+    expect(counterTotal(m, 'devtool.command.runs')).toBe(1);
+  });
+
+  it('puts declared attributes and per-run totals on the command span, nothing undeclared', () => {
+    const root = e.receiver.spans().find((s) => s.name === 'feature-tool run')!;
+    expect(root).toBeDefined();
+    expect(root.attributes['crewai.process']).toBe('sequential');
+    expect(root.attributes['crewai.agents']).toBe(3);
+    expect(root.attributes['crewai.tool.names']).toEqual(['search', 'scrape']);
+    expect(root.attributes['visivo.jobs.executed']).toBe(7);
+    expect(root.attributes['visivo.objects.compiled']).toBe(15);
+    expect(root.attributes).not.toHaveProperty('crewai.secret');
+    expect(e.receiver.rawBodiesText()).not.toContain('sk-live-abc');
+    expect(e.receiver.rawBodiesText()).not.toContain('visivo.other');
+  });
+});
