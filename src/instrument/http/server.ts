@@ -95,11 +95,9 @@ export function onResponseFinish(agent: Agent, req: IncomingMessage, res: Server
     'http.route': route,
     'http.response.status_code': status,
   };
-  if (status >= 500) {
-    // Server spans fail on 5xx only (4xx is the client's error); error.type is the status code.
-    a['error.type'] = metric['error.type'] = String(status);
-    span.status = { code: StatusCode.ERROR };
-  }
+  // Server spans fail on 5xx only (4xx is the client's error). The status code itself says which
+  // error; `error.type` would repeat it, and the catalog keeps error classes only.
+  if (status >= 500) span.status = { code: StatusCode.ERROR };
   span.end();
   agent.run.metrics.record(HTTP_SERVER_DURATION, seconds, metric);
 }

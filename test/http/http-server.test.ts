@@ -1,0 +1,99 @@
+// HTTP server request telemetry under the preload, end to end through the shipper to the receiver:
+// Express and Fastify give route templates, plain node:http gives paths with ids replaced; never
+// query strings, headers, bodies or client addresses. Loaded only when the app serves HTTP.
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FlatSpan } from '../support/otlp-receiver';
+import { runFixture, runPlain } from '../support/run-fixture';
+import { points, startE2E, type E2E } from '../features/e2e';
+
+const APP_DIR = path.join(__dirname, 'fixtures', 'http-app');
+const SECRETS = ['sk-header-secret', 'cookie-secret', 'query-secret', 'alice@example.com', 'body-secret-hunter2', 'token=', '127.0.0.1', '8812', '9f1c0b2e7d', '123456'];
+const SERVER = 2; // OTLP SpanKind SERVER as decoded by the receiver
+
+const CASES = [
+  { app: 'express-app.js', users: '/users/:id', runs: '/projects/{id}/runs/:rid' },
+  { app: 'fastify-app.js', users: '/users/:id', runs: '/projects/:pid/runs/:rid' },
+  { app: 'node-app.js', users: '/users/{id}', runs: '/projects/{id}/runs/{id}' },
+];
+
+describe.each(CASES)('$app under the preload', ({ app, users, runs }) => {
+  let e: E2E;
+  let spans: FlatSpan[];
+  let stdout = '';
+
+  beforeAll(async () => {
+    e = await startE2E([]);
+    const r = await e.run(path.join(APP_DIR, app));
+    stdout = r.stdout;
+    expect(r.code, r.stderr).toBe(0);
+    await e.receiver.waitFor(() => e.receiver.spans().some((s) => s.name === 'http-app') && e.receiver.metrics().some((m) => m.name === 'http.server.request.duration'), 15_000);
+    spans = e.receiver.spans().filter((s) => s.kind === SERVER || s.kind === ('SPAN_KIND_SERVER' as unknown));
+  });
+  afterAll(async () => e?.close());
+
+  it('behaves exactly as without telemetry', async () => {
+    const plain = await runPlain({ script: path.join(APP_DIR, app), env: e.env, cwd: e.sb.home });
+    expect(plain.code).toBe(0);
+    expect(stdout).toContain('codes 200,200,200,201,404,500');
+    expect(stdout.replace('recorder loaded true', 'recorder loaded false')).toBe(plain.stdout);
+  });
+
+  it('records one SERVER span per request, named {method} {route}, under the command span', () => {
+    expect(spans.map((s) => s.name).sort()).toEqual(
+      [`GET ${users}`, `GET ${users}`, `GET ${runs}`, 'POST /items', 'GET /missing/{id}', 'GET /boom'].sort(),
+    );
+    const root = e.receiver.spans().find((s) => s.name === 'http-app')!;
+    for (const s of spans) {
+      expect(s.parentSpanId).toBe(root.spanId);
+      expect(s.traceId).toBe(root.traceId);
+    }
+  });
+
+  it('keeps method, route, status and the templated path, nothing else', () => {
+    const byName = (n: string) => spans.filter((s) => s.name === n);
+    const u = byName(`GET ${users}`)[0]!;
+    expect(u.attributes).toEqual({
+      'http.request.method': 'GET',
+      'http.route': users,
+      'http.response.status_code': 200,
+      'url.path': '/users/{id}',
+      'url.scheme': 'http',
+    });
+    expect(byName(`GET ${runs}`)[0]!.attributes['url.path']).toBe('/projects/{id}/runs/{id}');
+    expect(byName('POST /items')[0]!.attributes['http.response.status_code']).toBe(201);
+    expect(byName('GET /missing/{id}')[0]!.attributes['http.response.status_code']).toBe(404);
+    const boom = byName('GET /boom')[0]!;
+    expect(boom.attributes['http.response.status_code']).toBe(500);
+    expect(boom.status.code).toBe(2); // ERROR on 5xx only
+    expect(byName('GET /missing/{id}')[0]!.status.code).not.toBe(2);
+  });
+
+  it('exports http.server.request.duration by method, route and status', () => {
+    const m = e.receiver.metrics();
+    const metric = m.find((x) => x.name === 'http.server.request.duration')!;
+    expect(metric.unit).toBe('s');
+    const usersPts = points(m, 'http.server.request.duration', { 'http.route': users, 'http.response.status_code': 200 });
+    expect(usersPts.reduce((n, p) => n + Number(p.count), 0)).toBe(2);
+    const all = points(m, 'http.server.request.duration');
+    expect(all.reduce((n, p) => n + Number(p.count), 0)).toBe(6);
+    expect(all[0]!.bounds).toEqual([0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]);
+  });
+
+  it('never sends query strings, headers, bodies, ids or addresses', () => {
+    const text = e.receiver.rawBodiesText();
+    for (const s of SECRETS) expect(text).not.toContain(s);
+  });
+});
+
+describe('apps that do not serve HTTP', () => {
+  it('never load the request recorder', async () => {
+    const e = await startE2E([]);
+    try {
+      const r = await runFixture({ script: path.join(APP_DIR, 'no-server.js'), env: e.env, mode: 'require', cwd: e.sb.home });
+      expect(r.stdout.trim()).toBe('recorder loaded false');
+    } finally {
+      await e.close();
+    }
+  });
+});
