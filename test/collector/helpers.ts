@@ -30,7 +30,17 @@ export function ensureStackBuilt(): Promise<unknown> {
 }
 
 export function tmpDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `devtool-${prefix}-`));
+  return fs.mkdtempSync(path.join(os.tmpdir(), `dtt-collector-${prefix}-`));
+}
+
+/** Remove a test's work dir (logs, data) unless DEVTOOL_KEEP_TEST_DIRS is set (for debugging). */
+export function removeDir(dir: string | undefined): void {
+  if (!dir) return;
+  if (process.env.DEVTOOL_KEEP_TEST_DIRS) {
+    process.stderr.write(`kept ${dir}\n`);
+    return;
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
 }
 
 export const hex = (bytes: number) => randomBytes(bytes).toString('hex');

@@ -24,6 +24,7 @@ import {
   stackLib,
   sumMetric,
   tmpDir,
+  removeDir,
   tracesBody,
   writeFileExporterOverlay,
 } from './helpers';
@@ -142,6 +143,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stack?.stop();
+  removeDir(dir);
 });
 
 describe('traces in Jaeger', () => {

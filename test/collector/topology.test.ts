@@ -19,6 +19,7 @@ import {
   stackLib,
   sumMetric,
   tmpDir,
+  removeDir,
   tracesBody,
   writeFileExporterOverlay,
 } from './helpers';
@@ -30,6 +31,7 @@ const SERVICE = `topology-${hex(4)}`;
 const procs: any[] = [];
 let agentHttp: string;
 const gwDirs: string[] = [];
+let base: string;
 
 async function collectorPorts() {
   const [collectorGrpcPort, collectorHttpPort, healthPort, promExporterPort, collectorTelemetryPort] = await stackLib.findFreePorts(5);
@@ -38,7 +40,7 @@ async function collectorPorts() {
 
 beforeAll(async () => {
   await ensureStackBuilt();
-  const base = tmpDir('topology');
+  base = tmpDir('topology');
   const gwGrpc: number[] = [];
   for (const name of ['gateway1', 'gateway2']) {
     const dir = path.join(base, name);
@@ -80,6 +82,7 @@ function tmpMk(dir: string) {
 
 afterAll(async () => {
   for (const p of procs.reverse()) await stackLib.stopPid(p.pid);
+  removeDir(base);
 });
 
 function spansOf(file: string): { traceId: string; spanId: string; service: string; resource: any }[] {
