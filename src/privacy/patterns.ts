@@ -23,7 +23,7 @@ export interface ScrubContext {
 // Patterns (module-level, compiled once). Each is commented with why it cannot backtrack.
 
 /** URL with scheme: literal `://` anchors it; the tail is one class run, bounded. */
-const URL_RE = /(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]{0,15}):\/\/([^\s<>"'`{}|\\^]{0,2048})/g;
+const URL_RE = /([A-Za-z][A-Za-z0-9+.-]{0,15}):\/\/([^\s<>"'`{}|\\^]{0,2048})/g;
 /** JWT: three base64url runs separated by literal dots (dot is not in the class). */
 const JWT_RE = /eyJ[A-Za-z0-9_-]{4,4096}\.[A-Za-z0-9_-]{2,8192}(?:\.[A-Za-z0-9_-]{0,4096})?/g;
 /** `Authorization: Bearer xxx`, `Basic xxx`, `token xxx`: keyword, blanks, one class run. */
@@ -81,7 +81,7 @@ const AWS_ID_RE = /(?<![A-Za-z0-9])(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA|AB
 const IPV4_RE =
   /(?<![0-9.])(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}(?![0-9]|\.[0-9]|-microsoft)/g;
 /** IPv6 candidates: hex groups each introduced by a literal colon; validated in code. */
-const IPV6_RE = /(?<![0-9A-Za-z:.])(?:[0-9A-Fa-f]{1,4})?(?::{1,2}[0-9A-Fa-f]{1,4}){1,7}(?:::)?(?:%[A-Za-z0-9]{1,16})?(?![0-9A-Za-z:])/g;
+const IPV6_RE = /(?<![0-9A-Za-z.])(?:[0-9A-Fa-f]{1,4})?(?::{1,2}[0-9A-Fa-f]{1,4}){1,7}(?:::)?(?:%[A-Za-z0-9]{1,16})?(?![0-9A-Za-z])/g;
 /** A query string or fragment after a path-like token: drop it whole. */
 const QUERY_RE = /(?<=[A-Za-z0-9/_.~%-])\?[A-Za-z0-9_.%[\]-]{1,64}=[^\s"'<>`]{0,4096}/g;
 /** Home directories of any user, any OS, even when the context does not know the user. */
@@ -157,6 +157,10 @@ function validIpv6(m: string): boolean {
  * versions and model names stay below the threshold.
  */
 const MIN_DIGITS = 9;
+const COMPACT_DATE = /^(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?!\d)/;
+function isCompactDate(s: string, at: number): boolean {
+  return COMPACT_DATE.test(s.slice(at, at + 9));
+}
 function scrubDigitRuns(s: string): string {
   let out = '';
   let last = 0;
@@ -168,16 +172,25 @@ function scrubDigitRuns(s: string): string {
     const start = i;
     let digits = 0;
     let end = i;
+    let group = 0;
     while (i < n) {
       const d = s.charCodeAt(i);
-      if (d >= 48 && d <= 57) { digits++; i++; end = i; continue; }
+      if (d >= 48 && d <= 57) { digits++; group++; i++; end = i; continue; }
+      // A dot joins only long groups (`415.555.0199`), never version parts (`4.18.0-553.22.1`).
+      if (d === 46) {
+        let k = i + 1;
+        while (k < n && k - i <= 3 && s.charCodeAt(k) >= 48 && s.charCodeAt(k) <= 57) k++;
+        if (group >= 3 && k - i - 1 >= 3) { i++; group = 0; continue; }
+        break;
+      }
       // one separator followed by a digit continues the run
-      if ((d === 32 || d === 45 || d === 46 || d === 40 || d === 41) && i + 1 < n) {
+      if ((d === 32 || d === 45 || d === 40 || d === 41) && i + 1 < n) {
         let j = i + 1;
         if (d === 41 && s.charCodeAt(j) === 32) j++; // "(555) 123"
         else if (d === 32 && s.charCodeAt(j) === 40) j++; // "+1 (555)"
         const e = s.charCodeAt(j);
-        if (e >= 48 && e <= 57) { i = j; continue; }
+        // A compact date (`claude-opus-4-1-20250805`) is not part of a number.
+        if (e >= 48 && e <= 57 && !isCompactDate(s, j)) { i = j; group = 0; continue; }
       }
       break;
     }
@@ -375,6 +388,19 @@ export function judgeSegment(seg: string, c: CompiledScrub): boolean {
 export function scrubText(input: string, c: CompiledScrub, max: number): string {
   let s = capLength(wellFormed(input), max);
   if (s.length === 0) return s;
+  // A replacement can expose a new match to an earlier pass (`0000 0000 0000 0000c0:0:...` only
+  // reads as an IPv6 address once the card number is gone): repeat until nothing changes. Clean
+  // values take one pass; the loop is bounded.
+  for (let round = 0; round < 4; round++) {
+    const next = scrubOnce(s, c, max);
+    if (next === s) return s;
+    s = next;
+  }
+  return s;
+}
+
+function scrubOnce(input: string, c: CompiledScrub, max: number): string {
+  let s = input;
   for (const [lit, ph] of c.literals) s = replaceAllLiteral(s, lit, ph);
   if (s.indexOf('-----BEGIN') >= 0) s = scrubKeyBlocks(s);
   if (s.indexOf('://') >= 0) s = s.replace(URL_RE, scrubUrl(c) as (m: string, ...a: string[]) => string);

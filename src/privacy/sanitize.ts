@@ -64,7 +64,6 @@ const TRACE_ID = /^[0-9a-f]{32}$/;
 const SPAN_ID = /^[0-9a-f]{16}$/;
 const NANOS = /^\d{1,20}$/;
 const BATCH_ID = /^[A-Za-z0-9_-]{1,64}$/;
-const UNIT = /^[A-Za-z0-9{}/.%*_-]{0,32}$/;
 /** `TypeError: x` -> `TypeError`; errno and Node codes. Anything else in a status message is dropped. */
 const ERROR_CLASS_PREFIX = /^([A-Za-z_$][A-Za-z0-9_$]{0,63}(?:Error|Exception|Failure|Fault)|E[A-Z0-9]{2,31}|ERR_[A-Z0-9_]{1,60})(?![A-Za-z0-9_$])/;
 
@@ -271,7 +270,7 @@ export function createSanitizer(ctx: SanitizeContext): Sanitizer {
     if (points.length === 0) return undefined;
     return {
       name: spec.name,
-      unit: typeof x.unit === 'string' && UNIT.test(x.unit) ? x.unit : spec.unit,
+      unit: spec.unit, // ours: a producer's unit string is free text too
       description: spec.description, // ours, never the producer's free text
       type,
       startTimeUnixNano: x.startTimeUnixNano,

@@ -14,6 +14,7 @@ const HEX_WITH_DIGIT = /^(?=[a-fA-F]*[0-9])[0-9a-fA-F]{8,}$/;
 /** Route parameters and our own placeholders. */
 const TEMPLATE = /^(?::[A-Za-z_][A-Za-z0-9_]{0,63}\??|\{[A-Za-z_][A-Za-z0-9_.-]{0,63}\}|\*{1,2})$/;
 /** A word-like segment: letters, then optionally `-`/`_`/`.` separated letters or short numbers. */
+const HOME_PARENTS = new Set(['home', 'users']);
 const PLAIN_SEGMENT = /^[A-Za-z0-9._~-]+$/;
 
 /** True when a path segment is an id: numbers, uuids, hex, long tokens that mix letters and digits. */
@@ -54,6 +55,11 @@ export function normalizeUrlPath(path: string, sensitive: (seg: string) => boole
       break;
     }
     const seg = parts[i]!;
+    // The directory after /home, /Users, C:\Users is a user name.
+    if (i > 0 && HOME_PARENTS.has(parts[i - 1]!.toLowerCase()) && seg !== '' && !TEMPLATE.test(seg)) {
+      out.push('{id}');
+      continue;
+    }
     if (seg === '' || seg === '.' || seg === '..' || TEMPLATE.test(seg)) {
       out.push(seg);
       continue;
