@@ -1,0 +1,116 @@
+// Identity modes a tool author chooses in package.json "devtoolTelemetry": { "identity": ... }:
+// `none` (no id at all, no file written), `session` (a session id only, never a persistent id),
+// `install` (the default: a persistent anonymous install id, new after a reset, plus the session).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { userConfigFile } from '../../src/config/paths';
+import { newInstallId, updateUserConfig } from '../../src/consent/user-config';
+import { sessionFile } from '../../src/session/store';
+import { linkPackage } from '../support/run-fixture';
+import { startE2E, type E2E } from '../features/e2e';
+
+const SOURCE = path.join(__dirname, 'fixtures', 'session-tool', 'cli.js');
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** A copy of the session tool named `name` with the given identity mode. */
+function makeTool(root: string, name: string, identity?: string): string {
+  const dir = path.join(root, 'tools', name);
+  fs.mkdirSync(dir, { recursive: true });
+  const pkg: Record<string, unknown> = { name, version: '1.0.0', private: true };
+  if (identity) pkg.devtoolTelemetry = { identity };
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify(pkg));
+  fs.copyFileSync(SOURCE, path.join(dir, 'cli.js'));
+  linkPackage(dir);
+  return path.join(dir, 'cli.js');
+}
+
+function resources(e: E2E, name: string) {
+  return e.receiver.spans().filter((s) => s.name === `${name} work`).map((s) => s.resource);
+}
+function storedInstallId(e: E2E): unknown {
+  try {
+    return JSON.parse(fs.readFileSync(userConfigFile(e.env), 'utf8')).installId;
+  } catch {
+    return undefined;
+  }
+}
+
+describe('identity modes across runs', () => {
+  let e: E2E;
+  beforeAll(async () => {
+    e = await startE2E([]);
+  });
+  afterAll(async () => e?.close());
+
+  it('none: neither an install id nor a session id, and no id file written', async () => {
+    const cli = makeTool(e.sb.root, 'id-none', 'none');
+    await e.run(cli, ['work']);
+    await e.run(cli, ['work']);
+    await e.receiver.waitFor(() => resources(e, 'id-none').length === 2, 15_000);
+    for (const r of resources(e, 'id-none')) {
+      expect(r).not.toHaveProperty('devtool.install.id');
+      expect(r).not.toHaveProperty('devtool.session.id');
+      expect(r['service.name']).toBe('id-none');
+    }
+    expect(fs.existsSync(sessionFile(e.env, 'id-none'))).toBe(false);
+    expect(storedInstallId(e)).toBeUndefined();
+    // The run itself is still recorded.
+    expect(e.receiver.metrics().some((m) => m.name === 'devtool.command.runs')).toBe(true);
+  });
+
+  it('session: a session id only, shared while the session lives; nothing persistent', async () => {
+    const cli = makeTool(e.sb.root, 'id-session', 'session');
+    await e.run(cli, ['work']);
+    await e.run(cli, ['work']);
+    await e.receiver.waitFor(() => resources(e, 'id-session').length === 2, 15_000);
+    const rs = resources(e, 'id-session');
+    for (const r of rs) {
+      expect(r).not.toHaveProperty('devtool.install.id');
+      expect(String(r['devtool.session.id'])).toMatch(UUID);
+    }
+    expect(rs[0]!['devtool.session.id']).toBe(rs[1]!['devtool.session.id']);
+    expect(storedInstallId(e)).toBeUndefined();
+    // Ended session (idle): the next start gets a fresh id.
+    fs.rmSync(sessionFile(e.env, 'id-session'));
+    await e.run(cli, ['work']);
+    await e.receiver.waitFor(() => resources(e, 'id-session').length === 3, 15_000);
+    expect(resources(e, 'id-session')[2]!['devtool.session.id']).not.toBe(rs[0]!['devtool.session.id']);
+  });
+
+  it('install: one persistent anonymous id across runs, a new one after reset', async () => {
+    const cli = makeTool(e.sb.root, 'id-install'); // the default mode
+    await e.run(cli, ['work']);
+    await e.run(cli, ['work']);
+    await e.receiver.waitFor(() => resources(e, 'id-install').length === 2, 15_000);
+    const [a, b] = resources(e, 'id-install');
+    expect(String(a!['devtool.install.id'])).toMatch(UUID);
+    expect(b!['devtool.install.id']).toBe(a!['devtool.install.id']);
+    expect(storedInstallId(e)).toBe(a!['devtool.install.id']);
+    expect(String(a!['devtool.session.id'])).toMatch(UUID);
+    expect(a!['devtool.session.id']).not.toBe(a!['devtool.install.id']);
+
+    // What `devtool-telemetry reset` does: a new anonymous id in the user config.
+    expect(updateUserConfig(e.env, (c) => void (c.installId = newInstallId()))).toBe(true);
+    await e.run(cli, ['work']);
+    await e.receiver.waitFor(() => resources(e, 'id-install').length === 3, 15_000);
+    const c = resources(e, 'id-install')[2]!;
+    expect(String(c['devtool.install.id'])).toMatch(UUID);
+    expect(c['devtool.install.id']).not.toBe(a!['devtool.install.id']);
+    expect(storedInstallId(e)).toBe(c['devtool.install.id']);
+  });
+
+  it('install in CI: throwaway ids, nothing stored', async () => {
+    const cli = makeTool(e.sb.root, 'id-ci');
+    const before = storedInstallId(e);
+    await e.run(cli, ['work'], { CI: 'true' });
+    await e.run(cli, ['work'], { CI: 'true' });
+    await e.receiver.waitFor(() => resources(e, 'id-ci').length === 2, 15_000);
+    const rs = resources(e, 'id-ci');
+    for (const r of rs) {
+      expect(r).not.toHaveProperty('devtool.install.id');
+      expect(String(r['devtool.session.id'])).toMatch(UUID);
+    }
+    expect(storedInstallId(e)).toBe(before);
+  });
+});

@@ -1,0 +1,121 @@
+// Sessions across real processes: one id shared by the runs of a tool within the idle lifetime,
+// a new one after it (or after the maximum age), the parent's id when it hands one down, exact
+// totals per session (even with concurrent runs), and the ended session's summary metrics.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sessionFile } from '../../src/session/store';
+import type { FlatMetric } from '../support/otlp-receiver';
+import { linkPackage } from '../support/run-fixture';
+import { startE2E, type E2E } from '../features/e2e';
+
+const TOOL = path.join(__dirname, 'fixtures', 'session-tool');
+const CLI = path.join(TOOL, 'cli.js');
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+function readSession(e: E2E) {
+  return JSON.parse(fs.readFileSync(sessionFile(e.env, 'session-tool'), 'utf8'));
+}
+/** Move the session's clock back: what `minutes` of idle time (or age) would have done. */
+function age(e: E2E, idleMin: number, ageMin = idleMin) {
+  const f = sessionFile(e.env, 'session-tool');
+  const rec = JSON.parse(fs.readFileSync(f, 'utf8'));
+  const now = Date.now();
+  rec.lastSeenAt = now - idleMin * 60_000;
+  rec.startedAt = Math.min(rec.startedAt, now - ageMin * 60_000);
+  fs.writeFileSync(f, JSON.stringify(rec));
+}
+function sessionIds(e: E2E): string[] {
+  return e.receiver.spans().filter((s) => s.name === 'session-tool work').map((s) => String(s.resource['devtool.session.id']));
+}
+function histogram(metrics: FlatMetric[], name: string) {
+  const pts = metrics.filter((m) => m.name === name).flatMap((m) => m.points);
+  return { count: pts.reduce((n, p) => n + Number(p.count ?? 0), 0), sum: pts.reduce((n, p) => n + Number(p.sum ?? 0), 0), attrs: pts.map((p) => p.attributes) };
+}
+
+describe('sessions of several processes', () => {
+  let e: E2E;
+  beforeAll(async () => {
+    linkPackage(TOOL);
+    e = await startE2E([]);
+  });
+  afterAll(async () => e?.close());
+
+  it('share one session id within the idle lifetime and add up exact totals', async () => {
+    for (let i = 0; i < 3; i++) expect((await e.run(CLI, ['work'])).stdout.trim()).toBe('worked');
+    await e.receiver.waitFor(() => sessionIds(e).length === 3, 15_000);
+    const ids = new Set(sessionIds(e));
+    expect(ids.size).toBe(1);
+    const [id] = [...ids];
+    expect(id).toMatch(UUID);
+    const rec = readSession(e);
+    expect(rec.id).toBe(id);
+    expect(rec.totals).toEqual({ runs: 3, steps: 6, llmRequests: 3, tokens: 45, userInputs: 3 });
+    // A session that has not ended has no summary yet.
+    expect(e.receiver.metrics().some((m) => m.name.startsWith('devtool.session.'))).toBe(false);
+  });
+
+  it('counts concurrent runs exactly (the session file is locked)', async () => {
+    await Promise.all(Array.from({ length: 6 }, () => e.run(CLI, ['work'])));
+    await e.receiver.waitFor(() => sessionIds(e).length === 9, 20_000);
+    expect(new Set(sessionIds(e)).size).toBe(1);
+    expect(readSession(e).totals).toEqual({ runs: 9, steps: 18, llmRequests: 9, tokens: 135, userInputs: 9 });
+  });
+
+  it('ends after 30 idle minutes: a new id, and the ended session summarized as metrics', async () => {
+    const before = readSession(e);
+    age(e, 31, 45);
+    e.receiver.reset();
+    await e.run(CLI, ['work']);
+    await e.receiver.waitFor(() => sessionIds(e).length === 1 && e.receiver.metrics().some((m) => m.name === 'devtool.session.runs'), 15_000);
+    const [newId] = sessionIds(e);
+    expect(newId).toMatch(UUID);
+    expect(newId).not.toBe(before.id);
+    const m = e.receiver.metrics();
+    expect(histogram(m, 'devtool.session.runs')).toEqual({ count: 1, sum: 9, attrs: [{}] });
+    expect(histogram(m, 'devtool.session.steps').sum).toBe(18);
+    expect(histogram(m, 'devtool.session.llm_requests').sum).toBe(9);
+    expect(histogram(m, 'devtool.session.tokens').sum).toBe(135);
+    expect(histogram(m, 'devtool.session.user_inputs').sum).toBe(9);
+    const duration = histogram(m, 'devtool.session.duration');
+    expect(duration.count).toBe(1);
+    // started 45 min ago, last seen 31 min ago: about 14 minutes
+    expect(duration.sum).toBeGreaterThan(13 * 60);
+    expect(duration.sum).toBeLessThan(15 * 60);
+    // The session id is never a metric label (bounded cardinality).
+    expect(e.receiver.rawBodiesText()).not.toContain(before.id);
+    expect(readSession(e)).toMatchObject({ id: newId, totals: { runs: 1 } });
+  });
+
+  it('never lasts more than 24 hours, however busy', async () => {
+    const before = readSession(e);
+    age(e, 1, 25 * 60);
+    e.receiver.reset();
+    await e.run(CLI, ['work']);
+    await e.receiver.waitFor(() => sessionIds(e).length === 1, 15_000);
+    expect(sessionIds(e)[0]).not.toBe(before.id);
+  });
+
+  it("joins the parent's session from DEVTOOL_TELEMETRY_SESSION_ID (a uuid only)", async () => {
+    const parent = '0b6f7d2e-9c1a-4e8b-a5d3-7f2c1e9b4a60';
+    e.receiver.reset();
+    await e.run(CLI, ['work'], { DEVTOOL_TELEMETRY_SESSION_ID: parent });
+    await e.run(CLI, ['work']); // a later run without the variable joins it too
+    await e.run(CLI, ['work'], { DEVTOOL_TELEMETRY_SESSION_ID: 'not-a-uuid; rm -rf /' });
+    await e.receiver.waitFor(() => sessionIds(e).length === 3, 15_000);
+    expect(sessionIds(e)).toEqual([parent, parent, parent]);
+    expect(e.receiver.rawBodiesText()).not.toContain('not-a-uuid');
+    expect(readSession(e).totals.runs).toBe(3);
+  });
+
+  it('survives a corrupt session file: a fresh session, the tool unaffected', async () => {
+    fs.writeFileSync(sessionFile(e.env, 'session-tool'), '{"id": 42, garbage');
+    e.receiver.reset();
+    const r = await e.run(CLI, ['work']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe('worked');
+    await e.receiver.waitFor(() => sessionIds(e).length === 1, 15_000);
+    expect(sessionIds(e)[0]).toMatch(UUID);
+    expect(readSession(e).totals.runs).toBe(1);
+  });
+});
