@@ -52,3 +52,19 @@ export function makeSandbox(extraEnv: NodeJS.ProcessEnv = {}): Sandbox {
     cleanup: () => fs.rmSync(root, { recursive: true, force: true }),
   };
 }
+
+/**
+ * Point the sandbox's config home at a directory the process cannot write. Unprivileged: a 0500
+ * directory. As root (containers), permissions do not bind, so use a path under sysfs, where mkdir
+ * fails with EPERM even for root.
+ */
+export function makeConfigReadOnly(sb: Sandbox): { configHome: string; restore(): void } {
+  if (typeof process.getuid === 'function' && process.getuid() === 0) {
+    const configHome = '/sys/devtool-telemetry-readonly-test';
+    sb.env.XDG_CONFIG_HOME = configHome;
+    return { configHome, restore: () => { sb.env.XDG_CONFIG_HOME = sb.configHome; } };
+  }
+  fs.mkdirSync(sb.configHome, { recursive: true });
+  fs.chmodSync(sb.configHome, 0o500);
+  return { configHome: sb.configHome, restore: () => fs.chmodSync(sb.configHome, 0o700) };
+}
