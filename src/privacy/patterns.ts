@@ -405,10 +405,11 @@ function scrubOnce(input: string, c: CompiledScrub, max: number): string {
   if (s.indexOf('-----BEGIN') >= 0) s = scrubKeyBlocks(s);
   if (s.indexOf('://') >= 0) s = s.replace(URL_RE, scrubUrl(c) as (m: string, ...a: string[]) => string);
   if (s.indexOf('eyJ') >= 0) s = s.replace(JWT_RE, '{token}');
-  s = s.replace(AUTH_RE, (m, kw: string, sp: string, tok: string) =>
+  const hasBlank = s.indexOf(' ') >= 0 || s.indexOf('\t') >= 0;
+  if (hasBlank) s = s.replace(AUTH_RE, (m, kw: string, sp: string, tok: string) =>
     /[0-9=+/]/.test(tok) || looksRandom(tok) ? `${kw}${sp}{token}` : m,
   );
-  s = s.replace(KV_SECRET_RE, (m, kw: string, suffix: string, sep: string, val: string) => {
+  if (s.indexOf('=') >= 0 || s.indexOf(':') >= 0) s = s.replace(KV_SECRET_RE, (m, kw: string, suffix: string, sep: string, val: string) => {
     const bare = val.replace(/^["']|["']$/g, '');
     if (bare.length < 6 || /^\d+$/.test(bare) || /^\{[a-z-]+\}$/.test(bare)) return m;
     if (/^(?:bearer|basic|digest|negotiate|token|bot|apikey)$/i.test(bare)) return m; // `Authorization: Bearer {token}`
@@ -418,7 +419,7 @@ function scrubOnce(input: string, c: CompiledScrub, max: number): string {
   s = s.replace(VENDOR_RE, '{secret}');
   s = s.replace(AWS_ID_RE, '{secret}');
   if (s.indexOf('?') >= 0) s = s.replace(QUERY_RE, '');
-  s = s.replace(HOME_RE, '~');
+  if (s.indexOf('home') >= 0 || s.indexOf('Users') >= 0 || s.indexOf('/root') >= 0) s = s.replace(HOME_RE, '~');
   if (s.indexOf('.') >= 0) s = s.replace(IPV4_RE, '{ip}');
   if (s.indexOf(':') >= 0) s = s.replace(IPV6_RE, (m) => (validIpv6(m) ? '{ip}' : m));
   s = scrubTokens(s, c); // before digit runs, so a uuid becomes one `{id}`

@@ -167,6 +167,8 @@ export function checkValue(
   r: ValueRule,
   v: unknown,
   c: CompiledScrub,
+  /** Element judge (the sanitizer passes a memoized one); defaults to checkScalar. */
+  scalar: (e: unknown) => string | number | boolean | undefined = (e) => checkScalar(r, e, c),
 ): AttrValue | undefined {
   if (type === 'string[]' || type === 'int[]') {
     if (!Array.isArray(v)) return undefined;
@@ -175,13 +177,13 @@ export function checkValue(
     for (let i = 0; i < n; i++) {
       const e = v[i];
       if (type === 'string[]' ? typeof e !== 'string' : typeof e !== 'number') continue;
-      const x = checkScalar(r, e, c);
+      const x = scalar(e);
       if (x !== undefined && !out.includes(x as string & number)) out.push(x as string | number);
     }
     if (out.length === 0 && v.length > 0) return undefined;
     return out as string[] | number[];
   }
-  const x = checkScalar(r, v, c);
+  const x = scalar(v);
   if (x === undefined) return undefined;
   if (type === 'string' ? typeof x !== 'string' : type === 'boolean' ? typeof x !== 'boolean' : typeof x !== 'number') {
     return undefined;

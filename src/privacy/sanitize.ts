@@ -17,7 +17,7 @@ import {
   importExtensions, levelAllows, minLevel,
 } from './catalog';
 import { type CompiledScrub, compileScrub, judgeSegment, scrubText } from './patterns';
-import { checkValue } from './rules';
+import { checkScalar, checkValue } from './rules';
 import { normalizeUrlPath } from './url';
 
 export interface SanitizeContext {
@@ -54,9 +54,11 @@ const TARGETS: readonly AttributeTarget[] = ['resource', 'span', 'event', 'metri
 const MEMO_MAX = 256;
 const MEMO_VALUE_MAX = 256;
 
+type Scalar = string | number | boolean;
 interface Compiled {
   spec: AttributeSpec;
-  memo: Map<string, AttrValue | null>;
+  /** The rule's scalar check, memoized for strings. */
+  scalar: (v: unknown) => Scalar | undefined;
 }
 type Table = Map<string, Compiled>;
 
@@ -82,9 +84,22 @@ function emptyBatch(b: { id?: unknown; createdAt?: unknown }, level: Level): Bat
 export function createSanitizer(ctx: SanitizeContext): Sanitizer {
   const scrub: CompiledScrub = compileScrub(ctx ?? { level: 'off' });
   const ctxLevel: Level = ctx && LEVELS_OK.includes(ctx.level) ? ctx.level : 'off';
-  const memos = new Map<string, Map<string, AttrValue | null>>();
+  const memos = new Map<string, Map<string, Scalar | null>>();
   let tables = new Map<string, Table>();
   let builtFor = -1;
+
+  function memoized(spec: AttributeSpec, memo: Map<string, Scalar | null>): (v: unknown) => Scalar | undefined {
+    const rule = spec.rule;
+    return (v) => {
+      if (typeof v !== 'string' || v.length > MEMO_VALUE_MAX) return checkScalar(rule, v, scrub);
+      const hit = memo.get(v);
+      if (hit !== undefined) return hit === null ? undefined : hit;
+      const r = checkScalar(rule, v, scrub);
+      if (memo.size >= MEMO_MAX) memo.clear();
+      memo.set(v, r === undefined ? null : r);
+      return r;
+    };
+  }
 
   function table(level: Level, target: AttributeTarget): Table {
     if (builtFor !== catalogVersion()) {
@@ -100,7 +115,7 @@ export function createSanitizer(ctx: SanitizeContext): Sanitizer {
         if (!spec.on.includes(target) || !levelAllows(level, spec.level as CatalogLevel)) continue;
         let memo = memos.get(spec.key);
         if (!memo) memos.set(spec.key, (memo = new Map()));
-        t.set(spec.key, { spec, memo });
+        t.set(spec.key, { spec, scalar: memoized(spec, memo) });
       }
     }
     tables.set(id, t);
@@ -108,15 +123,8 @@ export function createSanitizer(ctx: SanitizeContext): Sanitizer {
   }
 
   function judge(c: Compiled, v: unknown): AttrValue | undefined {
-    if (typeof v === 'string' && v.length <= MEMO_VALUE_MAX) {
-      const hit = c.memo.get(v);
-      if (hit !== undefined) return hit === null ? undefined : hit;
-      const r = checkValue(c.spec.type, c.spec.rule, v, scrub);
-      if (c.memo.size >= MEMO_MAX) c.memo.clear();
-      c.memo.set(v, r === undefined ? null : r);
-      return r;
-    }
-    return checkValue(c.spec.type, c.spec.rule, v, scrub);
+    // Numbers and booleans are cheap to check; strings (alone or in arrays) go through the memo.
+    return checkValue(c.spec.type, c.spec.rule, v, scrub, c.scalar);
   }
 
   function attrs(level: Level, target: AttributeTarget, a: unknown): Attributes {
