@@ -7,7 +7,8 @@
  * metrics are labelled only by the feature name, enum properties and booleans; span events are
  * capped per span by the recorder. Everything refused is counted in `devtool.feature.dropped`.
  */
-import type { Attributes, AttrValue } from '../model';
+import type { Attributes, AttrValue, SumPoint } from '../model';
+import type { LiveSpan } from '../recorder/run';
 import type { InstrumentSpec } from '../recorder/instruments';
 import type { Agent } from '../recorder/global';
 import { registerAttributes, type DeclaredAttribute } from './catalog-bridge';
@@ -16,6 +17,8 @@ import {
   compileFeatures,
   DROP_REASONS,
   Refusal,
+  indexLabels,
+  labelDigit,
   type CompiledFeature,
   type CompiledProperty,
   type DropReason,
@@ -83,6 +86,7 @@ export function declareFeatures(input: unknown): string[] {
       const m = /^attribute (\S+) already declared/.exec(msg);
       if (m) for (const [n, p] of f.properties) if (p.key === m[1]) f.properties.delete(n);
     }
+    indexLabels(f);
     reg.features.set(f.name, f);
   }
   reg.problems.push(...problems);
@@ -122,19 +126,55 @@ function bucket(agent: Agent, f: CompiledFeature, p: CompiledProperty, v: AttrVa
   return arr.filter((s, i) => arr.indexOf(s) === i);
 }
 
+/** The sanitizer keeps this many events per span; building more would be wasted work. */
+const EVENT_BUDGET = 32;
+
+interface CachedPoint {
+  generation: number;
+  subcommand: string | undefined;
+  point: SumPoint;
+}
+/** Live `devtool.feature.uses` points by feature and series key, valid for one flush period. */
+const pointCache = new Map<CompiledFeature, Map<number, CachedPoint>>();
+
+/**
+ * Add one use to the feature's series. The series key is a mixed-radix number over the declared
+ * label values (no string building, no sorting), and the aggregator's point is cached until the
+ * next drain: this is what keeps one event within the 2 µs budget.
+ */
+function countUse(agent: Agent, f: CompiledFeature, key: number, labels: () => Attributes): void {
+  const metrics = agent.run.metrics;
+  const sub = agent.run.subcommand;
+  if (f.weights.length === f.labels.length) {
+    let byKey = pointCache.get(f);
+    if (!byKey) pointCache.set(f, (byKey = new Map()));
+    const c = byKey.get(key);
+    if (c && c.generation === metrics.generation && c.subcommand === sub) {
+      c.point.value += 1;
+      return;
+    }
+    const point = metrics.sumPoint(FEATURE_USES, labels());
+    point.value += 1;
+    byKey.set(key, { generation: metrics.generation, subcommand: sub, point });
+    return;
+  }
+  metrics.add(FEATURE_USES, 1, labels());
+}
+
 /**
  * Record one use of a declared feature: a span event `feature {name}` on the active span (or the
  * command span) and `devtool.feature.uses` by name and enum properties. Never throws.
  */
-export function recordFeature(agent: Agent, name: unknown, props: unknown, span: { addEvent(n: string, a: Attributes): unknown }): void {
+export function recordFeature(agent: Agent, name: unknown, props: unknown, span: LiveSpan): void {
   ensurePackageFeatures(agent);
   const f = typeof name === 'string' ? registry().features.get(name) : undefined;
   if (!f) {
     dropped(agent, 'unknown_feature');
     return;
   }
-  const eventAttrs: Attributes = { 'devtool.feature.name': f.name };
-  const metricAttrs: Attributes = { 'devtool.feature.name': f.name, 'devtool.command.name': agent.run.commandName };
+  const eventAttrs: Attributes | undefined = span.events.length < EVENT_BUDGET ? { 'devtool.feature.name': f.name } : undefined;
+  let key = 0;
+  let labelled: Attributes | undefined;
   if (props !== undefined && props !== null) {
     if (typeof props !== 'object' || Array.isArray(props)) {
       dropped(agent, 'wrong_type');
@@ -152,11 +192,15 @@ export function recordFeature(agent: Agent, name: unknown, props: unknown, span:
           continue;
         }
         if (!p.values && (p.type === 'string' || p.type === 'string[]')) v = bucket(agent, f, p, v);
-        eventAttrs[p.key] = v as AttrValue;
-        if (p.metricLabel) metricAttrs[p.key] = v as AttrValue;
+        if (eventAttrs) eventAttrs[p.key] = v;
+        if (p.metricLabel) {
+          (labelled ??= {})[p.key] = v;
+          const i = f.labels.indexOf(p);
+          if (i >= 0 && i < f.weights.length) key += f.weights[i]! * labelDigit(p, v);
+        }
       }
     }
   }
-  span.addEvent(f.eventName, eventAttrs);
-  agent.run.metrics.add(FEATURE_USES, 1, metricAttrs);
+  if (eventAttrs) span.addEvent(f.eventName, eventAttrs);
+  countUse(agent, f, key, () => ({ 'devtool.feature.name': f.name, 'devtool.command.name': agent.run.commandName, ...labelled }));
 }

@@ -29,6 +29,8 @@ export interface CompiledProperty {
   type: PropertySpec['type'];
   /** Enum values, when declared. */
   values?: ReadonlySet<string>;
+  /** The same values in declaration order (metric series keys). */
+  valueList?: readonly string[];
   /** Enum strings and booleans label metrics; numbers and free strings never do. */
   metricLabel: boolean;
 }
@@ -39,6 +41,32 @@ export interface CompiledFeature {
   /** `feature {name}`, precomputed so recording allocates nothing for it. */
   eventName: string;
   properties: Map<string, CompiledProperty>;
+  /** Metric-label properties in declaration order, with their position in a series key. */
+  labels: CompiledProperty[];
+  /** Mixed-radix weights per label (enum: values + 1, boolean: 3; 0 means absent). */
+  weights: number[];
+}
+
+/** Fill labels/weights; a feature whose key space exceeds 2^31 uses the generic metric path. */
+export function indexLabels(f: CompiledFeature): void {
+  f.labels = [...f.properties.values()].filter((p) => p.metricLabel);
+  f.weights = [];
+  let w = 1;
+  for (const p of f.labels) {
+    f.weights.push(w);
+    w *= p.type === 'boolean' ? 3 : (p.values?.size ?? 0) + 1;
+    if (w > 2 ** 31) {
+      f.weights = [];
+      return;
+    }
+  }
+}
+
+/** Position of an allowed label value (1-based; 0 = absent) in its property's key digit. */
+export function labelDigit(p: CompiledProperty, v: unknown): number {
+  if (p.type === 'boolean') return v === true ? 2 : 1;
+  if (!p.valueList) return 0;
+  return p.valueList.indexOf(v as string) + 1;
 }
 
 /** Feature and property names: identifiers, so they are safe as metric labels and attribute keys. */
@@ -80,6 +108,7 @@ export function compileProperty(name: string, raw: unknown, key: string): Compil
       return `property ${name}: each value must match ${VALUE_RE.source}`;
     }
     out.values = new Set(vals as string[]);
+    out.valueList = [...out.values];
     out.metricLabel = type === 'string';
   }
   return out;
@@ -124,7 +153,9 @@ export function compileFeatures(input: unknown, already = 0): { features: Compil
       }
     }
     const description = typeof spec.description === 'string' ? spec.description.slice(0, 200) : '';
-    features.push({ name, description, eventName: `feature ${name}`, properties: props });
+    const f: CompiledFeature = { name, description, eventName: `feature ${name}`, properties: props, labels: [], weights: [] };
+    indexLabels(f);
+    features.push(f);
   }
   return { features, problems };
 }

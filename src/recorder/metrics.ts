@@ -23,6 +23,8 @@ function keyOf(attrs: Attributes): string {
 
 export class MetricAggregator {
   private series = new Map<string, Series>();
+  /** Bumped by drain(): a point from sumPoint() stays valid while this is unchanged. */
+  generation = 0;
 
   private point(spec: InstrumentSpec, attrs: Attributes): SumPoint | HistogramPoint {
     let s = this.series.get(spec.name);
@@ -55,6 +57,14 @@ export class MetricAggregator {
       }
     }
     return p;
+  }
+
+  /**
+   * The live sum point for (spec, attrs), for hot paths (feature events) that cache it and add to
+   * `value` directly until the next drain, skipping the per-call attribute key. Same bounds as add().
+   */
+  sumPoint(spec: InstrumentSpec, attrs: Attributes): SumPoint {
+    return this.point(spec, attrs) as SumPoint;
   }
 
   add(spec: InstrumentSpec, value: number, attrs: Attributes): void {
@@ -94,6 +104,7 @@ export class MetricAggregator {
       });
     }
     this.series.clear();
+    this.generation++;
     return out;
   }
 }
