@@ -42,6 +42,15 @@ type SendOutcome =
 
 type Step = 'continue' | 'stop';
 
+/** A short, value-free description: error codes, never messages that could echo headers. */
+function describeError(e: unknown): string {
+  const err = e as { code?: unknown; name?: unknown; cause?: { code?: unknown; name?: unknown } } | undefined;
+  const code = err?.code ?? err?.cause?.code;
+  if (typeof code === 'string') return code;
+  const name = err?.cause?.name ?? err?.name;
+  return typeof name === 'string' ? name : 'unknown';
+}
+
 /** Resource used for drops that belong to no readable batch (corrupt files). */
 const SHIPPER_RESOURCE = { 'service.name': 'devtool-telemetry' };
 
@@ -197,16 +206,26 @@ export class Shipper {
     return h;
   }
 
+  /** Duration of the last request, ms (for the sent log). */
+  private lastMs = 0;
+
   private async post(cfg: OtlpSignalConfig, body: Uint8Array): Promise<{ outcome: SendOutcome; res?: HttpResult }> {
+    const t0 = Date.now();
+    try {
+      return await this.postOnce(cfg, body);
+    } finally {
+      this.lastMs = Date.now() - t0;
+    }
+  }
+
+  private async postOnce(cfg: OtlpSignalConfig, body: Uint8Array): Promise<{ outcome: SendOutcome; res?: HttpResult }> {
     if (!cfg.url) return { outcome: { kind: 'retry', status: 0, error: `no usable ${cfg.signal} endpoint (${cfg.urlSource})` } };
     const payload = cfg.compression === 'gzip' ? zlib.gzipSync(body) : body;
     let res: HttpResult;
     try {
       res = await this.transport.post(cfg.url, payload, this.headers(cfg), cfg.timeoutMs);
     } catch (e) {
-      const code = (e as { code?: string }).code;
-      const name = (e as Error)?.name;
-      return { outcome: { kind: 'retry', status: 0, error: `network error (${code ?? name ?? 'unknown'})` } };
+      return { outcome: { kind: 'retry', status: 0, error: `network error (${describeError(e)})` } };
     }
     const s = res.status;
     if (s >= 200 && s < 300) {
@@ -228,6 +247,7 @@ export class Shipper {
       endpoint: cfg.displayUrl,
       result: outcome.kind === 'ok' ? (outcome.rejected > 0 ? 'partial' : 'ok') : outcome.kind === 'permanent' ? 'rejected' : 'retry',
       status: outcome.kind === 'ok' ? 200 : outcome.status,
+      ms: this.lastMs,
       ...(outcome.kind !== 'ok' ? { error: outcome.error } : {}),
       batches,
       items,

@@ -42,7 +42,7 @@ export function createTransport(env: Env, connectTimeoutMs = 5_000): Transport {
 
   async function post(url: string, body: Uint8Array, headers: Record<string, string>, timeoutMs: number): Promise<HttpResult> {
     const ac = new AbortController();
-    const timer = setTimeout(() => ac.abort(new Error('timeout')), timeoutMs);
+    const timer = setTimeout(() => ac.abort(Object.assign(new Error('export timed out'), { code: 'ETIMEDOUT' })), timeoutMs);
     timer.unref();
     try {
       const res = await undici.request(url, {

@@ -23,6 +23,8 @@ export interface SentLogEntry {
   result: 'ok' | 'partial' | 'rejected' | 'retry';
   /** HTTP status, or 0 when no response (network error, timeout). */
   status: number;
+  /** How long the request took, ms. */
+  ms?: number;
   /** Short, value-free error description. */
   error?: string;
   batches: number;

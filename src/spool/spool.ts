@@ -38,7 +38,8 @@ export interface SpoolLimits {
 
 export const DROPPED_METRIC = 'devtool.spool.dropped';
 export const DROP_REASON_ATTR = 'devtool.spool.drop.reason';
-export type DropReason = 'size' | 'age' | 'rejected' | 'corrupt';
+/** The catalog's enum for devtool.spool.drop.reason: full (size cap), expired (age cap), corrupt, rejected. */
+export type DropReason = 'full' | 'expired' | 'rejected' | 'corrupt';
 
 const MB = 1024 * 1024;
 const DAY = 24 * 3600 * 1000;
@@ -106,7 +107,7 @@ function evict(dir: string, incoming: number, limits: SpoolLimits, now: number):
     total -= n.bytes;
     try {
       fs.unlinkSync(path.join(dir, n.file));
-      const reason: DropReason = tooOld ? 'age' : 'size';
+      const reason: DropReason = tooOld ? 'expired' : 'full';
       counts[reason] = (counts[reason] ?? 0) + n.records;
     } catch {
       /* gone already (shipped, or evicted by another writer): not ours to count */

@@ -126,18 +126,18 @@ describe('writeBatch', () => {
       const r = readBatch(e, n);
       expect(r.kind).toBe('ok');
       const i = written.findIndex((b) => b.id === n.id);
-      if (r.kind === 'ok') expect(droppedIn(r.batch).size ?? 0).toBe(perWrite[i]);
+      if (r.kind === 'ok') expect(droppedIn(r.batch).full ?? 0).toBe(perWrite[i]);
     }
   });
 
-  it('evicts batches past the age cap with reason "age"', () => {
+  it('evicts batches past the age cap with reason "expired"', () => {
     const e = env({ DEVTOOL_TELEMETRY_SPOOL_MAX_AGE_MS: '60000' });
     expect(writeBatch(batch(2, { createdAt: Date.now() - 120_000 }), e).ok).toBe(true);
     expect(writeBatch(batch(1), e)).toEqual({ ok: true, evicted: 2 });
     const names = listBatches(e);
     expect(names).toHaveLength(1);
     const r = readBatch(e, names[0]);
-    expect(r.kind === 'ok' && droppedIn(r.batch)).toEqual({ age: 2 });
+    expect(r.kind === 'ok' && droppedIn(r.batch)).toEqual({ expired: 2 });
   });
 
   it('refuses a batch larger than the per-batch cap', () => {
