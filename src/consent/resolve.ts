@@ -183,5 +183,6 @@ function decide(reports: SourceReport[], hasChoice: boolean): SourceReport {
 function notDecidingWhy(r: SourceReport, decided: SourceReport, hasChoice: boolean): string {
   if (r.effect === 'default' && hasChoice) return '; not deciding: an explicit choice overrides the default';
   if (decided.level === 'off' && r.level === 'off') return `; not deciding: ${decided.source} opts out first`;
+  if (decided.level === 'off') return `; not deciding: ${decided.source} opts out, and any opt-out wins`;
   return `; not deciding: ${decided.source} sets a lower or equal level (${decided.level})`;
 }

@@ -36,7 +36,7 @@ export type UserConfigRead =
   /** Unreadable or corrupt: treated as not set by the resolver, reported by `status`. */
   | { ok: false; exists: boolean; config: UserConfig; file: string; error: string };
 
-export type UserConfigWrite = { ok: true; file: string } | { ok: false; file: string; error: string; code?: string };
+export type UserConfigWrite = { ok: true; file: string; /** where a corrupt previous file was moved */ backup?: string } | { ok: false; file: string; error: string; code?: string };
 
 const MAX_BYTES = 1 << 20;
 
@@ -108,18 +108,20 @@ export function updateUserConfigDetailed(
     file = userConfigFile(env);
     const current = readUserConfig(env);
     let config: UserConfig = current.config;
+    let backup: string | undefined;
     if (!current.ok) {
       if (options.onCorrupt !== 'backup' || !current.exists) {
         return { ok: false, file, error: `existing config is ${current.error}` };
       }
       const aside = `${file}.corrupt-${Date.now()}`;
       fs.renameSync(file, aside);
+      backup = aside;
       config = {};
     }
     mutate(config);
     config.v = 1;
     writeAtomic(file, JSON.stringify(config, null, 2) + '\n');
-    return { ok: true, file };
+    return backup ? { ok: true, file, backup } : { ok: true, file };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     return { ok: false, file, error: describeFsError(e), code: e?.code };

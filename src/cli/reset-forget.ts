@@ -1,0 +1,98 @@
+/**
+ * `reset`: a new anonymous install id and no unsent data (what was recorded under the old id is
+ * deleted before it can be linked to the new one). `forget`: delete all local state, the config and
+ * cache directories. Opt-outs survive `forget` unless --everything is given: deleting your data must
+ * not silently switch telemetry back on.
+ */
+import * as fs from 'node:fs';
+import { cacheDir, configDir } from '../config/paths';
+import { newInstallId, readUserConfig, updateUserConfigDetailed, type UserConfig } from '../consent/user-config';
+import { batchDir, quarantineDir } from '../spool/layout';
+import { listBatches, removeBatch } from '../spool/reader';
+import { allowFlags, type CliContext, EXIT, line } from './context';
+import { writeFailure } from './toggle';
+
+function clearDir(dir: string): { removed: number; error?: string } {
+  let removed = 0;
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? { removed } : { removed, error: `${dir}: ${code ?? 'error'}` };
+  }
+  for (const n of names) {
+    try {
+      fs.rmSync(`${dir}/${n}`, { recursive: true, force: true });
+      removed++;
+    } catch (e) {
+      return { removed, error: `${dir}/${n}: ${(e as NodeJS.ErrnoException).code ?? 'error'}` };
+    }
+  }
+  return { removed };
+}
+
+export function resetVerb(ctx: CliContext): number {
+  allowFlags(ctx, []);
+  let id = '';
+  const w = updateUserConfigDetailed(ctx.env, (cfg) => {
+    id = newInstallId();
+    cfg.installId = id;
+  }, { onCorrupt: 'backup' });
+  if (!w.ok) return writeFailure(ctx, 'store a new install id', w.error);
+  if (w.backup) line(ctx.err, `${ctx.prog}: the previous config was not valid JSON; it was kept as ${w.backup}`);
+
+  const batches = listBatches(ctx.env);
+  let records = 0;
+  for (const b of batches) {
+    removeBatch(ctx.env, b);
+    records += b.records;
+  }
+  const left = listBatches(ctx.env).filter((b) => batches.some((x) => x.file === b.file));
+  const q = clearDir(quarantineDir(ctx.env));
+  line(ctx.out, `New anonymous install id: ${id}`);
+  line(ctx.out, `Removed ${batches.length - left.length} unsent batch(es) (${records} record(s)) from ${batchDir(ctx.env)}${q.removed ? ` and ${q.removed} set-aside file(s)` : ''}.`);
+  if (left.length || q.error) {
+    line(ctx.err, `${ctx.prog}: some unsent data could not be removed: ${q.error ?? `${left.length} batch file(s) in ${batchDir(ctx.env)}`}. Check the permissions of ${cacheDir(ctx.env)}.`);
+    return EXIT.FAILED;
+  }
+  return EXIT.OK;
+}
+
+export function forgetVerb(ctx: CliContext): number {
+  allowFlags(ctx, ['everything']);
+  const everything = ctx.args.flags.has('everything');
+  const before = readUserConfig(ctx.env);
+  // The opt-outs to keep: per tool and for all tools.
+  const keep: UserConfig = {};
+  if (!everything && before.ok) {
+    if (before.config.all?.level === 'off') keep.all = { level: 'off', via: 'cli', updatedAt: new Date().toISOString() };
+    for (const [name, e] of Object.entries(before.config.tools ?? {})) {
+      if (e?.level === 'off') (keep.tools ??= {})[name] = { level: 'off', via: e.via ?? 'cli', updatedAt: e.updatedAt };
+    }
+  }
+  const dirs = [configDir(ctx.env), cacheDir(ctx.env)];
+  const failed: string[] = [];
+  for (const d of dirs) {
+    try {
+      fs.rmSync(d, { recursive: true, force: true });
+    } catch (e) {
+      failed.push(`${d} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  if (failed.length) {
+    line(ctx.err, `${ctx.prog}: could not delete ${failed.join(', ')}. Check the permissions and try again.`);
+    return EXIT.FAILED;
+  }
+  line(ctx.out, `Deleted all local devtool-telemetry state: ${dirs.join(' and ')}.`);
+  const kept = (keep.all ? 1 : 0) + Object.keys(keep.tools ?? {}).length;
+  if (kept) {
+    const w = updateUserConfigDetailed(ctx.env, (cfg) => Object.assign(cfg, keep));
+    if (!w.ok) return writeFailure(ctx, 'keep your opt-outs (disable) after deleting', w.error);
+    const names = [...(keep.all ? ['all tools'] : []), ...Object.keys(keep.tools ?? {})];
+    line(ctx.out, `Kept your opt-outs (${names.join(', ')}) so telemetry stays off; \`${ctx.prog} forget --everything\` removes them too.`);
+  } else {
+    line(ctx.out, 'Tools will show their first-run notice again and start from their defaults.');
+  }
+  return EXIT.OK;
+}
