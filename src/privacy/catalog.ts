@@ -321,17 +321,31 @@ export function findMetric(name: string): MetricSpec | undefined {
 export function defineMetrics(specs: readonly MetricSpec[]): DefineResult {
   const result: DefineResult = { added: [], rejected: [] };
   if (!Array.isArray(specs)) return result;
-  for (const m of specs) {
-    const name = m && typeof m === 'object' && typeof m.name === 'string' ? m.name.slice(0, 128) : '?';
+  for (const raw of specs) {
+    // One read of each field into a plain copy (see defineAttributes): getters cannot throw here later.
+    let m: MetricSpec;
+    try {
+      const x = raw as MetricSpec;
+      m = {
+        name: x.name, unit: x.unit, instrument: x.instrument, level: x.level, description: x.description,
+        attributes: Array.isArray(x.attributes) ? [...x.attributes] : x.attributes,
+        ...(Array.isArray(x.buckets) ? { buckets: [...x.buckets] } : {}),
+      };
+    } catch {
+      result.rejected.push({ key: '?', reason: 'unreadable spec' });
+      continue;
+    }
+    const name = typeof m.name === 'string' ? m.name.slice(0, 128) : '?';
     let reason: string | undefined;
-    if (!m || typeof m !== 'object' || !KEY_RE.test(name)) reason = 'name must be lower-case dotted words';
+    if (typeof m.name !== 'string' || !KEY_RE.test(m.name)) reason = 'name must be lower-case dotted words';
     else if (METRIC_BY_NAME.has(name) || metricExtensions.has(name)) reason = 'already defined';
     else if (RESERVED_PREFIXES.some((p) => name.startsWith(p))) reason = 'reserved namespace';
     else if (m.instrument !== 'counter' && m.instrument !== 'histogram') reason = 'bad instrument';
     else if (!CATALOG_LEVELS.includes(m.level)) reason = 'bad level';
     else if (typeof m.unit !== 'string' || !/^[A-Za-z0-9{}/.%*_-]{0,32}$/.test(m.unit)) reason = 'bad unit';
     else if (typeof m.description !== 'string' || m.description.length === 0 || m.description.length > 512) reason = 'description required';
-    else if (!Array.isArray(m.attributes) || m.attributes.length > 16 || !m.attributes.every((k: string) => findAttribute(k)?.on.includes('metric'))) reason = 'attributes must be catalog keys allowed on metrics';
+    else if (!Array.isArray(m.attributes) || m.attributes.length > 16 || !m.attributes.every((k: string) => typeof k === 'string' && findAttribute(k)?.on.includes('metric'))) reason = 'attributes must be catalog keys allowed on metrics';
+    else if (m.buckets && (m.buckets.length > 64 || !m.buckets.every((b, i, a) => typeof b === 'number' && Number.isFinite(b) && (i === 0 || b > a[i - 1]!)))) reason = 'buckets must be increasing numbers';
     else if (metricExtensions.size >= MAX_METRIC_EXTENSIONS) reason = 'too many metric extensions';
     if (reason) {
       result.rejected.push({ key: name, reason });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  CATALOG, METRICS, catalogAsJson, defineAttributes, findAttribute, resetExtensionsForTests, rule, type AttributeSpec,
+  CATALOG, METRICS, catalogAsJson, defineAttributes, defineMetrics, findAttribute, resetExtensionsForTests, rule, type AttributeSpec,
 } from '../../src/privacy/catalog';
 import { createSanitizer } from '../../src/privacy/sanitize';
 import { CTX } from './helpers';
@@ -157,5 +157,28 @@ describe('catalog extensions', () => {
     expect(s.attributes('span', { 'acme.plugin': 'eslint' })).toEqual({ 'acme.plugin': 'eslint' });
     expect(s.attributes('span', { 'acme.plugin': 'ghp_' + 'a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8' })).toEqual({});
     expect(s.attributes('span', { 'acme.plugin': 'qfakeuser' })).toEqual({});
+  });
+});
+
+describe('metric extensions', () => {
+  const m = { name: 'acme.cache.hits', unit: '{hit}', instrument: 'counter' as const, level: 'usage' as const, description: 'Cache hits.', attributes: ['devtool.command.name'] };
+
+  it('adds a counter the sanitizer then keeps, with its points judged by the catalog', () => {
+    const s = createSanitizer(CTX);
+    const rec = { name: 'acme.cache.hits', unit: 'x', description: 'by qfakeuser', type: 'sum' as const, startTimeUnixNano: '1', timeUnixNano: '2', points: [{ attributes: { 'devtool.command.name': 'fixture-tool build', junk: 'x' }, value: 3 }] };
+    const b = { v: 1 as const, id: 'b', createdAt: 0, level: 'usage' as const, resource: {}, spans: [], metrics: [rec] };
+    expect(s.batch(b).metrics).toEqual([]);
+    expect(defineMetrics([m]).added).toEqual(['acme.cache.hits']);
+    expect(s.batch(b).metrics).toEqual([{ ...rec, unit: '{hit}', description: 'Cache hits.', points: [{ attributes: { 'devtool.command.name': 'fixture-tool build' }, value: 3 }] }]);
+  });
+
+  it('rejects reserved names, unknown point keys, bad buckets and garbage without throwing', () => {
+    expect(defineMetrics([{ ...m, name: 'devtool.command.runs' }]).rejected[0]?.reason).toMatch(/already|reserved/);
+    expect(defineMetrics([{ ...m, name: 'gen_ai.x' }]).rejected[0]?.reason).toMatch(/reserved/);
+    expect(defineMetrics([{ ...m, name: 'acme.a', attributes: ['user.email'] }]).rejected[0]?.reason).toMatch(/attributes/);
+    expect(defineMetrics([{ ...m, name: 'acme.b', instrument: 'histogram', buckets: [2, 1] }]).rejected[0]?.reason).toMatch(/buckets/);
+    const evil = { get name(): string { throw new Error('x'); } };
+    expect(() => defineMetrics([evil as never, null as never])).not.toThrow();
+    expect(defineMetrics(null as never)).toEqual({ added: [], rejected: [] });
   });
 });
