@@ -1,0 +1,160 @@
+// `npm run demo`: the main job on the real stack. Builds what is missing (our collector and
+// Jaeger from Go modules, Prometheus from Debian), starts the stack on the contract's ports (or
+// reuses a running one), runs the three examples under the preload, waits for the detached
+// shipper to deliver, then prints what landed in Jaeger and Prometheus and where to look.
+// Demo state (consent, install id, spool) lives under build/demo, never in your home directory.
+import { spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { linkExamples } from '../examples/link.mjs';
+import { ensureBuilt, eventually, PATHS, ROOT, stackStatus, readStackInfo, startStack } from './stack-lib.mjs';
+
+const require = createRequire(import.meta.url);
+const say = (line = '') => process.stdout.write(line + '\n');
+const step = (line) => say(`\n== ${line}`);
+
+function optedOut() {
+  // The demo honours your opt-out like any tool would: same resolver, same sources.
+  const { resolveConsent } = require('../dist/cjs/consent/resolve.js');
+  const d = resolveConsent({ env: process.env, cwd: ROOT, tool: { name: 'cli-tool', options: {}, problems: [] } });
+  return d.level === 'off' && d.source.startsWith('env:') ? d.source : undefined;
+}
+
+function run(label, args, { env, cwd = ROOT, input, signalWhen } = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (signalWhen && out.includes(signalWhen.text)) {
+        signalWhen.text = '\u0000'; // once
+        signalWhen.then(out).then(() => child.kill('SIGTERM'));
+      }
+    });
+    child.stderr.on('data', (d) => (err += d));
+    if (input) child.stdin.end(input);
+    else child.stdin.end();
+    child.on('close', (code, signal) => {
+      const errLine = err.split('\n').find((l) => /^\w*Error\b/.test(l));
+      const first = (code === 0 ? out.trim().split('\n')[0] : errLine || out.trim().split('\n')[0] || '').slice(0, 70);
+      say(`  ${label.padEnd(46)} exit ${code ?? signal}  ${first}`);
+      resolve({ code, signal, out, err });
+    });
+  });
+}
+
+async function main() {
+  say('devtool-telemetry demo: examples under the preload -> spool -> shipper -> our collector -> Jaeger + Prometheus');
+  const out = optedOut();
+  if (out) {
+    say(`\nTelemetry is turned off in your environment (${out}); the demo respects that and sends nothing.`);
+    say('Unset it for this shell to run the demo.');
+    return;
+  }
+
+  step('build what is missing (cached after the first run)');
+  const timings = await ensureBuilt({ log: (l) => say(`  ${l}`) });
+  say(`  done: ${Object.entries(timings).map(([k, ms]) => `${k} ${(ms / 1000).toFixed(1)} s`).join(', ')}`);
+
+  step('start the stack (collector, Jaeger, Prometheus on loopback)');
+  const workDir = PATHS.defaultWorkDir;
+  const status = stackStatus(workDir);
+  let info;
+  if (status.info && Object.values(status.alive).length === 3 && Object.values(status.alive).every(Boolean)) {
+    info = readStackInfo(workDir);
+    say('  reusing the stack started earlier (npm run stack)');
+  } else {
+    info = await startStack({ workDir, detached: true });
+    say('  started: logs and pid files in build/stack/');
+  }
+  const { endpoints } = info;
+
+  const demoDir = join(ROOT, 'build', 'demo');
+  mkdirSync(demoDir, { recursive: true });
+  const env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    LANG: process.env.LANG ?? 'C.UTF-8',
+    XDG_CONFIG_HOME: join(demoDir, 'config'),
+    XDG_CACHE_HOME: join(demoDir, 'cache'),
+    OTEL_EXPORTER_OTLP_ENDPOINT: endpoints.otlpHttp,
+  };
+  linkExamples();
+  const cli = (args) => ['--require', join(ROOT, 'dist/cjs/register.js'), join(ROOT, 'examples/cli-tool/cli.js'), ...args];
+  const sample = join(demoDir, 'sample.txt');
+  writeFileSync(sample, 'one\ntwo\nthree\n');
+
+  step('run the examples under the preload (their output is unchanged by it)');
+  const startedAt = Date.now();
+  await run('cli-tool greet Ada', cli(['greet', 'Ada']), { env });
+  await run('cli-tool greet --shout Bob', cli(['greet', '--shout', 'Bob']), { env });
+  await run('cli-tool count sample.txt', cli(['count', sample]), { env });
+  await run('cli-tool build (development steps)', cli(['build']), { env });
+  await run('cli-tool deploy (fails: ConfigError)', cli(['deploy']), { env });
+  await run('cli-tool telemetry status', cli(['telemetry', 'status']), { env });
+  await run('ai-agent "fix the failing parser test"', ['--import', join(ROOT, 'dist/esm/register.mjs'), join(ROOT, 'examples/ai-agent/agent.mjs'), 'fix the failing parser test'], { env });
+  await run('example-server: 5 requests, then SIGTERM', ['--require', join(ROOT, 'dist/cjs/register.js'), join(ROOT, 'examples/server/server.js')], {
+    env,
+    signalWhen: {
+      text: 'listening',
+      async then(out) {
+        const url = /listening (\S+)/.exec(out)[1];
+        for (const p of ['/health', '/work?id=1', '/work?id=2', '/fail', '/health']) await fetch(url + p).then((r) => r.text()).catch(() => {});
+      },
+    },
+  });
+
+  step('wait for the detached shipper to deliver (the tools did not wait)');
+  const spool = join(demoDir, 'cache', 'devtool-telemetry');
+  const pending = () => {
+    try {
+      return readdirSync(spool, { recursive: true }).filter((f) => String(f).endsWith('.batch')).length;
+    } catch {
+      return 0;
+    }
+  };
+  await eventually(async () => pending(), (n) => n === 0, { timeoutMs: 60_000, what: 'the spool to drain' }).catch(() => {
+    say(`  ${pending()} batch(es) still queued: run \`XDG_CACHE_HOME=${join(demoDir, 'cache')} npx devtool-telemetry status\``);
+  });
+
+  step('what landed in Jaeger');
+  const services = ['cli-tool', 'ai-agent', 'example-server'];
+  for (const s of services) {
+    const traces = await eventually(
+      () => fetch(`${endpoints.jaegerUi}/api/traces?service=${s}&limit=100&lookback=1h`).then((r) => r.json()).then((b) => b.data ?? []),
+      (t) => t.length > 0,
+      { timeoutMs: 30_000, what: `traces of ${s}` },
+    ).catch(() => []);
+    const names = [...new Set(traces.flatMap((t) => t.spans.map((sp) => sp.operationName)))].slice(0, 8);
+    say(`  ${s.padEnd(15)} ${String(traces.length).padStart(3)} traces  spans: ${names.join(', ')}`);
+  }
+
+  step('what landed in Prometheus (scraped from the collector)');
+  const q = async (promql) => {
+    const r = await fetch(`${endpoints.prometheus}/api/v1/query?query=${encodeURIComponent(promql)}`).then((x) => x.json());
+    return r.data?.result ?? [];
+  };
+  await eventually(() => q('sum(devtool_command_runs_total)'), (r) => r.length > 0, { timeoutMs: 30_000, what: 'command runs in Prometheus' }).catch(() => {});
+  for (const r of await q('sum by (job, devtool_command_name, devtool_command_outcome) (devtool_command_runs_total)')) {
+    const m = r.metric;
+    say(`  runs  ${String(m.devtool_command_name ?? m.job).padEnd(32)} ${String(m.devtool_command_outcome ?? '').padEnd(12)} ${r.value[1]}`);
+  }
+  for (const r of await q('sum by (gen_ai_request_model, gen_ai_token_type) (gen_ai_client_token_usage_sum)')) {
+    say(`  tokens ${String(r.metric.gen_ai_request_model).padEnd(31)} ${String(r.metric.gen_ai_token_type).padEnd(12)} ${r.value[1]}`);
+  }
+
+  step('where to look');
+  say(`  Jaeger (traces):        ${endpoints.jaegerUi}/search?service=cli-tool   (API: ${endpoints.jaegerUi}/api/traces?service=cli-tool)`);
+  say(`  Prometheus (metrics):   ${endpoints.prometheus}/graph?g0.expr=devtool_command_runs_total`);
+  say(`  Grafana dashboard:      collector-config/grafana/ (provisioning + JSON; run collector-config/compose.yaml with containers)`);
+  say(`  What a run sends:       XDG_CONFIG_HOME=${env.XDG_CONFIG_HOME} XDG_CACHE_HOME=${env.XDG_CACHE_HOME} npx devtool-telemetry preview`);
+  say(`  Stop the stack:         npm run stack:stop`);
+  say(`\n(demo runs took ${((Date.now() - startedAt) / 1000).toFixed(1)} s in all, delivery included)`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`\ndemo failed: ${err?.message ?? err}\n`);
+  process.exitCode = 1;
+});
