@@ -43,7 +43,9 @@ function readFirst(files: string[]): string | undefined {
 }
 
 function linux(): Pick<OsInfo, 'name' | 'description'> {
-  const text = readFirst([process.env.DEVTOOL_TELEMETRY_OS_RELEASE_FILE || '/etc/os-release', '/usr/lib/os-release']);
+  // The override (tests, unusual layouts) replaces both standard locations.
+  const override = process.env.DEVTOOL_TELEMETRY_OS_RELEASE_FILE;
+  const text = readFirst(override ? [override] : ['/etc/os-release', '/usr/lib/os-release']);
   if (!text) return {};
   const r = parseOsRelease(text);
   const name = r.NAME || r.ID;
