@@ -40,7 +40,8 @@ type SendOutcome =
   | { kind: 'permanent'; status: number; error: string }
   | { kind: 'retry'; status: number; error: string; retryAfterMs?: number };
 
-type Step = 'continue' | 'stop';
+/** continue: go on; retry: a failure was waited out, start the round again; stop: exit now. */
+type Step = 'continue' | 'retry' | 'stop';
 
 /** A short, value-free description: error codes, never messages that could echo headers. */
 function describeError(e: unknown): string {
@@ -149,7 +150,11 @@ export class Shipper {
         if (it.batch.spans.length > 0) withSpans.push(it);
         else removeBatch(this.env, it.name); // metrics-only: its data lives in the accumulator now
       }
-      if (withSpans.length > 0 && (await this.sendSpanItems(withSpans)) === 'stop') return 'stop';
+      if (withSpans.length > 0) {
+        const step = await this.sendSpanItems(withSpans);
+        if (step === 'stop') return 'stop';
+        if (step === 'retry') continue; // spans first: metrics wait until the collector takes spans again
+      }
       if (this.metrics.dirty && (await this.sendMetrics()) === 'stop') return 'stop';
     }
   }
@@ -288,7 +293,7 @@ export class Shipper {
     }
     this.saveState();
     await this.sleep(delay);
-    return this.stopped ? 'stop' : 'continue';
+    return this.stopped ? 'stop' : 'retry';
   }
 
   private openBreaker(until: number): void {
@@ -345,7 +350,8 @@ export class Shipper {
 
   private async oneByOne(items: Item[]): Promise<Step> {
     for (const it of items) {
-      if ((await this.sendSpanItems([it])) === 'stop') return 'stop';
+      const step = await this.sendSpanItems([it]);
+      if (step !== 'continue') return step;
     }
     return 'continue';
   }

@@ -7,8 +7,8 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeSandbox, type Env, type Sandbox } from '../support/run-fixture';
-import { startReceiver, type FlatMetric, type Receiver } from '../support/otlp-receiver';
-import { cacheRoot, ensureBuilt, fastRetries, readJsonFile, runWriter, spoolFiles, waitShipperGone } from './helpers';
+import { startReceiver, type Receiver } from '../support/otlp-receiver';
+import { cacheRoot, ensureBuilt, fastRetries, latestTotal, readJsonFile, runWriter, spoolFiles, waitShipperGone } from './helpers';
 
 let sb: Sandbox;
 const receivers: Receiver[] = [];
@@ -30,24 +30,6 @@ async function receiver(opts: Parameters<typeof startReceiver>[0] = {}): Promise
 function freshEnv(extra: Env = {}): Env {
   const dir = fs.mkdtempSync(path.join(sb.root, 'cache-'));
   return fastRetries({ ...sb.env, XDG_CACHE_HOME: dir, ...extra });
-}
-
-/** The latest cumulative value of each stream of `name`, summed over streams (what Prometheus sums). */
-export function latestTotal(metrics: FlatMetric[], name: string, field: 'value' | 'count' = 'value'): number {
-  const latest = new Map<string, { t: bigint; v: number }>();
-  for (const m of metrics) {
-    if (m.name !== name) continue;
-    expect(m.temporality).toBe('cumulative');
-    for (const p of m.points) {
-      const key = JSON.stringify([m.resource, p.attributes]);
-      const t = BigInt(p.timeUnixNano ?? '0');
-      const prev = latest.get(key);
-      if (!prev || t >= prev.t) latest.set(key, { t, v: Number(p[field] ?? 0) });
-    }
-  }
-  let sum = 0;
-  for (const { v } of latest.values()) sum += v;
-  return sum;
 }
 
 function countBy<T>(xs: T[]): Map<T, number> {

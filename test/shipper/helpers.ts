@@ -6,6 +6,8 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { expect } from 'vitest';
+import type { FlatMetric } from '../support/otlp-receiver';
 import { REPO_ROOT, runFixture, type Env, type RunResult, isAlive, waitUntil } from '../support/run-fixture';
 
 /**
@@ -143,3 +145,22 @@ export function readJsonFile<T>(file: string): T {
 export async function runShipperProcess(env: Env, timeoutMs = 30_000): Promise<RunResult> {
   return runFixture({ script: path.join(DIST, 'shipper', 'main.js'), env: { ...env, DEVTOOL_TELEMETRY_SHIPPER: '1' }, mode: 'none', timeoutMs, cwd: REPO_ROOT });
 }
+
+/** The latest cumulative value of each stream of `name`, summed over streams (what Prometheus sums). */
+export function latestTotal(metrics: FlatMetric[], name: string, field: 'value' | 'count' = 'value'): number {
+  const latest = new Map<string, { t: bigint; v: number }>();
+  for (const m of metrics) {
+    if (m.name !== name) continue;
+    expect(m.temporality).toBe('cumulative');
+    for (const p of m.points) {
+      const key = JSON.stringify([m.resource, p.attributes]);
+      const t = BigInt(p.timeUnixNano ?? '0');
+      const prev = latest.get(key);
+      if (!prev || t >= prev.t) latest.set(key, { t, v: Number(p[field] ?? 0) });
+    }
+  }
+  let sum = 0;
+  for (const { v } of latest.values()) sum += v;
+  return sum;
+}
+
