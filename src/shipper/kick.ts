@@ -37,7 +37,8 @@ function isOurs(spec: string): boolean {
   const s = spec.replace(/^["']|["']$/g, '');
   if (/(^|[\\/])devtool-telemetry([\\/]|$)/.test(s)) return true;
   if (s.startsWith('file:')) return s.includes('devtool-telemetry') || s.includes(PACKAGE_ROOT.replace(/\\/g, '/'));
-  return path.isAbsolute(s) || s.startsWith('.') ? path.resolve(s).startsWith(PACKAGE_ROOT + path.sep) : false;
+  // A path into our build (as the tests and `npm link` setups use).
+  return path.isAbsolute(s) || s.startsWith('.') ? path.resolve(s).startsWith(path.join(PACKAGE_ROOT, 'dist') + path.sep) : false;
 }
 
 function tokenize(s: string): string[] {

@@ -1,0 +1,224 @@
+/** Pure pieces: OTLP env parsing, preload stripping, backoff, Retry-After, the accumulator, encoding. */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseOtlpEnv, redactUrl } from '../../src/config/otlp-env';
+import type { Batch } from '../../src/model';
+import { foldBatch, newMetricsState, pruneFolded, streamKey, streamResource } from '../../src/shipper/accumulator';
+import { encodeMetrics, encodeSpans, nanosToHrTime } from '../../src/shipper/encode';
+import { isShipperProcess, kickShipper, shipperEnv, stripOurPreload } from '../../src/shipper/kick';
+import { ShipperLock, lockStatus } from '../../src/shipper/lock';
+import { backoffMs, parseRetryAfter } from '../../src/shipper/options';
+import { endpointKey, writeShipperState, emptyShipperState } from '../../src/spool/state';
+import { decodeProtobuf, flattenMetrics, flattenSpans } from '../support/otlp-decode';
+
+describe('parseOtlpEnv', () => {
+  it('defaults to http/protobuf on localhost:4318 with signal paths', () => {
+    const c = parseOtlpEnv({});
+    expect(c.traces.url).toBe('http://localhost:4318/v1/traces');
+    expect(c.metrics.url).toBe('http://localhost:4318/v1/metrics');
+    expect(c.traces.protocol).toBe('http/protobuf');
+    expect(c.traces.compression).toBe('none');
+    expect(c.traces.timeoutMs).toBe(10_000);
+    expect(c.problems).toEqual([]);
+  });
+
+  it('appends the signal path to the generic endpoint (keeping its base path) and uses per-signal ones as is', () => {
+    const c = parseOtlpEnv({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'https://collector.example:4318/otlp/',
+      OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: 'https://m.example/custom',
+    });
+    expect(c.traces.url).toBe('https://collector.example:4318/otlp/v1/traces');
+    expect(c.traces.urlSource).toBe('OTEL_EXPORTER_OTLP_ENDPOINT');
+    expect(c.metrics.url).toBe('https://m.example/custom');
+    expect(c.metrics.urlSource).toBe('OTEL_EXPORTER_OTLP_METRICS_ENDPOINT');
+  });
+
+  it('headers: generic then per-signal, percent-decoded; bad entries reported by name only', () => {
+    const c = parseOtlpEnv({
+      OTEL_EXPORTER_OTLP_HEADERS: 'Authorization=Bearer%20tok3n,x-a=1,broken,=x',
+      OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'x-a=2',
+    });
+    expect(c.traces.headers).toEqual({ authorization: 'Bearer tok3n', 'x-a': '2' });
+    expect(c.metrics.headers).toEqual({ authorization: 'Bearer tok3n', 'x-a': '1' });
+    expect(c.problems.join('\n')).toMatch(/OTEL_EXPORTER_OTLP_HEADERS has an entry/);
+    expect(c.problems.join('\n')).not.toMatch(/tok3n/);
+  });
+
+  it('invalid values: endpoint unusable (batches kept), others fall back, secrets never echoed', () => {
+    const c = parseOtlpEnv({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'not a url user:pass',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+      OTEL_EXPORTER_OTLP_COMPRESSION: 'br',
+      OTEL_EXPORTER_OTLP_TIMEOUT: '-5',
+      OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '2500',
+    });
+    expect(c.traces.url).toBeUndefined();
+    expect(c.metrics.url).toBeUndefined();
+    expect(c.traces.protocol).toBe('http/protobuf');
+    expect(c.traces.compression).toBe('none');
+    expect(c.traces.timeoutMs).toBe(2500);
+    expect(c.metrics.timeoutMs).toBe(10_000);
+    expect(c.problems.length).toBeGreaterThanOrEqual(4);
+    expect(c.problems.join('\n')).not.toMatch(/user:pass/);
+  });
+
+  it('redacts credentials and queries for display', () => {
+    expect(redactUrl('https://u:p@h.example:1/v1/traces?key=abc#x')).toBe('https://h.example:1/v1/traces');
+    expect(parseOtlpEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://u:secret@h:4318' }).traces.displayUrl).toBe('http://h:4318/v1/traces');
+  });
+});
+
+describe('kick helpers', () => {
+  it('strips only our preload from NODE_OPTIONS', () => {
+    expect(stripOurPreload('--require devtool-telemetry/register --max-old-space-size=100')).toBe('--max-old-space-size=100');
+    expect(stripOurPreload('-r devtool-telemetry/register')).toBe('');
+    expect(stripOurPreload('--import=devtool-telemetry/register --enable-source-maps')).toBe('--enable-source-maps');
+    expect(stripOurPreload('--require "/x/node_modules/devtool-telemetry/dist/cjs/register.js" -r other')).toBe('-r other');
+    expect(stripOurPreload('--import file:///x/node_modules/devtool-telemetry/dist/esm/register.mjs')).toBe('');
+    expect(stripOurPreload('--require ./other-preload.js')).toBe('--require ./other-preload.js');
+    const env = shipperEnv({ NODE_OPTIONS: '--require devtool-telemetry/register', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://x', HTTPS_PROXY: 'http://p' });
+    expect(env.NODE_OPTIONS).toBeUndefined();
+    expect(env.OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://x');
+    expect(env.HTTPS_PROXY).toBe('http://p');
+    expect(isShipperProcess(env)).toBe(true);
+    expect(isShipperProcess({})).toBe(false);
+  });
+
+  it('does not spawn while a live shipper holds the lock, or while the breaker is open for this endpoint', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dtt-kick-'));
+    const env = { XDG_CACHE_HOME: dir, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' };
+    fs.mkdirSync(path.join(dir, 'devtool-telemetry'), { recursive: true });
+    const lock = new ShipperLock(env);
+    expect(lock.acquire()).toBe(true);
+    expect(lockStatus(env).held).toBe(true);
+    expect(kickShipper(env)).toBe('running');
+    expect(new ShipperLock(env).acquire()).toBe(false);
+    lock.release();
+    expect(lockStatus(env).held).toBe(false);
+    writeShipperState(env, { ...emptyShipperState(), nextAttemptAt: Date.now() + 60_000, breakerKey: endpointKey(env) });
+    expect(kickShipper(env)).toBe('breaker-open');
+    // Another endpoint configuration is not "down".
+    expect(endpointKey({ ...env, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:10' })).not.toBe(endpointKey(env));
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('breaks a lock whose owner is dead', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dtt-lock-'));
+    const env = { XDG_CACHE_HOME: dir };
+    fs.mkdirSync(path.join(dir, 'devtool-telemetry'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'devtool-telemetry', 'shipper.lock'), JSON.stringify({ pid: 2 ** 22 + 12345, token: 'dead', startedAt: 1 }));
+    expect(lockStatus(env)).toMatchObject({ held: false, stale: true });
+    const lock = new ShipperLock(env);
+    expect(lock.acquire()).toBe(true);
+    expect(lock.owned()).toBe(true);
+    lock.release();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('retry timing', () => {
+  it('exponential backoff with equal jitter, capped', () => {
+    const o = { retryBaseMs: 1000, retryMaxMs: 8000 };
+    expect(backoffMs(1, o, () => 0)).toBe(500);
+    expect(backoffMs(1, o, () => 1)).toBe(1000);
+    expect(backoffMs(3, o, () => 1)).toBe(4000);
+    expect(backoffMs(10, o, () => 1)).toBe(8000);
+    expect(backoffMs(10, o, () => 0)).toBe(4000);
+  });
+
+  it('Retry-After: seconds or HTTP date; garbage ignored', () => {
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    expect(parseRetryAfter('7', now)).toBe(7000);
+    expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:30 GMT', now)).toBe(30_000);
+    expect(parseRetryAfter('Wed, 31 Dec 2025 00:00:00 GMT', now)).toBe(0);
+    expect(parseRetryAfter('soon', now)).toBeUndefined();
+    expect(parseRetryAfter(undefined, now)).toBeUndefined();
+    expect(parseRetryAfter(['3', '9'], now)).toBe(3000);
+  });
+});
+
+function batch(id: string, sessionId: string, runs: number, spans = 0): Batch {
+  const ns = '1795515587578000000';
+  return {
+    v: 1,
+    id,
+    createdAt: 1,
+    level: 'usage',
+    resource: { 'service.name': 't', 'devtool.session.id': sessionId },
+    spans: Array.from({ length: spans }, (_, i) => ({
+      traceId: 'ab'.repeat(16),
+      spanId: (i + 1).toString(16).padStart(16, '0'),
+      parentSpanId: i ? '0000000000000001' : undefined,
+      name: `s${i}`,
+      kind: 3,
+      startTimeUnixNano: ns,
+      endTimeUnixNano: '1795515587579000000',
+      attributes: { 'process.exit.code': 1, ratio: 0.5, flags: ['--a', '--b'] },
+      events: [{ name: 'e', timeUnixNano: ns, attributes: { k: 'v' } }],
+      links: [],
+      status: { code: 2, message: 'TypeError' },
+    })) as Batch['spans'],
+    metrics: [
+      { name: 'devtool.command.runs', unit: '{run}', description: 'd', type: 'sum', startTimeUnixNano: ns, timeUnixNano: ns, points: [{ attributes: { c: 'x' }, value: runs }] },
+      { name: 'h', unit: 's', description: '', type: 'histogram', startTimeUnixNano: ns, timeUnixNano: ns, points: [{ attributes: {}, count: 2, sum: 3, min: 1, max: 2, bounds: [1.5], bucketCounts: [1, 1] }] },
+    ],
+  };
+}
+
+describe('accumulator', () => {
+  it('folds each batch once, per stream without per-run resource keys', () => {
+    const st = newMetricsState();
+    expect(foldBatch(st, batch('a', 's1', 1), 'fa')).toBe(true);
+    expect(foldBatch(st, batch('b', 's2', 2), 'fb')).toBe(true);
+    expect(foldBatch(st, batch('a', 's1', 1), 'fa')).toBe(false); // already folded: no double count
+    const key = streamKey({ name: 'devtool.command.runs', unit: '{run}', type: 'sum' }, streamResource({ 'service.name': 't' }), { c: 'x' });
+    expect(st.streams[key].value).toBe(3);
+    const h = Object.values(st.streams).find((s) => s.name === 'h')!;
+    expect(h).toMatchObject({ count: 4, sum: 6, min: 1, max: 2, bucketCounts: [2, 2] });
+    pruneFolded(st, new Set(['fb']));
+    expect(Object.keys(st.folded)).toEqual(['b']);
+  });
+
+  it('encodes cumulative metrics that decode to the folded totals, one stream identity', () => {
+    const st = newMetricsState();
+    for (let i = 0; i < 5; i++) foldBatch(st, batch(`b${i}`, `s${i}`, 1), `f${i}`);
+    const body = encodeMetrics(st, 'http/protobuf')!;
+    const flat = flattenMetrics(decodeProtobuf('metrics', body), 0);
+    const runs = flat.find((m) => m.name === 'devtool.command.runs')!;
+    expect(runs.temporality).toBe('cumulative');
+    expect(runs.isMonotonic).toBe(true);
+    expect(runs.points.map((p) => Number(p.value))).toEqual([5]);
+    expect(runs.points[0].startTimeUnixNano).toBe(st.startTimeUnixNano);
+    expect(runs.resource).toEqual({ 'service.name': 't', 'service.instance.id': st.instanceId });
+    const h = flat.find((m) => m.name === 'h')!;
+    expect(h.points[0]).toMatchObject({ count: 10, sum: 15, bucketCounts: [5, 5] });
+    const json = JSON.parse(Buffer.from(encodeMetrics(st, 'http/json')!).toString()) as { resourceMetrics: unknown[] };
+    expect(json.resourceMetrics).toHaveLength(1);
+  });
+});
+
+describe('span encoding', () => {
+  it('round-trips our records through the official serializer', () => {
+    const b = batch('x', 's', 1, 2);
+    const flat = flattenSpans(decodeProtobuf('traces', encodeSpans([b], 'http/protobuf')), 0);
+    expect(flat).toHaveLength(2);
+    expect(flat[1]).toMatchObject({
+      traceId: 'ab'.repeat(16),
+      spanId: '0000000000000002',
+      parentSpanId: '0000000000000001',
+      name: 's1',
+      kind: 3,
+      startTimeUnixNano: '1795515587578000000',
+      endTimeUnixNano: '1795515587579000000',
+      status: { code: 2, message: 'TypeError' },
+    });
+    expect(flat[1].attributes).toMatchObject({ ratio: 0.5, flags: ['--a', '--b'] });
+    expect(Number(flat[1].attributes['process.exit.code'])).toBe(1);
+    expect(flat[1].events[0]).toMatchObject({ name: 'e', timeUnixNano: '1795515587578000000', attributes: { k: 'v' } });
+    expect(flat[1].resource).toEqual(b.resource);
+    expect(nanosToHrTime('1795515587578000123')).toEqual([1795515587, 578000123]);
+    expect(nanosToHrTime('42')).toEqual([0, 42]);
+  });
+});
