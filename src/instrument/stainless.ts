@@ -172,7 +172,11 @@ function settle(body: unknown, call: Pending): void {
   llm.end();
 }
 
-/** Delegates next/return/throw unchanged; watches chunks and the end. */
+/**
+ * Delegates next/return/throw unchanged; watches chunks and the end. One extra promise per chunk
+ * (`then` on the client's own), with handlers allocated once per stream: this is the per-chunk
+ * cost of capture (bench/llm-overhead.mjs).
+ */
 function observeIterator(inner: AsyncIterator<unknown>, acc: StreamAccumulator, llm: LlmCall): AsyncIterator<unknown> {
   const finish = (err?: unknown): void => {
     try {
@@ -182,30 +186,39 @@ function observeIterator(inner: AsyncIterator<unknown>, acc: StreamAccumulator, 
     }
     llm.end(err);
   };
-  const watch = (p: Promise<IteratorResult<unknown>>, ending: boolean): Promise<IteratorResult<unknown>> =>
-    p.then(
-      (r) => {
-        if (r.done || ending) finish();
-        else {
-          try {
-            acc.chunk(r.value);
-          } catch {
-            /* a chunk we cannot read: the app still gets it */
-          }
-        }
-        return r;
-      },
-      (err: unknown) => {
-        finish(err);
-        throw err;
-      },
-    );
+  const onNext = (r: IteratorResult<unknown>): IteratorResult<unknown> => {
+    if (r.done) finish();
+    else {
+      try {
+        acc.chunk(r.value);
+      } catch {
+        /* a chunk we cannot read: the app still gets it */
+      }
+    }
+    return r;
+  };
+  const onEnd = (r: IteratorResult<unknown>): IteratorResult<unknown> => {
+    finish();
+    return r;
+  };
+  const onError = (err: unknown): never => {
+    finish(err);
+    throw err;
+  };
   const it: AsyncIterator<unknown> & AsyncIterable<unknown> = {
-    next: (...a: [] | [unknown]) => watch(inner.next(...a), false),
-    return: (value?: unknown) =>
-      inner.return ? watch(inner.return(value), true) : (finish(), Promise.resolve({ done: true, value } as IteratorResult<unknown>)),
-    throw: (e?: unknown) =>
-      inner.throw ? watch(inner.throw(e), true) : (finish(e), Promise.reject(e)),
+    next(...a: [] | [unknown]) {
+      return inner.next(...a).then(onNext, onError);
+    },
+    return(value?: unknown) {
+      if (inner.return) return inner.return(value).then(onEnd, onError);
+      finish();
+      return Promise.resolve({ done: true, value } as IteratorResult<unknown>);
+    },
+    throw(e?: unknown) {
+      if (inner.throw) return inner.throw(e).then(onEnd, onError);
+      finish(e);
+      return Promise.reject(e);
+    },
     [Symbol.asyncIterator]() {
       return it;
     },
