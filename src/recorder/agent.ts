@@ -61,7 +61,7 @@ export function startAgent(opts: StartAgentOptions): Agent {
         agent: detectAgent(env),
         installId,
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        sessionId: (require('../session') as typeof import('../session')).resolveSessionId(env, tool, identity),
+        sessionId: (require('../session') as typeof import('../session')).resolveSessionId(env, tool, identity, { ci: decision.ci }),
       });
     },
   });

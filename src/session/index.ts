@@ -5,7 +5,8 @@
  * may hand its id down with `DEVTOOL_TELEMETRY_SESSION_ID` (a uuid; anything else is ignored).
  *
  * The id is resolved at the first flush (off the start path) and only when the tool's identity
- * mode allows an id at all (`none` keeps no session and writes no file). When a run finds that
+ * mode allows an id at all (`none` keeps no session and writes no file). In CI every run has its
+ * own throwaway id (unless a parent hands one down). When a run finds that
  * the previous session has ended, its batch carries that session's summary metrics (totals.ts).
  */
 import type { Batch } from '../model';
@@ -52,7 +53,12 @@ function toolKey(env: NodeJS.ProcessEnv, tool: ToolIdentity): string {
  * The session id for this process, or undefined for identity `none`. Joins the tool's live session
  * (or the parent's, from the environment), else starts one. Resolved once per process; never throws.
  */
-export function resolveSessionId(env: NodeJS.ProcessEnv, tool: ToolIdentity, identity: 'install' | 'session' | 'none'): string | undefined {
+export function resolveSessionId(
+  env: NodeJS.ProcessEnv,
+  tool: ToolIdentity,
+  identity: 'install' | 'session' | 'none',
+  opts: { ci?: boolean } = {},
+): string | undefined {
   const g = globalThis as Global;
   if (g[KEY] !== undefined) return g[KEY]?.id;
   if (identity === 'none') {
@@ -63,7 +69,8 @@ export function resolveSessionId(env: NodeJS.ProcessEnv, tool: ToolIdentity, ide
   const wanted = isUuid(fromParent) ? fromParent : undefined;
   let file = '';
   try {
-    file = sessionFile(env, toolKey(env, tool));
+    // CI runs get throwaway ids (a shared runner must not group different jobs): no session file.
+    if (!opts.ci) file = sessionFile(env, toolKey(env, tool));
   } catch {
     /* no cache dir: a per-process session */
   }

@@ -69,6 +69,9 @@ describe('identity modes across runs', () => {
       expect(r).not.toHaveProperty('devtool.install.id');
       expect(String(r['devtool.session.id'])).toMatch(UUID);
     }
+    // Throwaway per run: a shared CI runner must not group different jobs into one session.
+    expect(rs[0]!['devtool.session.id']).not.toBe(rs[1]!['devtool.session.id']);
+    expect(fs.existsSync(sessionFile(e.env, 'id-ci'))).toBe(false);
     expect(rs[0]!['devtool.session.id']).toBe(rs[1]!['devtool.session.id']);
     expect(storedInstallId(e)).toBeUndefined();
     // Ended session (idle): the next start gets a fresh id.
@@ -100,7 +103,7 @@ describe('identity modes across runs', () => {
     expect(storedInstallId(e)).toBe(c['devtool.install.id']);
   });
 
-  it('install in CI: throwaway ids, nothing stored', async () => {
+  it('install in CI: throwaway ids per run, nothing stored', async () => {
     const cli = makeTool(e.sb.root, 'id-ci');
     const before = storedInstallId(e);
     await e.run(cli, ['work'], { CI: 'true' });
@@ -111,6 +114,9 @@ describe('identity modes across runs', () => {
       expect(r).not.toHaveProperty('devtool.install.id');
       expect(String(r['devtool.session.id'])).toMatch(UUID);
     }
+    // Throwaway per run: a shared CI runner must not group different jobs into one session.
+    expect(rs[0]!['devtool.session.id']).not.toBe(rs[1]!['devtool.session.id']);
+    expect(fs.existsSync(sessionFile(e.env, 'id-ci'))).toBe(false);
     expect(storedInstallId(e)).toBe(before);
   });
 });
