@@ -30,7 +30,7 @@ const JWT_RE = /eyJ[A-Za-z0-9_-]{4,4096}\.[A-Za-z0-9_-]{2,8192}(?:\.[A-Za-z0-9_-
 const AUTH_RE = /\b(bearer|basic|digest|negotiate|token|bot|apikey)([ \t]{1,8})([A-Za-z0-9._~+/=-]{8,4096})/gi;
 /** `password=...`, `client_secret: "..."`: keyword, bounded suffix, separator, one value run. */
 const KV_SECRET_RE =
-  /(pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|access[_-]?key|account[_-]?key|auth(?:orization)?|credentials?|private[_-]?key|session[_-]?(?:id|key)|cookie|signature|sig)([A-Za-z0-9_-]{0,32})(["']?[ \t]{0,8}[:=][ \t]{0,8})("[^"\n]{0,1024}"|'[^'\n]{0,1024}'|[^\s,;&"'{}]{1,1024})/gi;
+  /(pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|access[_-]?key|account[_-]?key|auth(?:orization)?|credentials?|private[_-]?key|session[_-]?(?:id|key)|cookie|signature|sig)([A-Za-z0-9_-]{0,32})((?:\\?["'])?[ \t]{0,8}[:=][ \t]{0,8})(\\?"[^"\\\n]{0,1024}\\?"|'[^'\n]{0,1024}'|[^\s,;&"'{}\\]{1,1024})/gi;
 /** E-mail: local part bounded to 64, labels separated by literal dots, alphabetic TLD. */
 const EMAIL_RE =
   /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,63}(?![A-Za-z0-9-])/g;
@@ -85,7 +85,7 @@ const IPV6_RE = /(?<![0-9A-Za-z.])(?:[0-9A-Fa-f]{1,4})?(?::{1,2}[0-9A-Fa-f]{1,4}
 /** A query string or fragment after a path-like token: drop it whole. */
 const QUERY_RE = /(?<=[A-Za-z0-9/_.~%-])\?[A-Za-z0-9_.%[\]-]{1,64}=[^\s"'<>`]{0,4096}/g;
 /** Home directories of any user, any OS, even when the context does not know the user. */
-const HOME_RE = /(?:\/home|\/Users|\/var\/home|[A-Za-z]:\\Users|\\\\Users)([/\\])[^/\\\s"'<>:;,]{1,64}|(?<![A-Za-z0-9_.-])\/root(?=[/\\\s"']|$)/g;
+const HOME_RE = /(?:\/home|\/Users|\/var\/home|(?:[A-Za-z]:)?\\+Users)([/\\]+)[^/\\\s"'<>:;,]{1,64}|(?<![A-Za-z0-9_.-])\/root(?=[/\\\s"']|$)/g;
 
 /** Placeholder words we emit; a token inside braces is one of ours and is left alone. */
 export const PLACEHOLDERS = ['id', 'secret', 'email', 'ip', 'number', 'user', 'host', 'token', 'private-key', 'cwd'];
@@ -335,6 +335,13 @@ export function compileScrub(ctx: ScrubContext): CompiledScrub {
     if (!names.some(([n]) => n === low)) names.push([low, ph]);
   };
   addName(ctx.user, '{user}');
+  // The home directory names its owner (`/home/alice`, `/Users/alice`, `C:\\Users\\alice`), even
+  // when the account the process runs as is another (containers, sudo, CI).
+  if (typeof ctx.home === 'string') {
+    const parts = ctx.home.split(/[/\\]+/).filter((p) => p !== '');
+    const parent = parts[parts.length - 2]?.toLowerCase();
+    if (parent === 'home' || parent === 'users') addName(parts[parts.length - 1], '{user}');
+  }
   addName(ctx.host, '{host}');
   if (typeof ctx.host === 'string' && ctx.host.indexOf('.') > 0) addName(ctx.host.slice(0, ctx.host.indexOf('.')), '{host}');
   names.sort((a, b) => b[0].length - a[0].length);
@@ -410,7 +417,7 @@ function scrubOnce(input: string, c: CompiledScrub, max: number): string {
     /[0-9=+/]/.test(tok) || looksRandom(tok) ? `${kw}${sp}{token}` : m,
   );
   if (s.indexOf('=') >= 0 || s.indexOf(':') >= 0) s = s.replace(KV_SECRET_RE, (m, kw: string, suffix: string, sep: string, val: string) => {
-    const bare = val.replace(/^["']|["']$/g, '');
+    const bare = val.replace(/^\\?["']|\\?["']$/g, '');
     if (bare.length < 6 || /^\d+$/.test(bare) || /^\{[a-z-]+\}$/.test(bare)) return m;
     if (/^(?:bearer|basic|digest|negotiate|token|bot|apikey)$/i.test(bare)) return m; // `Authorization: Bearer {token}`
     return `${kw}${suffix}${sep}{secret}`;
