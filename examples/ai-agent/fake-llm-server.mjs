@@ -2,6 +2,8 @@
 // (and the tests) run with no key and no network. Endpoints:
 //   POST /v1/chat/completions   OpenAI chat, JSON or SSE (`stream: true`; a final usage chunk when
 //                               `stream_options.include_usage` is set, as the real API does)
+//   POST /v1/responses          OpenAI Responses, JSON or SSE (response.created ... response.completed)
+//   POST /v1/embeddings         OpenAI embeddings (floats or base64, as asked)
 //   POST /v1/messages           Anthropic messages, JSON or SSE (message_start ... message_stop)
 // Token counts are words: input = words of every message text, output = words of the reply.
 // The reply is a fixed function of the last user message. Special model names script failures:
@@ -133,6 +135,53 @@ function messages(body, res, mode) {
   return sse(res, events, { cut: mode === 'cut-stream' });
 }
 
+function responsesApi(body, res, mode) {
+  const model = String(body.model);
+  const input = typeof body.input === 'string' ? [{ role: 'user', content: body.input }] : body.input;
+  const reply = replyFor(input);
+  const inTokens = inputTokens({ system: body.instructions, messages: input });
+  const final = {
+    id: 'resp_fake_1',
+    object: 'response',
+    created_at: 1767225600,
+    model: `${model}-2026-01-01`,
+    status: 'completed',
+    output: [
+      { type: 'message', id: 'msg_fake_1', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: reply, annotations: [] }] },
+    ],
+  };
+  if (mode !== 'no-usage') final.usage = { input_tokens: inTokens, output_tokens: words(reply), total_tokens: inTokens + words(reply) };
+  if (!body.stream) {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    return res.end(JSON.stringify(final));
+  }
+  const started = { ...final, status: 'in_progress', output: [] };
+  delete started.usage;
+  const events = [{ event: 'response.created', data: { type: 'response.created', sequence_number: 0, response: started } }];
+  let n = 1;
+  for (const p of reply.split(/(?<= )/)) {
+    events.push({ event: 'response.output_text.delta', data: { type: 'response.output_text.delta', sequence_number: n++, item_id: 'msg_fake_1', output_index: 0, content_index: 0, delta: p } });
+  }
+  events.push({ event: 'response.completed', data: { type: 'response.completed', sequence_number: n, response: final } });
+  return sse(res, events, { cut: mode === 'cut-stream' });
+}
+
+function embeddings(body, res) {
+  const inputs = Array.isArray(body.input) ? body.input : [body.input];
+  const vector = [0.25, -0.5, 1];
+  const encode = (v) => (body.encoding_format === 'base64' ? Buffer.from(new Float32Array(v).buffer).toString('base64') : v);
+  const tokens = inputs.reduce((a, t) => a + words(t), 0);
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(
+    JSON.stringify({
+      object: 'list',
+      data: inputs.map((_t, index) => ({ object: 'embedding', index, embedding: encode(vector) })),
+      model: `${body.model}-v2`,
+      usage: { prompt_tokens: tokens, total_tokens: tokens },
+    }),
+  );
+}
+
 export async function startFakeLlmServer({ port = 0 } = {}) {
   const requests = [];
   const flaky = new Map();
@@ -162,6 +211,8 @@ export async function startFakeLlmServer({ port = 0 } = {}) {
       const mode = ['no-usage', 'malformed', 'cut-stream'].includes(model) ? model : undefined;
       if (req.method === 'POST' && req.url.startsWith('/v1/chat/completions')) return chat(body, res, mode);
       if (req.method === 'POST' && req.url.startsWith('/v1/messages')) return messages(body, res, mode);
+      if (req.method === 'POST' && req.url.startsWith('/v1/responses')) return responsesApi(body, res, mode);
+      if (req.method === 'POST' && req.url.startsWith('/v1/embeddings')) return embeddings(body, res);
       res.writeHead(404, { 'content-type': 'application/json' });
       res.end('{"error":{"message":"not found"}}');
     });

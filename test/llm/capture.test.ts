@@ -114,6 +114,44 @@ describe('client paths that go through create()', () => {
     expect(llmSpans(b.receiver)[0]!.attributes['gen_ai.usage.output_tokens']).toBe(OUT);
   });
 
+  it('asResponse() alone: the body is left to the app; the span ends with what the request told', async () => {
+    const plain = await runPlainApp(llm, { entry: 'cjs', scenario: 'chat-as-response' });
+    const { receiver: r, out } = await runApp(llm, { entry: 'cjs', scenario: 'chat-as-response' });
+    expect(out).toEqual(plain.out);
+    const [span, ...more] = llmSpans(r);
+    expect(more).toHaveLength(0);
+    expect(span!.name).toBe('chat gpt-4o-mini');
+    expect(span!.attributes['gen_ai.usage.input_tokens']).toBeUndefined();
+    expect(span!.attributes['error.type']).toBeUndefined();
+  });
+
+  it.each(['cjs', 'mjs'] as const)('%s: openai Responses API, plain and streamed (response.completed usage)', async (entry) => {
+    for (const scenario of ['responses', 'responses-stream']) {
+      const plain = await runPlainApp(llm, { entry, scenario });
+      const { receiver: r, out } = await runApp(llm, { entry, scenario });
+      expect(out).toEqual(plain.out);
+      const [span] = llmSpans(r);
+      expect(span!.name).toBe('chat gpt-4.1-mini');
+      expect(span!.attributes).toMatchObject({
+        'gen_ai.provider.name': 'openai',
+        'gen_ai.response.model': 'gpt-4.1-mini-2026-01-01',
+        'gen_ai.usage.input_tokens': IN,
+        'gen_ai.usage.output_tokens': OUT,
+      });
+      expect(r.rawBodiesText()).not.toContain(PROMPT);
+    }
+  });
+
+  it('openai embeddings: operation embeddings, input tokens only', async () => {
+    const plain = await runPlainApp(llm, { entry: 'cjs', scenario: 'embeddings' });
+    const { receiver: r, out } = await runApp(llm, { entry: 'cjs', scenario: 'embeddings' });
+    expect(out).toEqual(plain.out); // the client's base64 decoding still happens
+    const [span] = llmSpans(r);
+    expect(span!.name).toBe('embeddings text-embedding-3-small');
+    expect(span!.attributes).toMatchObject({ 'gen_ai.operation.name': 'embeddings', 'gen_ai.usage.input_tokens': 4, 'gen_ai.response.model': 'text-embedding-3-small-v2' });
+    expect(tokenSums(r)).toEqual({ input: 4 });
+  });
+
   it('anthropic messages.stream() helper', async () => {
     const { receiver: r, out } = await runApp(llm, { entry: 'cjs', scenario: 'messages-stream-helper', model: 'claude-test' });
     expect(String(out.text)).toContain(COMPLETION);
