@@ -216,7 +216,18 @@ describe('privacy', () => {
   });
 
   it('at full, content is present as GenAI message JSON (after the sanitizer)', async () => {
-    const { receiver: r } = await runApp(llm, { entry: 'cjs', scenario: 'messages', model: 'claude-test', level: 'full' });
+    const email = 'jane.doe@example.com';
+    const key = 'sk-proj-Ab3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5';
+    const { receiver: r } = await runApp(llm, {
+      entry: 'cjs',
+      scenario: 'messages',
+      model: 'claude-test',
+      level: 'full',
+      env: { PROMPT_EXTRA: `mail ${email} key ${key}` },
+    });
+    // Content is kept at full, but the sanitizer still scrubs what must never leave the machine.
+    expect(r.rawBodiesText()).not.toContain(email);
+    expect(r.rawBodiesText()).not.toContain(key);
     const a = llmSpans(r)[0]!.attributes;
     const input = JSON.parse(String(a['gen_ai.input.messages'])) as Array<{ role: string; parts: Array<{ content?: string }> }>;
     expect(input[0]!.role).toBe('user');
