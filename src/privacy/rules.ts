@@ -23,7 +23,7 @@ export type ValueRule =
   /** Flag names only (`--verbose`, `-v`); a value after `=` is cut off. */
   | { kind: 'flag' }
   | { kind: 'version' }
-  /** A random id (uuid). */
+  /** A random id (uuid, or 32 hex digits). */
   | { kind: 'id' }
   /** An error class name or errno code; messages are never accepted. */
   | { kind: 'errorType' }
@@ -68,6 +68,7 @@ const FLAG_RE = /^--?[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 /** semver-like, at most 3 numeric parts (a 4th would make room for an IPv4 address). */
 const VERSION_RE = /^v?\d{1,9}(?:\.\d{1,9}){0,2}(?:[-+~][0-9A-Za-z.+~_-]{1,64})?$|^\d{1,9}(?:\.\d{1,9}){3}-[A-Za-z][0-9A-Za-z.+~_-]{0,63}$/;
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const HEX128_RE = /^[0-9a-f]{32}$/;
 /** Class names (`TypeError`, `openai.APIError`, `AbortError`) and errno/Node codes (`ENOENT`, `ERR_X`). */
 const ERROR_TYPE_RE = /^[A-Za-z_$][A-Za-z0-9_$]{0,63}(?:\.[A-Za-z_$][A-Za-z0-9_$]{0,63}){0,3}$/;
 
@@ -140,8 +141,9 @@ export function checkScalar(r: ValueRule, v: unknown, c: CompiledScrub): string 
       return v.length <= 80 && VERSION_RE.test(v) ? clean(v, c, 80) : undefined;
     case 'id': {
       const low = v.toLowerCase();
-      // uuids only: that is what we generate, and a bare hex string could be a hash of anything.
-      return UUID_RE.test(low) ? low : undefined;
+      // What we generate: uuids, and 128-bit hex (the shipper's instance id). Longer or shorter
+      // hex strings (git shas, sha256 digests) are hashes of something, not our ids.
+      return UUID_RE.test(low) || HEX128_RE.test(low) ? low : undefined;
     }
     case 'errorType':
       return v.length <= 128 && ERROR_TYPE_RE.test(v) ? clean(v, c, 128) : undefined;
@@ -211,7 +213,7 @@ export function describeRule(r: ValueRule): string {
     case 'version':
       return 'version string';
     case 'id':
-      return 'random anonymous id (uuid)';
+      return 'random anonymous id (uuid or 32 hex digits)';
     case 'errorType':
       return 'error class name or error code, never the message';
     case 'urlPath':

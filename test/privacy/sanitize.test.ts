@@ -27,6 +27,8 @@ describe('text scrubbing', () => {
     ['jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlX2Zha2U', 'jwt {token}'],
     ['sha 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b', 'sha {id}'],
     ['/api/items?api_key=a1b2c3&x=1', '/api/items'],
+    ['{\\"password\\": \\"json-fake-pw-77\\"}', '{\\"password\\": {secret}}'],
+    ['"C:\\\\Users\\\\JSmithFake\\\\AppData"', '"~\\\\AppData"'],
   ];
   it.each(table)('%j', (input, want) => {
     expect(s.text(input)).toBe(want);
@@ -38,6 +40,13 @@ describe('text scrubbing', () => {
     expect(out).not.toMatch(/sk-proj/);
     const t = createSanitizer(CTX).attributes('resource', { 'os.name': 'word '.repeat(12) + 'abcdefghij' });
     expect(t['os.name']).toBe('word '.repeat(12).trimEnd()); // cap 64: the partial word is dropped whole
+  });
+
+  it('treats the owner of the home directory as the user, whatever account runs the process', () => {
+    const t = createSanitizer({ level: 'usage', user: 'root', home: '/home/zqowner' });
+    expect(t.text('step zqowner done')).toBe('step {user} done');
+    expect(createSanitizer({ level: 'usage', home: 'C:\\Users\\ZqOwner' }).text('by zqowner')).toBe('by {user}');
+    expect(createSanitizer({ level: 'usage', home: '/srv/app' }).text('by app')).toBe('by app');
   });
 
   it('returns empty text for non-strings', () => {
@@ -94,6 +103,8 @@ describe('attributes', () => {
   it('keeps uuids in id keys, lower-cased, and drops anything else there', () => {
     expect(s.attributes('resource', { 'devtool.install.id': '0F8E6C1A-2B3D-4E5F-8A9B-0C1D2E3F4A5B' })).toEqual({ 'devtool.install.id': '0f8e6c1a-2b3d-4e5f-8a9b-0c1d2e3f4a5b' });
     expect(s.attributes('resource', { 'devtool.install.id': 'qfakeuser@example.com' })).toEqual({});
+    expect(s.attributes('resource', { 'service.instance.id': '0af7651916cd43dd8448eb211c80319c' })).toEqual({ 'service.instance.id': '0af7651916cd43dd8448eb211c80319c' });
+    expect(s.attributes('resource', { 'service.instance.id': '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b' })).toEqual({}); // a sha-1 is a hash, not our id
   });
 
   it('maps unknown enum values to their fallback, or drops them', () => {
