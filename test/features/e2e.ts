@@ -14,7 +14,7 @@ export interface E2E {
   receiver: Receiver;
   sb: Sandbox;
   env: Env;
-  run(script: string, args?: string[], extraEnv?: Env, opts?: { timeoutMs?: number; signalAfterMs?: { signal: NodeJS.Signals; whenStdoutIncludes: string } }): Promise<RunResult>;
+  run(script: string, args?: string[], extraEnv?: Env, opts?: { timeoutMs?: number; signalAfterMs?: { signal: NodeJS.Signals; whenStdoutIncludes: string }; mode?: 'require' | 'import' }): Promise<RunResult>;
   close(): Promise<void>;
 }
 
@@ -29,7 +29,7 @@ export async function startE2E(fixtureDirs: string[] = [FEATURE_TOOL]): Promise<
     env,
     async run(script, args = [], extraEnv = {}, opts = {}) {
       const e = { ...env, ...extraEnv };
-      const r = await runFixture({ script, args, env: e, mode: 'require', cwd: sb.home, timeoutMs: opts.timeoutMs, signalAfterMs: opts.signalAfterMs });
+      const r = await runFixture({ script, args, env: e, mode: opts.mode ?? 'require', cwd: sb.home, timeoutMs: opts.timeoutMs, signalAfterMs: opts.signalAfterMs });
       await waitForShipperIdle(e, 20_000);
       return r;
     },
