@@ -99,6 +99,18 @@ function isInt(n: number): boolean {
   return Number.isSafeInteger(n);
 }
 
+/**
+ * One stream identity per distinct resource: two tool versions (or two tools) of one user must not
+ * share `service.instance.id`, or Prometheus (job + instance) would see two cumulative series with
+ * the same labels and keep only the last. Stable across shipper runs: derived from the persisted
+ * accumulator id and the resource.
+ */
+export function instanceIdFor(accumulatorId: string, resourceKey: string): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createHash } = require('node:crypto') as typeof import('node:crypto');
+  return createHash('sha256').update(accumulatorId).update('\u0000').update(resourceKey).digest('hex').slice(0, 32);
+}
+
 /** Cumulative ResourceMetrics, one per distinct stream resource. */
 export function streamsToResourceMetrics(state: MetricsState, version?: string): unknown[] {
   const byResource = new Map<string, { resource: ResourceLike; byMetric: Map<string, Stream[]> }>();
@@ -106,7 +118,7 @@ export function streamsToResourceMetrics(state: MetricsState, version?: string):
     const rkey = JSON.stringify(Object.keys(s.resource).sort().map((k) => [k, s.resource[k]]));
     let r = byResource.get(rkey);
     if (!r) {
-      r = { resource: { attributes: { ...s.resource, 'service.instance.id': state.instanceId } }, byMetric: new Map() };
+      r = { resource: { attributes: { ...s.resource, 'service.instance.id': instanceIdFor(state.instanceId, rkey) } }, byMetric: new Map() };
       byResource.set(rkey, r);
     }
     const mkey = `${s.name}\u0000${s.type}\u0000${s.unit}`;

@@ -26,7 +26,7 @@ async function promValue(q: string): Promise<number> {
   return r.length ? Number(r[0]!.value[1]) : 0;
 }
 
-describe('preload -> collector -> Jaeger and Prometheus', () => {
+describe('preload -> collector -> Jaeger and Prometheus', { timeout: 240_000 }, () => {
   it('command spans arrive in Jaeger with their attributes, through protobuf and JSON', async () => {
     await runFixture({ script: 'fixture-tool/cli.js', args: ['fail-exit', '3'], mode: 'require', env: env() });
     await runFixture({ script: 'fixture-esm/cli.mjs', args: ['throw'], mode: 'import', env: env({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }) });

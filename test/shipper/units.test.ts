@@ -191,11 +191,18 @@ describe('accumulator', () => {
     expect(runs.isMonotonic).toBe(true);
     expect(runs.points.map((p) => Number(p.value))).toEqual([5]);
     expect(runs.points[0].startTimeUnixNano).toBe(st.startTimeUnixNano);
-    expect(runs.resource).toEqual({ 'service.name': 't', 'service.instance.id': st.instanceId });
+    expect(runs.resource['service.name']).toBe('t');
+    expect(runs.resource['service.instance.id']).toMatch(/^[0-9a-f]{32}$/);
+    // stable for the same accumulator and resource, distinct for another resource
+    const again = flattenMetrics(decodeProtobuf('metrics', encodeMetrics(st, 'http/protobuf')!), 0).find((m) => m.name === 'devtool.command.runs')!;
+    expect(again.resource['service.instance.id']).toBe(runs.resource['service.instance.id']);
     const h = flat.find((m) => m.name === 'h')!;
     expect(h.points[0]).toMatchObject({ count: 10, sum: 15, bucketCounts: [5, 5] });
     const json = JSON.parse(Buffer.from(encodeMetrics(st, 'http/json')!).toString()) as { resourceMetrics: unknown[] };
     expect(json.resourceMetrics).toHaveLength(1);
+    foldBatch(st, { ...batch('other', 'sx', 1), resource: { 'service.name': 't', 'service.version': '2' } }, 'fo');
+    const both = flattenMetrics(decodeProtobuf('metrics', encodeMetrics(st, 'http/protobuf')!), 0).filter((m) => m.name === 'devtool.command.runs');
+    expect(new Set(both.map((m) => m.resource['service.instance.id'])).size).toBe(2);
   });
 });
 
