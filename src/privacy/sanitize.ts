@@ -62,9 +62,24 @@ interface Compiled {
 }
 type Table = Map<string, Compiled>;
 
-const TRACE_ID = /^[0-9a-f]{32}$/;
-const SPAN_ID = /^[0-9a-f]{16}$/;
-const NANOS = /^\d{1,20}$/;
+/** Lower-case hex of exactly `len` characters (trace and span ids); a loop beats a regex here. */
+function isHex(v: unknown, len: number): v is string {
+  if (typeof v !== 'string' || v.length !== len) return false;
+  for (let i = 0; i < len; i++) {
+    const c = v.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
+}
+/** Unix nanoseconds as a decimal string. */
+function isNanos(v: unknown): v is string {
+  if (typeof v !== 'string' || v.length === 0 || v.length > 20) return false;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
 const BATCH_ID = /^[A-Za-z0-9_-]{1,64}$/;
 /** `TypeError: x` -> `TypeError`; errno and Node codes. Anything else in a status message is dropped. */
 const ERROR_CLASS_PREFIX = /^([A-Za-z_$][A-Za-z0-9_$]{0,63}(?:Error|Exception|Failure|Fault)|E[A-Z0-9]{2,31}|ERR_[A-Z0-9_]{1,60})(?![A-Za-z0-9_$])/;
@@ -85,7 +100,6 @@ export function createSanitizer(ctx: SanitizeContext): Sanitizer {
   const scrub: CompiledScrub = compileScrub(ctx ?? { level: 'off' });
   const ctxLevel: Level = ctx && LEVELS_OK.includes(ctx.level) ? ctx.level : 'off';
   const memos = new Map<string, Map<string, Scalar | null>>();
-  let tables = new Map<string, Table>();
   let builtFor = -1;
 
   function memoized(spec: AttributeSpec, memo: Map<string, Scalar | null>): (v: unknown) => Scalar | undefined {
@@ -101,13 +115,18 @@ export function createSanitizer(ctx: SanitizeContext): Sanitizer {
     };
   }
 
+  const TARGET_INDEX: Record<AttributeTarget, number> = { resource: 0, span: 1, event: 2, metric: 3 };
+  const LEVEL_INDEX: Record<Level, number> = { off: 0, minimal: 1, usage: 2, full: 3 };
+  /** tables[level * 4 + target]; rebuilt when the catalog gains extensions. */
+  let tableSlots: Array<Table | undefined> = [];
+
   function table(level: Level, target: AttributeTarget): Table {
     if (builtFor !== catalogVersion()) {
-      tables = new Map();
+      tableSlots = [];
       builtFor = catalogVersion();
     }
-    const id = level + ':' + target;
-    let t = tables.get(id);
+    const slot = (LEVEL_INDEX[level] ?? 0) * 4 + TARGET_INDEX[target];
+    let t = tableSlots[slot];
     if (t) return t;
     t = new Map();
     if (level !== 'off') {
@@ -118,7 +137,7 @@ export function createSanitizer(ctx: SanitizeContext): Sanitizer {
         t.set(spec.key, { spec, scalar: memoized(spec, memo) });
       }
     }
-    tables.set(id, t);
+    tableSlots[slot] = t;
     return t;
   }
 
@@ -191,14 +210,14 @@ export function createSanitizer(ctx: SanitizeContext): Sanitizer {
   function event(level: Level, e: unknown): SpanEventRecord | undefined {
     if (!e || typeof e !== 'object') return undefined;
     const x = e as Partial<SpanEventRecord>;
-    if (typeof x.timeUnixNano !== 'string' || !NANOS.test(x.timeUnixNano)) return undefined;
+    if (!isNanos(x.timeUnixNano)) return undefined;
     return { name: spanName(x.name), timeUnixNano: x.timeUnixNano, attributes: attrs(level, 'event', x.attributes) };
   }
 
   function link(level: Level, l: unknown): SpanLinkRecord | undefined {
     if (!l || typeof l !== 'object') return undefined;
     const x = l as Partial<SpanLinkRecord>;
-    if (typeof x.traceId !== 'string' || !TRACE_ID.test(x.traceId) || typeof x.spanId !== 'string' || !SPAN_ID.test(x.spanId)) {
+    if (!isHex(x.traceId, 32) || !isHex(x.spanId, 16)) {
       return undefined;
     }
     return { traceId: x.traceId, spanId: x.spanId, attributes: attrs(level, 'span', x.attributes) };
@@ -221,10 +240,10 @@ export function createSanitizer(ctx: SanitizeContext): Sanitizer {
   function span(level: Level, sp: unknown): SpanRecord | undefined {
     if (!sp || typeof sp !== 'object') return undefined;
     const x = sp as Partial<SpanRecord>;
-    if (typeof x.traceId !== 'string' || !TRACE_ID.test(x.traceId)) return undefined;
-    if (typeof x.spanId !== 'string' || !SPAN_ID.test(x.spanId)) return undefined;
-    if (typeof x.startTimeUnixNano !== 'string' || !NANOS.test(x.startTimeUnixNano)) return undefined;
-    if (typeof x.endTimeUnixNano !== 'string' || !NANOS.test(x.endTimeUnixNano)) return undefined;
+    if (!isHex(x.traceId, 32)) return undefined;
+    if (!isHex(x.spanId, 16)) return undefined;
+    if (!isNanos(x.startTimeUnixNano)) return undefined;
+    if (!isNanos(x.endTimeUnixNano)) return undefined;
     const out: SpanRecord = {
       traceId: x.traceId,
       spanId: x.spanId,
@@ -237,7 +256,7 @@ export function createSanitizer(ctx: SanitizeContext): Sanitizer {
       links: list(x.links, LIMITS.links, (l) => link(level, l)),
       status: statusOf(x.status),
     };
-    if (typeof x.parentSpanId === 'string' && SPAN_ID.test(x.parentSpanId)) out.parentSpanId = x.parentSpanId;
+    if (isHex(x.parentSpanId, 16)) out.parentSpanId = x.parentSpanId;
     if (typeof x.scope === 'string') {
       const sc = spanName(x.scope);
       if (sc !== 'unknown') out.scope = sc;
@@ -272,8 +291,8 @@ export function createSanitizer(ctx: SanitizeContext): Sanitizer {
     if (!spec || !levelAllows(level, spec.level)) return undefined;
     const type = x.type === 'sum' || x.type === 'histogram' ? x.type : undefined;
     if (!type || (type === 'sum') !== (spec.instrument === 'counter')) return undefined;
-    if (typeof x.startTimeUnixNano !== 'string' || !NANOS.test(x.startTimeUnixNano)) return undefined;
-    if (typeof x.timeUnixNano !== 'string' || !NANOS.test(x.timeUnixNano)) return undefined;
+    if (!isNanos(x.startTimeUnixNano)) return undefined;
+    if (!isNanos(x.timeUnixNano)) return undefined;
     const points = list(x.points, LIMITS.points, (p) => point(level, type, p));
     if (points.length === 0) return undefined;
     return {
