@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { median, startSink } from './lib/measure.mjs';
+import { compare, median, printTable, startSink } from './lib/measure.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -146,18 +146,40 @@ export async function run({ calls = Number(process.env.BENCH_LLM_CALLS) || 400 }
     console.log('\n## Preload cost for an app without an LLM client');
     console.log('| measure | value |');
     console.log('|---|---:|');
-    console.log(`| installInstrumentations() (require hook installed, ESM hook skipped) | ${hook.installUs.toFixed(0)} µs |`);
+    console.log(`| load src/instrument/index + installInstrumentations() (require hook in, ESM hook skipped) | ${hook.installUs.toFixed(0)} µs |`);
     console.log(`| require() of a cached module, before the hook | ${hook.requireNsBefore.toFixed(0)} ns |`);
     console.log(`| require() of a cached module, with the hook | ${hook.requireNsAfter.toFixed(0)} ns |`);
 
     // An ESM app that does not declare openai/@anthropic-ai/sdk: no hooks thread is started.
     const app = mkdtempSync(join(tmpdir(), 'dt-bench-esm-'));
+    const withClient = mkdtempSync(join(tmpdir(), 'dt-bench-esm-client-'));
+    const probe = `console.log(String(!!globalThis[Symbol.for('devtool-telemetry.esm-client-loaded')]));\n`;
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'no-llm-esm', version: '1.0.0', type: 'module' }));
-    writeFileSync(join(app, 'app.js'), `console.log(String(!!globalThis[Symbol.for('devtool-telemetry.esm-client-loaded')]));\n`);
-    const registered = (await runChild(['--import', pathToFileURL(join(root, 'dist/esm/register.mjs')).href, join(app, 'app.js')], env)).trim();
-    rmSync(app, { recursive: true, force: true });
-    console.log(`| ESM app without a client: module.register() hooks installed | ${registered === 'true' ? 'yes (unexpected)' : 'no'} |`);
-    return { perCall: r, hook, esmHookForNoClientApp: registered === 'true' };
+    writeFileSync(join(app, 'app.js'), probe);
+    writeFileSync(join(withClient, 'package.json'), JSON.stringify({ name: 'llm-esm', version: '1.0.0', type: 'module', dependencies: { openai: '6.30.1' } }));
+    writeFileSync(join(withClient, 'app.js'), probe);
+    const importFlag = ['--import', pathToFileURL(join(root, 'dist/esm/register.mjs')).href];
+    try {
+      const registered = (await runChild([...importFlag, join(app, 'app.js')], env)).trim();
+      console.log(`| ESM app without a client: module.register() hooks installed | ${registered === 'true' ? 'yes (unexpected)' : 'no'} |`);
+
+      // What the ESM hook costs the apps that do get it (they declare a client): start-up of the
+      // same trivial ESM app, preloaded, without and with the declaration.
+      const runs = Number(process.env.BENCH_RUNS) || 10;
+      const rows = await compare(
+        [
+          { name: 'plain node (ESM app)', cmd: process.execPath, args: [join(app, 'app.js')], env },
+          { name: 'preloaded, no client declared', cmd: process.execPath, args: [...importFlag, join(app, 'app.js')], env },
+          { name: 'preloaded, openai declared (ESM hook)', cmd: process.execPath, args: [...importFlag, join(withClient, 'app.js')], env },
+        ],
+        { runs },
+      );
+      printTable(`ESM load hook cost, paid only by ESM apps that declare an LLM client (${runs} runs, medians)`, rows, 'plain node (ESM app)');
+      return { perCall: r, hook, esmHookForNoClientApp: registered === 'true', esmStartup: rows };
+    } finally {
+      rmSync(app, { recursive: true, force: true });
+      rmSync(withClient, { recursive: true, force: true });
+    }
   } finally {
     await llm.close();
     await sink.close();

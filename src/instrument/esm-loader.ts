@@ -4,7 +4,8 @@
  * import the module's own namespace (a self-import is legal and sees every export once the body
  * has run) and hand it, with the package version, to the main thread's patcher through a global
  * symbol. Every other module passes through untouched. No dependencies: the hooks thread loads
- * this file alone.
+ * this file alone. On Node versions with synchronous in-thread hooks (`module.registerHooks`,
+ * 22.15+), index.ts uses instrumentSource() directly and no hooks thread is started.
  */
 import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +24,7 @@ interface LoadResult {
   shortCircuit?: boolean;
 }
 type NextLoad = (url: string, context?: unknown) => Promise<LoadResult>;
+export type { LoadResult };
 
 function versionAt(pkgUrl: string): string | undefined {
   try {
@@ -33,8 +35,8 @@ function versionAt(pkgUrl: string): string | undefined {
   }
 }
 
-export async function load(url: string, context: unknown, nextLoad: NextLoad): Promise<LoadResult> {
-  const result = await nextLoad(url, context);
+/** Adds the hand-over lines to the ESM entry of a client package; every other module unchanged. */
+export function instrumentSource(url: string, result: LoadResult): LoadResult {
   if (!url.endsWith(ENTRY) || result.format !== 'module' || result.source === undefined) return result;
   for (const [marker, name] of TARGETS) {
     const at = url.lastIndexOf(marker);
@@ -51,4 +53,9 @@ export async function load(url: string, context: unknown, nextLoad: NextLoad): P
     }
   }
   return result;
+}
+
+/** The `module.register()` load hook (Node 20.6+, runs in the hooks thread). */
+export async function load(url: string, context: unknown, nextLoad: NextLoad): Promise<LoadResult> {
+  return instrumentSource(url, await nextLoad(url, context));
 }

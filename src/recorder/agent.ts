@@ -101,7 +101,7 @@ export function startAgent(opts: StartAgentOptions): Agent {
   setAgent(agent);
   installHttpInstrumentation(agent);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  (require('../instrument') as typeof import('../instrument')).installInstrumentations(agent); // LLM clients, when the app loads them
+  (require('../instrument/index') as typeof import('../instrument/index')).installInstrumentations(agent); // LLM clients, when the app loads them
 
   installExitHooks({
     onError(err) {

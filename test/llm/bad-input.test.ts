@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReceiver } from '../support/otlp-receiver';
-import { linkPackage, makeSandbox, runFixture } from '../support/run-fixture';
+import { linkPackage, listSpool, makeSandbox, runFixture } from '../support/run-fixture';
 import { llmSpans, points, runApp, runPlainApp, startFakeLlm, type FakeLlm } from './harness';
 
 let llm: FakeLlm;
@@ -109,7 +109,9 @@ describe('a client version we do not know', () => {
       const res = await runFixture({ script, env, mode: entry === 'cjs' ? 'require' : 'import' });
       expect(res.stdout).toBe(plain.stdout);
       expect(JSON.parse(res.stdout).untouched).toBe(true);
-      await receiver.waitFor(() => receiver.spans().some((s) => s.parentSpanId === undefined));
+      await receiver.waitFor(() => receiver.spans().some((s) => s.parentSpanId === undefined), 20_000).catch((err: Error) => {
+        throw new Error(`${err.message}\nspool: ${listSpool(env).join(', ') || 'empty'}\nstderr: ${res.stderr}`);
+      });
       expect(llmSpans(receiver)).toHaveLength(0);
     } finally {
       await receiver.close();
