@@ -47,6 +47,8 @@ export function readUserConfig(env: NodeJS.ProcessEnv): UserConfigRead {
     file = userConfigFile(env);
     let text: string;
     try {
+      // Non-throwing stat first: no config yet is the common case on the preload's start path.
+      if (!fs.statSync(file, { throwIfNoEntry: false })) return { ok: true, exists: false, config: {}, file };
       text = fs.readFileSync(file, 'utf8');
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
