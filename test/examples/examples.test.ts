@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startReceiver, type FlatMetric, type FlatSpan, type Receiver } from '../support/otlp-receiver';
-import { REPO_ROOT, linkPackage, makeSandbox, preloadArgs, runFixture, type Sandbox } from '../support/run-fixture';
+import { REPO_ROOT, linkPackage, listSpool, makeSandbox, preloadArgs, runFixture, type Sandbox } from '../support/run-fixture';
 
 const EXAMPLES = path.join(REPO_ROOT, 'examples');
 linkPackage(EXAMPLES); // what `node examples/link.mjs` does for the npm scripts
@@ -87,12 +87,23 @@ describe('examples/cli-tool', () => {
     expect(countOf(receiver.metrics(), 'devtool.step.duration')).toBe(2);
   });
 
-  it('telemetry status: the consent CLI mounted under the tool', async () => {
-    const { env } = await setup();
-    const res = await runFixture({ script, args: ['telemetry', 'status'], mode: 'none', env });
-    expect(res.stderr).toBe('');
-    expect(res.code).toBe(0);
-    expect(res.stdout).toMatch(/cli-tool/);
+  it('telemetry status / disable: the consent CLI mounted under the tool, and its choice honoured', async () => {
+    const { receiver, env } = await setup();
+    const status = await runFixture({ script, args: ['telemetry', 'status', '--explain'], mode: 'none', env });
+    expect(status.stderr).toBe('');
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/cli-tool/);
+    const disable = await runFixture({ script, args: ['telemetry', 'disable'], mode: 'none', env });
+    expect(disable.code).toBe(0);
+    const after = await runFixture({ script, args: ['telemetry', 'status'], mode: 'none', env });
+    expect(after.stdout).toMatch(/OFF/i);
+
+    // A preloaded run after `cli-tool telemetry disable`: nothing spooled, no connection made.
+    const run = await runFixture({ script, args: ['greet', 'x'], mode: 'require', env });
+    expect(run.code).toBe(0);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(receiver.connections).toBe(0);
+    expect(listSpool(env)).toEqual([]);
   });
 });
 
