@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import corpus from '../fixtures/secrets/corpus.json';
 import { startReceiver, type Receiver } from '../support/otlp-receiver';
-import { linkPackage, makeSandbox, REPO_ROOT, runFixture, type Env, type Sandbox } from '../support/run-fixture';
+import { linkPackage, listSpool, makeSandbox, REPO_ROOT, runFixture, type Env, type Sandbox } from '../support/run-fixture';
 import { waitForShipperIdle } from '../support/spool-helpers';
 
 interface Entry { kind: string; value: string; secret: string; context?: { user: string; host: string } }
@@ -111,11 +111,16 @@ describe('planted secrets, real processes, raw request bodies', () => {
       const chunk = entries.slice(start, start + CHUNK);
       receiver.reset();
       const user = USERS[n % USERS.length]!;
-      const { run } = await plantedRun(chunk, n, protocol, level, user);
+      const { run, env } = await plantedRun(chunk, n, protocol, level, user);
       // The fixture ran to its end (its uncaught error is part of the plan).
       expect(run.stdout, run.stderr.slice(0, 2000)).toContain(`planted ${chunk.length} values`);
       expect(run.code).toBe(1);
-      await receiver.waitFor(() => receiver.spans().length > 0, 20_000);
+      try {
+        await receiver.waitFor(() => receiver.spans().length > 0, 30_000);
+      } catch (err) {
+        // Say why nothing arrived: what the run printed and what is left in its spool.
+        throw new Error(`${(err as Error).message}\nstderr: ${run.stderr.slice(-1500)}\nspool: ${JSON.stringify(listSpool(env))}`);
+      }
       // Something real arrived: the command run, the steps, the third-party spans, metrics.
       const spans = receiver.spans();
       expect(spans.length, 'spans received').toBeGreaterThan(chunk.length * 3);
