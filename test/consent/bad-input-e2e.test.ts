@@ -1,0 +1,69 @@
+// Bad consent input under the real preload: the tool runs unchanged and never crashes; files we
+// cannot trust are left alone; the CLI, not the preload, is where problems are explained.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startReceiver, type Receiver } from '../support/otlp-receiver';
+import { makeSandbox, REPO_ROOT, runFixture, runPlain, type Env, type Sandbox } from '../support/run-fixture';
+import { waitForShipperIdle } from '../support/spool-helpers';
+
+let receiver: Receiver;
+let sb: Sandbox;
+beforeAll(async () => {
+  receiver = await startReceiver();
+});
+afterAll(async () => receiver.close());
+beforeEach(() => {
+  sb = makeSandbox();
+  receiver.reset();
+});
+afterEach(() => sb.cleanup());
+
+const NOTICE = /^devtool-telemetry: [\s\S]*This notice is shown once\.\n/m;
+const withoutNotice = (s: string) => s.replace(NOTICE, '');
+
+describe('bad consent input under the preload', () => {
+  it('an unusable config dir: the tool runs unchanged, only the notice is added, no error text', async () => {
+    const blocker = path.join(sb.root, 'file-not-dir');
+    fs.writeFileSync(blocker, 'x');
+    const env: Env = { ...sb.env, XDG_CONFIG_HOME: path.join(blocker, 'config'), OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url };
+    const plain = await runPlain({ script: 'fixture-tool/cli.js', args: ['ok'], env });
+    for (let i = 0; i < 2; i++) {
+      const r = await runFixture({ script: 'fixture-tool/cli.js', args: ['ok'], env, mode: 'require' });
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe(plain.stdout);
+      // The choice cannot be recorded, so the notice is shown again rather than never.
+      expect(r.stderr).toMatch(NOTICE);
+      expect(withoutNotice(r.stderr)).toBe(plain.stderr);
+    }
+    await waitForShipperIdle(env);
+  });
+
+  it('a corrupt user config is never rewritten by the preload; status explains it', async () => {
+    const file = path.join(sb.configHome, 'devtool-telemetry', 'config.json');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, '{"tools": {"fixture-tool": {"level": "off"');
+    const env: Env = { ...sb.env, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url };
+    const plain = await runPlain({ script: 'fixture-tool/cli.js', args: ['exitcode', '7'], env });
+    const r = await runFixture({ script: 'fixture-tool/cli.js', args: ['exitcode', '7'], env, mode: 'require' });
+    expect(r.code).toBe(plain.code);
+    expect(r.stdout).toBe(plain.stdout);
+    expect(fs.readFileSync(file, 'utf8')).toBe('{"tools": {"fixture-tool": {"level": "off"');
+    const status = await runPlain({ script: path.join(REPO_ROOT, 'bin/devtool-telemetry.js'), args: ['status', '--tool', 'fixture-tool'], env });
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/user config not valid JSON/);
+    await waitForShipperIdle(env);
+  });
+
+  it('a corrupt project file is ignored by the preload and reported under debug', async () => {
+    fs.writeFileSync(path.join(sb.cwd, '.devtool-telemetry.json'), '{"telemetry": off}');
+    const env: Env = { ...sb.env, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, DEVTOOL_TELEMETRY_DEBUG: '1' };
+    const r = await runFixture({ script: 'fixture-tool/cli.js', args: ['ok'], env, mode: 'require' });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('ok: stdout line\n');
+    expect(r.stderr).toMatch(/project file not valid JSON/);
+    // Debug sends nothing.
+    await new Promise((res) => setTimeout(res, 500));
+    expect(receiver.connections).toBe(0);
+  });
+});
