@@ -11,8 +11,8 @@
  */
 import type { Batch } from '../model';
 import type { ToolIdentity } from '../resource/tool';
-import { EMPTY_TOTALS, isUuid, readRecord, sessionFile, withLock, writeRecord, type SessionRecord } from './store';
-import { addTotals, summaryMetrics, totalsOf } from './totals';
+import { appendTotals, isUuid, readHead, readTotals, removeLogs, sessionFile, withLock, writeHead, type SessionHead, type SessionRecord } from './store';
+import { summaryMetrics, totalsOf } from './totals';
 
 export const SESSION_ENV = 'DEVTOOL_TELEMETRY_SESSION_ID';
 /** A session ends 30 minutes after its last run... */
@@ -41,7 +41,7 @@ function processStartMs(): number {
 }
 
 /** Is a stored session still open at `now`? */
-export function isLive(rec: SessionRecord, now: number): boolean {
+export function isLive(rec: SessionHead & { lastSeenAt: number }, now: number): boolean {
   return now - rec.lastSeenAt < IDLE_MS && now - rec.startedAt < MAX_AGE_MS && rec.lastSeenAt <= now + 60_000;
 }
 
@@ -77,17 +77,26 @@ export function resolveSessionId(
   const state: SessionState = { id: wanted ?? newUuid(), file, ended: [] };
   if (file) {
     try {
-      withLock(file, () => {
-        const now = Date.now();
-        const prev = readRecord(file);
-        if (prev && isLive(prev, now) && (!wanted || wanted === prev.id)) {
-          state.id = prev.id;
-          writeRecord(file, { ...prev, lastSeenAt: now });
-          return;
-        }
-        if (prev && prev.totals.runs > 0) state.ended.push(prev);
-        writeRecord(file, { v: 1, id: state.id, startedAt: Math.min(processStartMs(), now), lastSeenAt: now, totals: { ...EMPTY_TOTALS } });
-      });
+      const live = (h: ReturnType<typeof readHead>, now: number): boolean => !!h && isLive(h, now) && (!wanted || wanted === h.id);
+      // Common case, no lock and no write: the session is live (this run's totals, appended at
+      // flush, refresh its last-seen time). Otherwise start one under the lock, checking again
+      // there: a concurrent run of the tool may just have started it.
+      const seen = readHead(file);
+      if (seen && live(seen, Date.now())) state.id = seen.id;
+      else
+        withLock(file, () => {
+          const now = Date.now();
+          const prev = readHead(file);
+          if (prev && live(prev, now)) {
+            state.id = prev.id;
+            return;
+          }
+          if (prev) {
+            const totals = readTotals(file, prev.id);
+            if (totals.runs > 0) state.ended.push({ ...prev, totals });
+          }
+          writeHead(file, { v: 1, id: state.id, startedAt: Math.min(processStartMs(), now) });
+        });
     } catch {
       /* the id stands; totals are best effort */
     }
@@ -112,35 +121,32 @@ export function addSessionTotals(batch: Batch): void {
       batch.metrics.push(...summaryMetrics(ended, start, end));
     }
     if (!state.file) return;
-    const add = totalsOf(batch);
-    withLock(state.file, () => {
-      const now = Date.now();
-      const rec = readRecord(state.file);
-      // Another process may have ended our session meanwhile (idle timeout, a parent's id):
-      // our counts then belong to no live record and are not added anywhere.
-      if (!rec || rec.id !== state.id) return;
-      writeRecord(state.file, { ...rec, lastSeenAt: Math.max(rec.lastSeenAt, now), totals: addTotals(rec.totals, add) });
-    });
+    // One atomic append; a run of an already replaced session only adds to an orphan log,
+    // which the next session start removes.
+    appendTotals(state.file, state.id, totalsOf(batch));
   } catch {
     /* totals are best effort; the batch is sent regardless */
   }
 }
 
-/** The tool's current session record, for `status` (the CLI shows it; nothing is created). */
+/** The tool's current session, for `status` (nothing is created). */
 export function currentSession(env: NodeJS.ProcessEnv, toolName: string): SessionRecord | undefined {
   try {
-    const rec = readRecord(sessionFile(env, toolName));
-    return rec && isLive(rec, Date.now()) ? rec : undefined;
+    const file = sessionFile(env, toolName);
+    const head = readHead(file);
+    return head && isLive(head, Date.now()) ? { ...head, totals: readTotals(file, head.id) } : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** Delete the tool's session file (`forget`/`reset`): the next run starts a new session. */
+/** Delete the tool's session files (`forget`/`reset`): the next run starts a new session. */
 export function forgetSession(env: NodeJS.ProcessEnv, toolName: string): boolean {
   try {
+    const file = sessionFile(env, toolName);
+    removeLogs(file);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    (require('node:fs') as typeof import('node:fs')).rmSync(sessionFile(env, toolName), { force: true });
+    (require('node:fs') as typeof import('node:fs')).rmSync(file, { force: true });
     return true;
   } catch {
     return false;

@@ -1,11 +1,12 @@
 /**
- * The session file: one small JSON file per tool under the cache dir holding the current session
- * id, when it started, when it was last seen and its running totals. Every process of the tool
- * reads it (to join the session) and adds its own totals at flush. Writes are write-then-rename
- * under a short exclusive lock, so concurrent processes neither tear the file nor lose counts.
+ * Session files, per tool, under `<cache>/sessions/`:
+ *  - `<tool>-<hash>.json`: the current session's id and start time, written once when a session
+ *    starts (write-then-rename, under a short exclusive lock, so two runs cannot both start one);
+ *  - `<tool>-<hash>.<id>.log`: one line of totals appended by every flush of every run of that
+ *    session. An O_APPEND write of a few bytes is atomic, so concurrent runs need no lock and lose
+ *    no counts, and the exit path costs one small append. The log's mtime is "last seen".
  * Synchronous on purpose: it runs inside the final flush (the 'exit' event). Never throws.
  */
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cacheDir } from '../config/paths';
@@ -18,12 +19,17 @@ export interface SessionTotals {
   userInputs: number;
 }
 
-export interface SessionRecord {
+/** The stored head of a session: written once, when it starts. */
+export interface SessionHead {
   v: 1;
   id: string;
   /** Unix ms: start of the first run of the session. */
   startedAt: number;
-  /** Unix ms: the last time a run of the session flushed. */
+}
+
+/** A session as read back: head, last activity and totals so far. */
+export interface SessionRecord extends SessionHead {
+  /** Unix ms: the last time a run of the session flushed (the log's mtime). */
   lastSeenAt: number;
   totals: SessionTotals;
 }
@@ -31,7 +37,9 @@ export interface SessionRecord {
 export const EMPTY_TOTALS: SessionTotals = Object.freeze({ runs: 0, steps: 0, llmRequests: 0, tokens: 0, userInputs: 0 });
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const MAX_FILE = 4096;
+const MAX_HEAD = 1024;
+/** A day of one flush a minute is ~50 KB; past this the rest of a log is not read. */
+const MAX_LOG = 1 << 20;
 const LOCK_STALE_MS = 5000;
 const LOCK_TRIES = 100;
 const LOCK_WAIT_MS = 2;
@@ -40,20 +48,38 @@ export function isUuid(v: unknown): v is string {
   return typeof v === 'string' && UUID_RE.test(v);
 }
 
+/** FNV-1a, 32 bit: tells apart names that slug alike; not a secret, so no crypto hash needed. */
+function fnv1a(s: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, '0');
+}
+
 /** `<cache>/sessions/<slug>-<hash>.json`: readable, and distinct for names that slug alike. */
 export function sessionFile(env: NodeJS.ProcessEnv, toolName: string): string {
   const slug = toolName.toLowerCase().replace(/[^a-z0-9._-]+/g, '_').slice(0, 48) || 'tool';
-  const hash = crypto.createHash('sha256').update(toolName).digest('hex').slice(0, 8);
-  return path.join(cacheDir(env), 'sessions', `${slug}-${hash}.json`);
+  return path.join(cacheDir(env), 'sessions', `${slug}-${fnv1a(toolName)}.json`);
 }
 
-function count(v: unknown): number {
-  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? Math.min(v, Number.MAX_SAFE_INTEGER) : 0;
+/** The totals log of session `id` next to its head file. */
+export function logFile(file: string, id: string): string {
+  return `${file.slice(0, -'.json'.length)}.${id}.log`;
 }
 
-/** Parse a session file's text; anything malformed is `undefined` (a fresh session starts). */
-export function parseRecord(text: string): SessionRecord | undefined {
-  if (text.length > MAX_FILE) return undefined;
+function mtimeMs(file: string): number | undefined {
+  try {
+    return fs.statSync(file).mtimeMs;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Parse a head file's text; anything malformed is `undefined` (a fresh session starts). */
+export function parseHead(text: string): SessionHead | undefined {
+  if (text.length > MAX_HEAD) return undefined;
   let o: Record<string, unknown>;
   try {
     o = JSON.parse(text) as Record<string, unknown>;
@@ -61,34 +87,76 @@ export function parseRecord(text: string): SessionRecord | undefined {
     return undefined;
   }
   if (!o || typeof o !== 'object' || !isUuid(o.id)) return undefined;
-  const startedAt = o.startedAt;
-  const lastSeenAt = o.lastSeenAt;
-  if (typeof startedAt !== 'number' || typeof lastSeenAt !== 'number' || !Number.isFinite(startedAt) || !Number.isFinite(lastSeenAt)) return undefined;
-  const t = (o.totals && typeof o.totals === 'object' ? o.totals : {}) as Record<string, unknown>;
-  return {
-    v: 1,
-    id: o.id,
-    startedAt,
-    lastSeenAt,
-    totals: { runs: count(t.runs), steps: count(t.steps), llmRequests: count(t.llmRequests), tokens: count(t.tokens), userInputs: count(t.userInputs) },
-  };
+  if (typeof o.startedAt !== 'number' || !Number.isFinite(o.startedAt)) return undefined;
+  return { v: 1, id: o.id, startedAt: o.startedAt };
 }
 
-export function readRecord(file: string): SessionRecord | undefined {
+/** The head and last activity (no totals: the liveness check needs none). */
+export function readHead(file: string): (SessionHead & { lastSeenAt: number }) | undefined {
+  let head: SessionHead | undefined;
   try {
-    return parseRecord(fs.readFileSync(file, 'utf8'));
+    head = parseHead(fs.readFileSync(file, 'utf8'));
   } catch {
     return undefined;
   }
+  if (!head) return undefined;
+  const seen = mtimeMs(logFile(file, head.id)) ?? mtimeMs(file) ?? head.startedAt;
+  return { ...head, lastSeenAt: Math.max(seen, head.startedAt) };
 }
 
-export function writeRecord(file: string, rec: SessionRecord): boolean {
-  const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
+function count(s: string | undefined): number {
+  const n = Number(s);
+  return Number.isSafeInteger(n) && n >= 0 ? n : 0;
+}
+
+/** Sum a session's totals log; malformed lines are skipped. */
+export function readTotals(file: string, id: string): SessionTotals {
+  const t = { ...EMPTY_TOTALS };
+  let text = '';
+  try {
+    const fd = fs.openSync(logFile(file, id), 'r');
+    try {
+      const buf = Buffer.alloc(Math.min(MAX_LOG, fs.fstatSync(fd).size));
+      text = buf.toString('utf8', 0, fs.readSync(fd, buf, 0, buf.length, 0));
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return t;
+  }
+  for (const line of text.split('\n')) {
+    const f = line.split(' ');
+    if (f.length !== 5) continue;
+    t.runs += count(f[0]);
+    t.steps += count(f[1]);
+    t.llmRequests += count(f[2]);
+    t.tokens += count(f[3]);
+    t.userInputs += count(f[4]);
+  }
+  return t;
+}
+
+/** The full record: head, last activity and totals. */
+export function readSession(file: string): SessionRecord | undefined {
+  const head = readHead(file);
+  return head && { ...head, totals: readTotals(file, head.id) };
+}
+
+/** One flush's totals, appended atomically (O_APPEND, a few bytes). */
+export function appendTotals(file: string, id: string, t: SessionTotals): void {
+  const line = `${t.runs} ${t.steps} ${t.llmRequests} ${t.tokens} ${t.userInputs}\n`;
+  fs.appendFileSync(logFile(file, id), line, { mode: 0o600 });
+}
+
+let tmpSeq = 0;
+
+/** Start a session: write its head (write-then-rename) and drop the logs of older sessions. */
+export function writeHead(file: string, head: SessionHead): boolean {
+  const tmp = `${file}.${process.pid}.${Date.now().toString(36)}${(tmpSeq++).toString(36)}.tmp`;
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    fs.writeFileSync(tmp, JSON.stringify(rec), { mode: 0o600 });
+    fs.writeFileSync(tmp, JSON.stringify(head), { mode: 0o600 });
     fs.renameSync(tmp, file);
-    return true;
   } catch {
     try {
       fs.unlinkSync(tmp);
@@ -97,24 +165,38 @@ export function writeRecord(file: string, rec: SessionRecord): boolean {
     }
     return false;
   }
+  removeLogs(file, head.id);
+  return true;
+}
+
+/** Delete the totals logs next to `file` (all, or all but session `keep`). */
+export function removeLogs(file: string, keep?: string): void {
+  const dir = path.dirname(file);
+  const prefix = path.basename(file, '.json') + '.';
+  try {
+    for (const name of fs.readdirSync(dir)) {
+      if (name.startsWith(prefix) && name.endsWith('.log') && name !== `${prefix}${keep}.log`) fs.rmSync(path.join(dir, name), { force: true });
+    }
+  } catch {
+    /* best effort */
+  }
 }
 
 function sleepSync(ms: number): void {
   try {
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
   } catch {
-    /* no SharedArrayBuffer: spin briefly instead */
     const end = Date.now() + ms;
     while (Date.now() < end) {
-      /* wait */
+      /* no SharedArrayBuffer: spin briefly */
     }
   }
 }
 
 /**
  * Run `fn` holding `<file>.lock` (exclusive create). A lock older than LOCK_STALE_MS is taken
- * over (its holder died). Without the lock after ~200 ms, `fn` runs anyway: a lost increment is
- * better than a tool that waits.
+ * over (its holder died). Without the lock after ~200 ms, `fn` runs anyway: a duplicate session
+ * start is better than a tool that waits.
  */
 export function withLock<T>(file: string, fn: () => T): T {
   const lock = `${file}.lock`;

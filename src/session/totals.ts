@@ -35,16 +35,6 @@ export function totalsOf(batch: Batch): SessionTotals {
   return { runs, steps, llmRequests, tokens, userInputs };
 }
 
-export function addTotals(a: SessionTotals, b: SessionTotals): SessionTotals {
-  return {
-    runs: a.runs + b.runs,
-    steps: a.steps + b.steps,
-    llmRequests: a.llmRequests + b.llmRequests,
-    tokens: a.tokens + b.tokens,
-    userInputs: a.userInputs + b.userInputs,
-  };
-}
-
 const COUNT_BOUNDS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000];
 const DURATION_BOUNDS = [10, 60, 300, 600, 1800, 3600, 7200, 14400, 28800, 86400];
 const TOKEN_BOUNDS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864];

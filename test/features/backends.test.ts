@@ -3,10 +3,10 @@
  * viewing stack, nothing mocked: preloaded processes -> spool -> shipper -> our collector build
  * (otel-collector.yaml) -> Jaeger (traces) and Prometheus (metrics).
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessionFile } from '../../src/session/store';
+import { ageSession } from '../session/age';
 import { eventually, startPrivateStack, tag, type JaegerSpan, type PrivateStack } from '../e2e/private-stack';
 import { linkPackage, makeSandbox, runFixture, type Sandbox } from '../support/run-fixture';
 import { waitForShipperIdle } from '../support/spool-helpers';
@@ -112,11 +112,7 @@ describe('to Jaeger and Prometheus', { timeout: 240_000 }, () => {
     const cli = path.join(SESSION_TOOL, 'cli.js');
     for (let i = 0; i < 4; i++) await run(cli, ['work']);
     // the session goes idle: the next run summarizes it
-    const f = sessionFile(env(), 'session-tool');
-    const rec = JSON.parse(fs.readFileSync(f, 'utf8'));
-    rec.lastSeenAt = Date.now() - 31 * 60_000;
-    rec.startedAt = Date.now() - 40 * 60_000;
-    fs.writeFileSync(f, JSON.stringify(rec));
+    ageSession(sessionFile(env(), 'session-tool'), 31, 40);
     await run(cli, ['work']);
     const runs = await eventually(() => promSum('sum({__name__=~"devtool_session_runs(_.*)?_sum"})'), (v) => v >= 4, 90_000, 'devtool_session_runs sum');
     expect(runs).toBe(4);

@@ -4,26 +4,23 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sessionFile } from '../../src/session/store';
+import { readSession as readStored, sessionFile } from '../../src/session/store';
+import { ageSession } from './age';
 import type { FlatMetric } from '../support/otlp-receiver';
 import { linkPackage } from '../support/run-fixture';
 import { startE2E, type E2E } from '../features/e2e';
+import { currentSession, forgetSession } from '../../src/session';
 
 const TOOL = path.join(__dirname, 'fixtures', 'session-tool');
 const CLI = path.join(TOOL, 'cli.js');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 function readSession(e: E2E) {
-  return JSON.parse(fs.readFileSync(sessionFile(e.env, 'session-tool'), 'utf8'));
+  return readStored(sessionFile(e.env, 'session-tool'))!;
 }
-/** Move the session's clock back: what `minutes` of idle time (or age) would have done. */
+/** Move the session's clock back: what `idleMin` minutes of idle time (and `ageMin` of age) would have done. */
 function age(e: E2E, idleMin: number, ageMin = idleMin) {
-  const f = sessionFile(e.env, 'session-tool');
-  const rec = JSON.parse(fs.readFileSync(f, 'utf8'));
-  const now = Date.now();
-  rec.lastSeenAt = now - idleMin * 60_000;
-  rec.startedAt = Math.min(rec.startedAt, now - ageMin * 60_000);
-  fs.writeFileSync(f, JSON.stringify(rec));
+  ageSession(sessionFile(e.env, 'session-tool'), idleMin, ageMin);
 }
 function sessionIds(e: E2E): string[] {
   return e.receiver.spans().filter((s) => s.name === 'session-tool work').map((s) => String(s.resource['devtool.session.id']));
@@ -117,5 +114,18 @@ describe('sessions of several processes', () => {
     await e.receiver.waitFor(() => sessionIds(e).length === 1, 15_000);
     expect(sessionIds(e)[0]).toMatch(UUID);
     expect(readSession(e).totals.runs).toBe(1);
+  });
+
+  it('shows the live session for status, and forgets it on request', async () => {
+    const live = currentSession(e.env, 'session-tool');
+    expect(live?.id).toMatch(UUID);
+    expect(live?.totals.runs).toBeGreaterThan(0);
+    expect(forgetSession(e.env, 'session-tool')).toBe(true);
+    expect(currentSession(e.env, 'session-tool')).toBeUndefined();
+    expect(fs.readdirSync(path.dirname(sessionFile(e.env, 'session-tool'))).filter((f) => f.startsWith('session-tool-'))).toEqual([]);
+    e.receiver.reset();
+    await e.run(CLI, ['work']);
+    await e.receiver.waitFor(() => sessionIds(e).length === 1, 15_000);
+    expect(sessionIds(e)[0]).not.toBe(live!.id);
   });
 });
