@@ -31,6 +31,7 @@ type LoadFn = (this: unknown, request: string, parent: unknown, isMain: boolean)
 interface ModuleInternals {
   _load: LoadFn & { [HOOKED]?: true };
   _resolveFilename(request: string, parent: unknown, isMain: boolean): string;
+  _cache?: Record<string, { exports?: unknown } | undefined>;
   register?: (specifier: string, parentURL?: string) => void;
   registerHooks?: (hooks: { load: (url: string, context: unknown, nextLoad: SyncNextLoad) => LoadResult }) => unknown;
 }
@@ -40,7 +41,9 @@ export function installInstrumentations(agent: Agent): void {
   if (!agent.run.allows('usage')) return; // LLM requests are `usage` records
   try {
     // The CommonJS Module class, without loading the public `node:module` API (~0.3 ms at start).
-    installRequireHook(module.constructor as unknown as ModuleInternals);
+    const Module = module.constructor as unknown as ModuleInternals;
+    installRequireHook(Module);
+    patchAlreadyLoaded(Module);
   } catch {
     /* never break the app's require */
   }
@@ -78,6 +81,27 @@ function installRequireHook(Module: ModuleInternals): void {
   } as ModuleInternals['_load'];
   hooked[HOOKED] = true;
   Module._load = hooked;
+}
+
+/**
+ * `start()` called after the app already required a client: patch the copies in the require
+ * cache. Under the preload the cache is nearly empty here, so this costs a few key checks.
+ */
+function patchAlreadyLoaded(Module: ModuleInternals): void {
+  const cache = Module._cache;
+  if (!cache) return;
+  for (const file of Object.keys(cache)) {
+    const name = file.endsWith(`${path.sep}openai${path.sep}index.js`)
+      ? 'openai'
+      : file.endsWith(`${path.sep}@anthropic-ai${path.sep}sdk${path.sep}index.js`)
+        ? '@anthropic-ai/sdk'
+        : undefined;
+    const exports = name ? cache[file]?.exports : undefined;
+    if (!name || !exports) continue;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { versionFromFile } = require('./packages') as typeof import('./packages');
+    loaded(name, versionFromFile(name, file), exports, 'require');
+  }
 }
 
 /** Is the entry script an ES module? (.mjs, or .js under `"type": "module"`.) */

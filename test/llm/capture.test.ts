@@ -152,6 +152,15 @@ describe('client paths that go through create()', () => {
     expect(tokenSums(r)).toEqual({ input: 4 });
   });
 
+  it('start() after the app required the client (no preload): the loaded client is patched too', async () => {
+    const { receiver: r, out, result } = await runApp(llm, { entry: 'cjs', script: 'late-start.cjs', mode: 'none', scenario: 'chat' });
+    expect(result.stderr).not.toContain('not enabled');
+    expect(out.text).toBeDefined();
+    const [span] = llmSpans(r);
+    expect(span!.attributes['gen_ai.usage.input_tokens']).toBe(IN);
+    expect(span!.parentSpanId).toBe(r.spans().find((s) => s.name === 'step plan')!.spanId);
+  });
+
   it('anthropic messages.stream() helper', async () => {
     const { receiver: r, out } = await runApp(llm, { entry: 'cjs', scenario: 'messages-stream-helper', model: 'claude-test' });
     expect(String(out.text)).toContain(COMPLETION);

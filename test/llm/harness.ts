@@ -35,6 +35,8 @@ export interface AppRun {
 
 export interface AppOptions {
   entry: 'cjs' | 'mjs';
+  /** Another entry file in the fixture (e.g. `late-start.cjs`); default `app.{entry}`. */
+  script?: string;
   scenario: string;
   model?: string;
   mode?: PreloadMode;
@@ -59,7 +61,7 @@ export async function runApp(llm: FakeLlm, opts: AppOptions): Promise<AppRun> {
   };
   const mode = opts.mode ?? (opts.entry === 'cjs' ? 'require' : 'import');
   const result = await runFixture({
-    script: path.join(APP_DIR, `app.${opts.entry}`),
+    script: path.join(APP_DIR, opts.script ?? `app.${opts.entry}`),
     args: [opts.scenario, ...(opts.model ? [opts.model] : [])],
     env,
     mode,
@@ -70,7 +72,7 @@ export async function runApp(llm: FakeLlm, opts: AppOptions): Promise<AppRun> {
   } catch {
     throw new Error(`app printed no JSON line:\n${result.stdout}\n${result.stderr}`);
   }
-  if (mode !== 'none') {
+  if (mode !== 'none' || opts.script) {
     const want = opts.waitFor ?? ((s: FlatSpan[]) => s.some((x) => x.parentSpanId === undefined));
     try {
       await receiver.waitFor(() => want(receiver.spans()) && receiver.metrics().length > 0, 20_000);
