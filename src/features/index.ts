@@ -13,6 +13,7 @@ export type { FeatureSpec, FeatureSpecs, PropertySpec } from './spec';
 export type { CommandMetricsSpec, CounterSpec } from './command-metrics';
 
 type Pending = Array<['features' | 'metrics', unknown]>;
+const MAX_PENDING = 64;
 const PENDING = Symbol.for('devtool-telemetry.features.pending');
 type Global = { [PENDING]?: Pending };
 
@@ -64,7 +65,9 @@ function declare(kind: 'features' | 'metrics', input: unknown): { problems: stri
   try {
     const agent = usageAgent();
     if (!agent) {
-      pending().push([kind, input]);
+      // Kept for a later start(); bounded, so a tool declaring in a loop cannot grow memory.
+      const queue = pending();
+      if (queue.length < MAX_PENDING) queue.push([kind, input]);
       return { problems: [] };
     }
     return { problems: apply(agent, kind, input) };
