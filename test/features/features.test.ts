@@ -126,3 +126,22 @@ describe('tool-declared per-command metrics and attributes', () => {
     expect(e.receiver.rawBodiesText()).not.toContain('visivo.other');
   });
 });
+
+describe('with telemetry off', () => {
+  it('feature() and count() are no-ops: nothing loaded, written or sent', async () => {
+    const e = await startE2E();
+    try {
+      const off = await e.run(CLI, ['features-loaded'], { DO_NOT_TRACK: '1' });
+      expect(off.code).toBe(0);
+      expect(off.stdout).toContain('loaded 0');
+      expect(off.stdout).toContain('declare problems: 0');
+      const on = await e.run(CLI, ['features-loaded']);
+      expect(on.stdout).not.toContain('loaded 0'); // the check itself can see modules
+      await e.receiver.waitFor(() => e.receiver.spans().length > 0, 15_000);
+      // Only the enabled run reached the receiver.
+      expect(e.receiver.spans().map((s) => s.name)).toEqual(['feature-tool run']); // metrics() names the command 'run'
+    } finally {
+      await e.close();
+    }
+  });
+});
