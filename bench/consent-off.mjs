@@ -25,6 +25,24 @@ function loadedModules(env) {
   return JSON.parse(out.trim().split('\n').pop());
 }
 
+/**
+ * The preload's own cost, measured inside the child around require(register): wall (hrtime) and
+ * CPU (process.cpuUsage). On a loaded machine the wall figure includes time spent descheduled, so
+ * the CPU figure is the steadier one. Min and median over `runs` processes.
+ */
+function inProcessPreload(env, runs, file = register) {
+  const code = `const t=process.hrtime.bigint(),c=process.cpuUsage();require(${JSON.stringify(file)});const u=process.cpuUsage(c);process.stdout.write(Number(process.hrtime.bigint()-t)/1e6+' '+(u.user+u.system)/1e3)`;
+  const wall = [];
+  const cpu = [];
+  for (let i = 0; i < runs; i++) {
+    const [w, c] = execFileSync(process.execPath, ['-e', code], { env, encoding: 'utf8' }).trim().split(' ').map(Number);
+    wall.push(w);
+    cpu.push(c);
+  }
+  const min = (xs) => Math.min(...xs);
+  return { wallMin: min(wall), wallMedian: median(wall), cpuMin: min(cpu), cpuMedian: median(cpu) };
+}
+
 /** resolveConsent() per call, in process (µs, median of batches). */
 function resolverMicros(env, cwd) {
   const { resolveConsent } = require(join(root, 'dist/cjs/consent/resolve.js'));
@@ -72,12 +90,18 @@ export async function run({ runs = Number(process.env.BENCH_RUNS) || 20 } = {}) 
     const plain = rows[0].ms;
     const ours = rows[1].ms - plain;
     console.log(`\nTarget: disabled preload <= +3 ms over plain node: ${ours <= 3 ? 'met' : 'NOT met'} (${ours >= 0 ? '+' : ''}${ours.toFixed(1)} ms).`);
+    const inProc = inProcessPreload({ ...base, DO_NOT_TRACK: '1' }, runs);
+    const inProcUser = inProcessPreload({ ...base, XDG_CONFIG_HOME: userOffHome }, runs);
+    const fmt = (x) => `wall min ${x.wallMin.toFixed(2)} / median ${x.wallMedian.toFixed(2)} ms, CPU min ${x.cpuMin.toFixed(2)} / median ${x.cpuMedian.toFixed(2)} ms`;
+    console.log(`\nIn-process cost of the disabled preload (require of register.js, ${runs} processes):`);
+    console.log(`  DO_NOT_TRACK=1:              ${fmt(inProc)}`);
+    console.log(`  user config disable --all:   ${fmt(inProcUser)}`);
     const mods = loadedModules({ ...base, DO_NOT_TRACK: '1' });
     console.log(`Our modules loaded by a disabled run (${mods.length}): ${mods.join(', ')}`);
     const us = resolverMicros({ ...base, DO_NOT_TRACK: '1' }, home);
     const usFiles = resolverMicros({ ...base, XDG_CONFIG_HOME: userOffHome }, home);
     console.log(`resolveConsent() in process: ${us.toFixed(1)} µs per call (DO_NOT_TRACK), ${usFiles.toFixed(1)} µs (user config decides), all sources evaluated for status --explain.`);
-    return { rows, modules: mods, resolverMicros: us };
+    return { rows, inProcessMs: inProc, modules: mods, resolverMicros: us };
   } finally {
     rmSync(home, { recursive: true, force: true });
   }

@@ -45,6 +45,8 @@ export const EXIT = { OK: 0, FAILED: 1, USAGE: 2 } as const;
 export class UsageError extends Error {}
 
 const VALUE_FLAGS = new Set(['tool', 'level']);
+/** An npm package name (scoped or not): what `service.name` and the user config are keyed by. */
+const TOOL_NAME = /^(?:@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]{0,213}$/i;
 
 /** A tiny parser: `verb --flag --key value --key=value`. Unknown flags are the verb's to reject. */
 export function parseArgs(argv: string[]): ParsedArgs {
@@ -59,6 +61,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
       if (VALUE_FLAGS.has(key)) {
         const value = eq >= 0 ? a.slice(eq + 1) : argv[++i];
         if (value === undefined || value === '' || (eq < 0 && value.startsWith('--'))) throw new UsageError(`--${key} needs a value`);
+        if (key === 'tool' && !TOOL_NAME.test(value)) throw new UsageError(`--tool ${JSON.stringify(value.slice(0, 80))} is not a package name`);
         parsed.values.set(key, value);
       } else {
         if (eq >= 0) throw new UsageError(`--${key} takes no value`);

@@ -1,10 +1,11 @@
 /**
- * `reset`: a new anonymous install id and no unsent data (what was recorded under the old id is
- * deleted before it can be linked to the new one). `forget`: delete all local state, the config and
+ * `reset`: a new anonymous install id, no unsent data and no open session (what was recorded under
+ * the old id is deleted before it can be linked to the new one). `forget`: delete all local state, the config and
  * cache directories. Opt-outs survive `forget` unless --everything is given: deleting your data must
  * not silently switch telemetry back on.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { cacheDir, configDir } from '../config/paths';
 import { newInstallId, readUserConfig, updateUserConfigDetailed, type UserConfig } from '../consent/user-config';
 import { batchDir, quarantineDir } from '../spool/layout';
@@ -23,7 +24,7 @@ function clearDir(dir: string): { removed: number; error?: string } {
   }
   for (const n of names) {
     try {
-      fs.rmSync(`${dir}/${n}`, { recursive: true, force: true });
+      fs.rmSync(path.join(dir, n), { recursive: true, force: true });
       removed++;
     } catch (e) {
       return { removed, error: `${dir}/${n}: ${(e as NodeJS.ErrnoException).code ?? 'error'}` };
@@ -50,10 +51,13 @@ export function resetVerb(ctx: CliContext): number {
   }
   const left = listBatches(ctx.env).filter((b) => batches.some((x) => x.file === b.file));
   const q = clearDir(quarantineDir(ctx.env));
+  // Sessions continue across runs; one spanning the reset would link the old id to the new one.
+  const sessions = clearDir(path.join(cacheDir(ctx.env), 'sessions'));
   line(ctx.out, `New anonymous install id: ${id}`);
   line(ctx.out, `Removed ${batches.length - left.length} unsent batch(es) (${records} record(s)) from ${batchDir(ctx.env)}${q.removed ? ` and ${q.removed} set-aside file(s)` : ''}.`);
-  if (left.length || q.error) {
-    line(ctx.err, `${ctx.prog}: some unsent data could not be removed: ${q.error ?? `${left.length} batch file(s) in ${batchDir(ctx.env)}`}. Check the permissions of ${cacheDir(ctx.env)}.`);
+  if (sessions.removed) line(ctx.out, 'Ended the current session(s): the next run starts a new one.');
+  if (left.length || q.error || sessions.error) {
+    line(ctx.err, `${ctx.prog}: some unsent data could not be removed: ${q.error ?? sessions.error ?? `${left.length} batch file(s) in ${batchDir(ctx.env)}`}. Check the permissions of ${cacheDir(ctx.env)}.`);
     return EXIT.FAILED;
   }
   return EXIT.OK;

@@ -101,7 +101,8 @@ function userEntry(source: string, entry: ConsentEntry | undefined, what: string
 
 function resolve({ env, cwd, tool }: ResolveInput): ConsentDecision {
   const name = tool.name;
-  const prefix = name ? toolEnvPrefix(name) : undefined;
+  // A name with no letters or digits has no usable variable prefix (`@@@` -> ''): skip those sources.
+  const prefix = name ? toolEnvPrefix(name) || undefined : undefined;
   const reports: SourceReport[] = [];
 
   reports.push(readPolicy(policyFile(env), name));

@@ -166,7 +166,7 @@ describe('enable / disable', () => {
     expect(r.stdout).toBe('');
   });
   it('bad command lines exit 2 with a pointer to help', async () => {
-    for (const args of [['enable', '--level', 'lots'], ['disable', '--tool'], ['disable', '--all', '--tool', 'x'], ['status', '--frobnicate'], ['enable', 'extra']]) {
+    for (const args of [['enable', '--level', 'lots'], ['disable', '--tool'], ['disable', '--all', '--tool', 'x'], ['status', '--frobnicate'], ['enable', 'extra'], ['disable', '--tool', '__proto__'], ['enable', '--tool', '../etc']]) {
       const r = await cli(args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(/help/);
@@ -198,6 +198,9 @@ describe('reset', () => {
     writeBatch(sampleBatch(), sb.env);
     writeBatch(sampleBatch(), sb.env);
     expect(batchFiles(sb.env).length).toBe(2);
+    const sessions = path.join(sb.cacheHome, 'devtool-telemetry', 'sessions');
+    fs.mkdirSync(sessions, { recursive: true });
+    fs.writeFileSync(path.join(sessions, 'fixture-tool-0badc0de.json'), '{"v":1}');
     const r = await cli(['reset']);
     expect(r.code).toBe(0);
     const cfg = readConfig();
@@ -207,6 +210,8 @@ describe('reset', () => {
     expect(r.stdout).toContain(cfg.installId);
     expect(r.stdout).toMatch(/Removed 2 unsent batch/);
     expect(batchFiles(sb.env)).toEqual([]);
+    expect(fs.readdirSync(sessions)).toEqual([]);
+    expect(r.stdout).toMatch(/Ended the current session/);
   });
 });
 
