@@ -46,7 +46,7 @@ export interface ResolveInput {
 /** Decide consent. Never throws: an unexpected failure resolves to off. */
 export function resolveConsent(input: ResolveInput): ConsentDecision {
   try {
-    return resolve(input);
+    return fastOptOut(input) ?? resolve(input);
   } catch (err) {
     const r = report({ source: 'internal', parsed: 'error', effect: 'cap', level: 'off', why: 'the resolver failed: off (safer)', problem: safeRaw((err as Error)?.message ?? err) });
     r.decided = true;
@@ -97,6 +97,51 @@ function userEntry(source: string, entry: ConsentEntry | undefined, what: string
     source, raw, parsed: `level ${p.level}`, effect: 'level', level: p.level,
     why: p.level === 'off' ? `the user disabled telemetry for ${what}` : `the user chose ${p.level} for ${what}`,
   });
+}
+
+/**
+ * The common disabled case, cheaply: when the policy or an environment variable opts out, the
+ * files after them in precedence order (project files, user config) cannot change the outcome, so
+ * they are read only if someone looks at `reports` (status, debug). Same level, source, ci and
+ * identity as the full evaluation (the tests compare them).
+ */
+function fastOptOut(input: ResolveInput): ConsentDecision | undefined {
+  const { env, tool } = input;
+  const name = tool.name;
+  const prefix = name ? toolEnvPrefix(name) || undefined : undefined;
+  let source: string | undefined;
+  const policy = readPolicy(policyFile(env), name);
+  if (policy.level === 'off') source = policy.source;
+  else {
+    for (const v of ['DO_NOT_TRACK', 'DEVTOOL_TELEMETRY_DISABLED', 'OTEL_SDK_DISABLED', ...(prefix ? [`${prefix}_TELEMETRY_DISABLED`] : [])]) {
+      const k = parseBool(env[v]).kind;
+      if (k === 'true' || k === 'invalid') {
+        source = `env:${v}`;
+        break;
+      }
+    }
+    if (!source) {
+      for (const v of [...(prefix ? [`${prefix}_TELEMETRY_LEVEL`] : []), 'DEVTOOL_TELEMETRY_LEVEL']) {
+        const p = parseLevel(env[v]);
+        if (p.kind === 'invalid' || (p.kind === 'level' && p.level === 'off')) {
+          source = `env:${v}`;
+          break;
+        }
+      }
+    }
+  }
+  if (!source) return undefined;
+  const decision = { level: 'off', source, ci: isCI(env), identity: 'none' } as ConsentDecision;
+  Object.defineProperty(decision, 'reports', {
+    enumerable: true,
+    configurable: true,
+    get(): SourceReport[] {
+      const reports = resolve(input).reports;
+      Object.defineProperty(decision, 'reports', { value: reports, enumerable: true, configurable: true, writable: true });
+      return reports;
+    },
+  });
+  return decision;
 }
 
 function resolve({ env, cwd, tool }: ResolveInput): ConsentDecision {

@@ -252,3 +252,25 @@ describe('prompt mode, CI, identity', () => {
     expect(d.level).toBe('off');
   });
 });
+
+describe('fast opt-out path agrees with the full evaluation', () => {
+  // The preload takes a shortcut when the policy or the environment opts out; reading `reports`
+  // runs the full evaluation. Both must name the same source and level, with only that one decided.
+  const rows: Array<[string, (s: Sandbox) => void]> = [
+    ['policy off + DO_NOT_TRACK', (s) => { s.writePolicy({ telemetry: 'off' }); s.env.DO_NOT_TRACK = '1'; }],
+    ['policy minimal + OTEL_SDK_DISABLED', (s) => { s.writePolicy({ maxLevel: 'minimal' }); s.env.OTEL_SDK_DISABLED = 'true'; }],
+    ['tool level invalid + user full', (s) => { s.env.FIXTURE_TOOL_TELEMETRY_LEVEL = 'x'; s.writeUserConfig({ all: { level: 'full' } }); }],
+    ['DEVTOOL_TELEMETRY_LEVEL=off + project off', (s) => { s.env.DEVTOOL_TELEMETRY_LEVEL = 'off'; s.writeProject(s.repo, { telemetry: 'off' }); }],
+    ['DO_NOT_TRACK=0 + DEVTOOL_TELEMETRY_DISABLED=on', (s) => { s.env.DO_NOT_TRACK = '0'; s.env.DEVTOOL_TELEMETRY_DISABLED = 'on'; }],
+  ];
+  it.each(rows)('%s', (_n, set) => {
+    set(sb);
+    const d = decide({ prompt: true });
+    const summary = { level: d.level, source: d.source, ci: d.ci, identity: d.identity, installId: d.installId, promptPending: d.promptPending };
+    const decided = d.reports.filter((r) => r.decided);
+    expect(decided.map((r) => r.source)).toEqual([d.source]);
+    expect(summary.level).toBe('off');
+    expect(JSON.parse(JSON.stringify(d)).reports).toHaveLength(d.reports.length);
+    expect(d.reports.some((r) => r.source === 'user:all')).toBe(true);
+  });
+});
