@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Generates the shipped collector configs (otel-collector.yaml, collector-config/agent.yaml,
 // collector-config/gateway.yaml) from collector-config/templates/, so that all of them share ONE list of
-// privacy processors, ONE list of secret value patterns (collector-config/secret-patterns.txt) and ONE
+// privacy processors, ONE list of secret value rules (collector-config/secret-patterns.txt) and ONE
 // list of identifying keys (collector-config/identifying-keys.txt).
 //
 //   node scripts/collector-config-gen.mjs           write the configs
@@ -22,9 +22,18 @@ export const OUTPUTS = {
 const lines = (file) =>
   fs.readFileSync(file, 'utf8').split('\n').map((l) => l.trimEnd()).filter((l) => l && !l.startsWith('#'));
 
+/** Secret / personal-data rules, in application order: { when: ['at', 'lit:://'], pattern } ('*' = no condition). */
+export function secretRules() {
+  return lines(path.join(CC, 'secret-patterns.txt')).map((l) => {
+    const i = l.indexOf(' ');
+    const when = l.slice(0, i);
+    return { when: when === '*' ? [] : when.split('+'), pattern: l.slice(i + 1) };
+  });
+}
+
 /** Secret / personal-data value patterns (Go RE2), in application order. */
 export function secretPatterns() {
-  return lines(path.join(CC, 'secret-patterns.txt'));
+  return secretRules().map((r) => r.pattern);
 }
 
 /** Identifying attribute keys as one anchored RE2 regex. */
@@ -32,31 +41,19 @@ export function identifyingKeysRegex() {
   return '^(?:' + lines(path.join(CC, 'identifying-keys.txt')).join('|') + ')$';
 }
 
-/** All secret patterns as one RE2 alternation (leading (?i) flags turned into (?i:...) groups). */
-export function combinedSecretRegex() {
-  const conv = (p) =>
-    p.split('|(?i)').map((x, i) => (i ? `(?i:${x})` : x)).join('|').replace(/^\(\?i\)(.*)$/, '(?i:$1)');
-  return secretPatterns().map((p) => '(?:' + conv(p) + ')').join('|');
-}
-
 // YAML single-quoted scalar; `$` doubled because the collector expands ${...} in config values.
 const sq = (s) => "'" + s.replace(/'/g, "''").replace(/\$/g, '$$$$') + "'";
 
 export function render(templateName) {
-  const ottl = combinedSecretRegex()
-    .replace(/\\/g, '\\\\') // OTTL string literal escapes
-    .replace(/"/g, '\\"')
-    .replace(/'/g, "''") // the OTTL statement sits in a single-quoted YAML scalar
-    .replace(/\$/g, '$$$$');
   const privacy = fs
     .readFileSync(path.join(CC, 'templates', 'privacy-processors.yaml'), 'utf8')
     .split('\n').filter((l) => !l.startsWith('#')).join('\n');
   let t = fs.readFileSync(path.join(CC, 'templates', templateName), 'utf8');
   t = t.replaceAll('__PRIVACY_PROCESSORS__\n', privacy);
-  t = t
-    .replaceAll('__SECRETS_OTTL__', ottl)
-    .replaceAll("'__KEYS__'", sq(identifyingKeysRegex()))
-    .replaceAll('__BLOCKED_VALUES__', secretPatterns().map((p) => '      - ' + sq(p)).join('\n'));
+  const rules = secretRules()
+    .map((r) => `      - when: [${r.when.map(sq).join(', ')}]\n        pattern: ${sq(r.pattern)}`)
+    .join('\n');
+  t = t.replaceAll('__KEYS__', sq(identifyingKeysRegex())).replaceAll('__DEVTOOL_REDACT_RULES__', rules);
   if (/__[A-Z_]+__/.test(t)) throw new Error(`unreplaced placeholder in ${templateName}`);
   return t;
 }

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { BUILD_TIMEOUT, COLLECTOR_BIN, JAEGER_BIN, ROOT, ensureStackBuilt, stackLib } from './helpers';
 // @ts-ignore - plain ESM script without types
-import { secretPatterns, OUTPUTS } from '../../scripts/collector-config-gen.mjs';
+import { secretRules, identifyingKeysRegex, OUTPUTS } from '../../scripts/collector-config-gen.mjs';
 
 const CC = path.join(ROOT, 'collector-config');
 const COLLECTOR_CONFIGS = ['otel-collector.yaml', 'collector-config/agent.yaml', 'collector-config/gateway.yaml'];
@@ -51,20 +51,21 @@ describe('collector configs', () => {
     for (const [name, p] of Object.entries<any>(pipelines)) {
       expect(p.processors[0], name).toBe('memory_limiter');
       expect(p.processors.at(-1), name).toBe('batch');
-      for (const required of ['resource/privacy', 'attributes/privacy', 'redaction']) expect(p.processors, name).toContain(required);
-      const order = ['resource/privacy', 'attributes/privacy', 'redaction'].map((x) => p.processors.indexOf(x));
-      expect(order, name).toEqual([...order].sort((a, b) => a - b));
+      expect(p.processors, name).toContain('devtool_redact');
     }
-    expect(pipelines.traces.processors).toContain('transform/privacy');
-    expect(pipelines.traces.processors).toContain('filter/content');
-    expect(pipelines.traces.processors.indexOf('transform/privacy')).toBeLessThan(pipelines.traces.processors.indexOf('attributes/privacy'));
-    const red = cfg.processors.redaction;
-    expect(red.allow_all_keys).toBe(true); // an allowlist would drop service.name & co.
-    expect(red.summary).toBe('silent');
-    expect(red.blocked_values).toEqual(secretPatterns());
-    // the same key list everywhere
-    expect(cfg.processors['resource/privacy'].attributes[0].pattern).toBe(cfg.processors['attributes/privacy'].actions[0].pattern);
-    expect(cfg.processors['resource/privacy'].attributes[0].pattern).toMatch(/^\^\(\?:host\\\.\(\?:name/);
+    expect(pipelines.traces.processors.slice(0, 4)).toEqual(['memory_limiter', 'filter/content', 'transform/privacy', 'devtool_redact']);
+    expect(pipelines.logs.processors.slice(0, 3)).toEqual(['memory_limiter', 'filter/content', 'devtool_redact']);
+    const red = cfg.processors.devtool_redact;
+    expect(red.rules).toEqual(secretRules());
+    expect(red.mask_keys_containing).toContain('password');
+    expect(red.mask_keys_containing).not.toContain('token'); // gen_ai.usage.input_tokens must survive
+    // identifying keys: one anchored regex from collector-config/identifying-keys.txt
+    expect(red.drop_keys).toEqual([identifyingKeysRegex()]);
+    const dropKey = new RegExp(red.drop_keys[0]);
+    for (const k of ['host.name', 'host.ip', 'process.command_args', 'process.owner', 'process.executable.path', 'enduser.id', 'user.email', 'client.address', 'exception.message', 'exception.stacktrace', 'url.full', 'url.query', 'http.request.header.authorization', 'gen_ai.prompt', 'db.statement'])
+      expect(dropKey.test(k), k).toBe(true);
+    for (const k of ['service.name', 'service.version', 'service.instance.id', 'host.arch', 'os.type', 'process.exit.code', 'process.runtime.version', 'error.type', 'url.path', 'http.route', 'devtool.install.id', 'gen_ai.request.model', 'gen_ai.usage.input_tokens', 'exception.type'])
+      expect(dropKey.test(k), k).toBe(false);
     expect(cfg.extensions).toHaveProperty('health_check');
     expect(cfg.extensions.file_storage.create_directory).toBe(true);
   });
@@ -103,18 +104,32 @@ describe('collector configs', () => {
     const text = fs.readFileSync(path.join(CC, 'builder-config.yaml'), 'utf8');
     const m = parseYaml(text);
     const mods: string[] = ['receivers', 'processors', 'exporters', 'extensions'].flatMap((k) => m[k].map((c: any) => c.gomod));
-    const versions = new Set(mods.map((g) => g.split(' ')[1]));
+    const versions = new Set(mods.filter((g) => !g.includes('/devtool-telemetry/')).map((g) => g.split(' ')[1]));
     expect([...versions]).toEqual(['v0.161.0']);
     const providers = new Set(m.providers.map((p: any) => p.gomod.split(' ')[1]));
     expect([...providers]).toEqual(['v1.67.0']);
     expect(m.dist.name).toBe('otelcol-devtool');
-    for (const c of ['otlpreceiver', 'memorylimiterprocessor', 'batchprocessor', 'resourceprocessor', 'attributesprocessor', 'transformprocessor', 'redactionprocessor', 'filterprocessor', 'deltatocumulativeprocessor', 'otlpexporter', 'otlphttpexporter', 'debugexporter', 'fileexporter', 'prometheusexporter', 'loadbalancingexporter', 'healthcheckextension', 'filestorage']) {
+    for (const c of ['devtoolredactprocessor', 'otlpreceiver', 'memorylimiterprocessor', 'batchprocessor', 'resourceprocessor', 'attributesprocessor', 'transformprocessor', 'redactionprocessor', 'filterprocessor', 'deltatocumulativeprocessor', 'otlpexporter', 'otlphttpexporter', 'debugexporter', 'fileexporter', 'prometheusexporter', 'loadbalancingexporter', 'healthcheckextension', 'filestorage']) {
       expect(mods.some((g) => g.split(' ')[0].endsWith('/' + c))).toBe(true);
     }
     expect(fs.readFileSync(path.join(ROOT, 'scripts/collector-build.sh'), 'utf8')).toContain('BUILDER_VERSION="v0.161.0"');
     const comps = execFileSync(COLLECTOR_BIN, ['components'], { encoding: 'utf8' });
-    for (const c of ['redaction', 'transform', 'deltatocumulative', 'loadbalancing', 'file_storage', 'prometheus']) expect(comps).toContain(c);
+    for (const c of ['devtool_redact', 'redaction', 'transform', 'deltatocumulative', 'loadbalancing', 'file_storage', 'prometheus']) expect(comps).toContain(c);
   });
+});
+
+describe('devtool_redact processor (collector-config/components)', () => {
+  it('Go unit tests pass: every secret masked, innocent values kept, feature gating conservative', () => {
+    const dir = path.join(CC, 'components/devtoolredactprocessor');
+    const r = spawnSync('go', ['test', '-count=1', './...'], {
+      cwd: dir,
+      env: { ...process.env, GOTOOLCHAIN: 'local', GOWORK: 'off', GOFLAGS: '-mod=readonly' },
+      encoding: 'utf8',
+      timeout: 600_000,
+    });
+    expect(r.error, 'go is required to build the collector').toBeUndefined();
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+  }, 600_000);
 });
 
 describe('Jaeger and Prometheus configs', () => {
