@@ -100,7 +100,7 @@ export async function run({ runs = Number(process.env.BENCH_RUNS) || 20 } = {}) 
     console.log(`Our modules loaded by a disabled run (${mods.length}): ${mods.join(', ')}`);
     const us = resolverMicros({ ...base, DO_NOT_TRACK: '1' }, home);
     const usFiles = resolverMicros({ ...base, XDG_CONFIG_HOME: userOffHome }, home);
-    console.log(`resolveConsent() in process: ${us.toFixed(1)} µs per call (DO_NOT_TRACK), ${usFiles.toFixed(1)} µs (user config decides), all sources evaluated for status --explain.`);
+    console.log(`resolveConsent() in process: ${us.toFixed(1)} µs per call (DO_NOT_TRACK), ${usFiles.toFixed(1)} µs (user config decides: every source read). An env or policy opt-out skips the file sources until reports is read.`);
     return { rows, inProcessMs: inProc, modules: mods, resolverMicros: us };
   } finally {
     rmSync(home, { recursive: true, force: true });
