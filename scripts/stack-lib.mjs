@@ -389,6 +389,8 @@ export function collectorEnv(ports, { storageDir, jaegerOtlpEndpoint } = {}) {
     DEVTOOL_COLLECTOR_PROM_PORT: String(ports.promExporterPort),
     DEVTOOL_COLLECTOR_TELEMETRY_PORT: String(ports.collectorTelemetryPort),
     ...(storageDir ? { DEVTOOL_COLLECTOR_STORAGE_DIR: storageDir } : {}),
+    // Go GC target below memory_limiter's limit (512 MiB by default), as the limiter's docs recommend
+    GOMEMLIMIT: process.env.GOMEMLIMIT ?? '400MiB',
     DEVTOOL_JAEGER_OTLP_ENDPOINT: jaegerOtlpEndpoint ?? `${HOST}:${ports.jaegerOtlpGrpcPort ?? DEFAULT_PORTS.jaegerOtlpGrpcPort}`,
   };
 }
