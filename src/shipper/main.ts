@@ -40,6 +40,7 @@ export async function runShipper(env: Env): Promise<number> {
     shipper = new Shipper(env, lock, shipperOptions(env));
     for (;;) {
       const r = await shipper.drain();
+      await shipper.settleDeletes();
       if (r === 'stop') break;
       lock.release();
       // Written after our last listing but before the release: its writer saw the lock and left it to us.

@@ -17,7 +17,7 @@ import * as zlib from 'node:zlib';
 import type { Batch } from '../model';
 import { type OtlpConfig, type OtlpSignalConfig, parseOtlpEnv } from '../config/otlp-env';
 import type { BatchName } from '../spool/layout';
-import { listBatches, quarantineBatch, readBatch, removeBatch, cleanStaleTemps } from '../spool/reader';
+import { listBatches, quarantineBatch, readBatch, removeBatch, removeBatchAsync, cleanStaleTemps } from '../spool/reader';
 import { appendSentLog, MAX_RECORDS, type SentLogEntry } from '../spool/sent-log';
 import { DROP_REASON_ATTR, DROPPED_METRIC } from '../spool/spool';
 import { endpointKey, readShipperState, type ShipperState, writeShipperState } from '../spool/state';
@@ -61,6 +61,8 @@ export class Shipper {
   private readonly metrics: MetricsState;
   private state: ShipperState;
   private attempts = 0;
+  /** Acknowledged batches being deleted in the background: never listed again, never resent. */
+  private readonly deleting = new Map<string, Promise<void>>();
   private readonly deadline: number;
   private readonly key: string;
   stopped = false;
@@ -122,10 +124,15 @@ export class Shipper {
     cleanStaleTemps(this.env);
     for (;;) {
       if (this.stopped || Date.now() > this.deadline || !this.lock.owned()) return 'stop';
-      const names = listBatches(this.env);
-      pruneFolded(this.metrics, new Set(names.map((n) => n.file)));
+      let names = listBatches(this.env);
+      if (this.deleting.size > 0) names = names.filter((n) => !this.deleting.has(n.file));
+      if (names.length === 0) await this.settleDeletes();
+      pruneFolded(this.metrics, new Set([...names.map((n) => n.file), ...this.deleting.keys()]));
       if (names.length === 0) {
-        if (!this.metrics.dirty) return 'empty';
+        if (!this.metrics.dirty) {
+          this.saveMetrics(); // persist the pruned folded ids
+          return 'empty';
+        }
         if ((await this.sendMetrics()) === 'stop') return 'stop';
         continue;
       }
@@ -157,6 +164,23 @@ export class Shipper {
       }
       if (this.metrics.dirty && (await this.sendMetrics()) === 'stop') return 'stop';
     }
+  }
+
+  /** Delete acknowledged batches in the background (unlink is the slowest step of a drain). */
+  private removeInBackground(items: Item[]): void {
+    for (const it of items) {
+      const file = it.name.file;
+      this.deleting.set(
+        file,
+        removeBatchAsync(this.env, it.name).then(() => {
+          this.deleting.delete(file);
+        }),
+      );
+    }
+  }
+
+  async settleDeletes(): Promise<void> {
+    while (this.deleting.size > 0) await Promise.all([...this.deleting.values()]);
   }
 
   /** The oldest batches that fit in one request. */
@@ -324,8 +348,7 @@ export class Shipper {
     const shown = outcome.kind === 'retry' ? [] : batches.flatMap((b) => b.spans.slice(0, MAX_RECORDS).map((s) => ({ resource: b.resource, span: s })));
     this.log(cfg, outcome, batches.length, spanCount, shown);
     if (outcome.kind === 'ok') {
-      for (const it of items) removeBatch(this.env, it.name);
-      pruneFolded(this.metrics, new Set(listBatches(this.env).map((n) => n.file)));
+      this.removeInBackground(items);
       if (outcome.rejected > 0) this.countDropped('rejected', outcome.rejected, batches[0].resource);
       this.succeeded();
       this.state.sentSpans += spanCount - outcome.rejected;

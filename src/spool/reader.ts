@@ -220,6 +220,11 @@ export function removeBatch(env: Env, name: BatchName): void {
   }
 }
 
+/** Delete without blocking: the shipper overlaps deletions of acknowledged batches with the next request. */
+export function removeBatchAsync(env: Env, name: BatchName): Promise<void> {
+  return fs.promises.unlink(path.join(batchDir(env), name.file)).catch(() => undefined);
+}
+
 /** Move an unreadable batch aside; keeps at most MAX_QUARANTINED files (oldest removed). */
 export function quarantineBatch(env: Env, name: BatchName): void {
   const qdir = quarantineDir(env);

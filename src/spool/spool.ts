@@ -6,8 +6,8 @@
  * an empty or partial file, which the shipper quarantines; fsync would cost milliseconds per run.
  *
  * Bounded: before writing, the writer lists the spool (names only: each name carries its creation
- * time, record count and size) and evicts the oldest batches beyond the size cap and any older than
- * the age cap. What it evicts is counted into the batch being written as a `devtool.spool.dropped`
+ * time, record count and size) and evicts the oldest batches beyond the size and count caps and any
+ * older than the age cap. The count cap also bounds the cost of that listing during long outages. What it evicts is counted into the batch being written as a `devtool.spool.dropped`
  * {record} metric, so losses are reported by the next batch that does get through.
  *
  * Never throws: disk full, read-only home, a file where the directory should be, EACCES all return
@@ -16,7 +16,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Batch, MetricRecord } from '../model';
-import { batchDir, formatBatchName, safeId, sortBatchNames } from './layout';
+import { BATCH_SUFFIX, batchDir, formatBatchName, safeId, sortBatchNames } from './layout';
 
 type Env = NodeJS.ProcessEnv;
 
@@ -32,6 +32,8 @@ export interface SpoolLimits {
   maxBytes: number;
   /** Pending batches older than this are evicted. */
   maxAgeMs: number;
+  /** Pending batch files: also bounds the cost of the listing every write does. */
+  maxBatches: number;
   /** A single batch larger than this is refused (a runaway recorder must not fill the disk). */
   maxBatchBytes: number;
 }
@@ -56,6 +58,7 @@ export function spoolLimits(env: Env): SpoolLimits {
   return {
     maxBytes,
     maxAgeMs: positiveInt(env.DEVTOOL_TELEMETRY_SPOOL_MAX_AGE_MS, 7 * DAY),
+    maxBatches: positiveInt(env.DEVTOOL_TELEMETRY_SPOOL_MAX_BATCHES, 5_000),
     maxBatchBytes: Math.min(maxBytes, 4 * MB),
   };
 }
@@ -96,15 +99,33 @@ export function droppedMetric(counts: Partial<Record<DropReason, number>>, nowMs
  * only the one whose unlink succeeds counts it, so nothing is counted twice.
  */
 function evict(dir: string, incoming: number, limits: SpoolLimits, now: number): Partial<Record<DropReason, number>> {
-  const names = sortBatchNames(fs.readdirSync(dir));
+  const files = fs.readdirSync(dir);
+  // Common case first, without parsing or sorting every name: within both caps, nothing to do.
+  // Names start with the 13-digit creation time, so the oldest is the smallest name.
   let total = 0;
+  let count = 0;
+  let oldest = '';
+  for (const f of files) {
+    if (!f.endsWith(BATCH_SUFFIX)) continue;
+    count++;
+    const dash = f.lastIndexOf('-');
+    total += Number(f.slice(dash + 1, f.length - BATCH_SUFFIX.length)) || 0;
+    if (!oldest || f < oldest) oldest = f;
+  }
+  if (total + incoming <= limits.maxBytes && count < limits.maxBatches && (!oldest || now - Number(oldest.slice(0, 13)) <= limits.maxAgeMs)) {
+    return {};
+  }
+  const names = sortBatchNames(files);
+  total = 0;
   for (const n of names) total += n.bytes;
+  let left = names.length;
   const counts: Partial<Record<DropReason, number>> = {};
   for (const n of names) {
     const tooOld = now - n.createdAt > limits.maxAgeMs;
-    const tooBig = total + incoming > limits.maxBytes;
+    const tooBig = total + incoming > limits.maxBytes || left >= limits.maxBatches;
     if (!tooOld && !tooBig) break;
     total -= n.bytes;
+    left--;
     try {
       fs.unlinkSync(path.join(dir, n.file));
       const reason: DropReason = tooOld ? 'expired' : 'full';

@@ -140,6 +140,15 @@ describe('writeBatch', () => {
     expect(r.kind === 'ok' && droppedIn(r.batch)).toEqual({ expired: 2 });
   });
 
+  it('keeps at most the batch-count cap', () => {
+    const e = env({ DEVTOOL_TELEMETRY_SPOOL_MAX_BATCHES: '5' });
+    const evicted: number[] = [];
+    for (let i = 0; i < 12; i++) evicted.push(writeBatch(batch(1, { createdAt: Date.now() + i }), e).evicted ?? 0);
+    expect(listBatches(e)).toHaveLength(5);
+    expect(evicted.slice(0, 5)).toEqual([0, 0, 0, 0, 0]);
+    expect(evicted.slice(5).every((n) => n >= 1)).toBe(true);
+  });
+
   it('refuses a batch larger than the per-batch cap', () => {
     const e = env({ DEVTOOL_TELEMETRY_SPOOL_MAX_BYTES: '2000' });
     const r = writeBatch(batch(30), e);
