@@ -11,7 +11,7 @@
  */
 import type { Batch } from '../model';
 import type { ToolIdentity } from '../resource/tool';
-import { appendTotals, isUuid, readHead, readTotals, removeLogs, sessionFile, withLock, writeHead, type SessionHead, type SessionRecord } from './store';
+import { appendTotals, claimHead, createHead, isUuid, readHead, readTotals, removeLogs, sessionFile, type SessionHead, type SessionRecord } from './store';
 import { summaryMetrics, totalsOf } from './totals';
 
 export const SESSION_ENV = 'DEVTOOL_TELEMETRY_SESSION_ID';
@@ -50,6 +50,35 @@ function toolKey(env: NodeJS.ProcessEnv, tool: ToolIdentity): string {
 }
 
 /**
+ * Join the live session, or end the stored one (once, whoever wins the rename) and start a new
+ * one (whoever wins the link; the others join it). Lock-free: nothing here ever waits.
+ */
+function joinOrStart(file: string, state: SessionState, wanted: string | undefined): void {
+  const live = (h: ReturnType<typeof readHead>, now: number): boolean => !!h && isLive(h, now) && (!wanted || wanted === h.id);
+  for (let attempt = 0; attempt < 4; attempt++) {
+    const now = Date.now();
+    const head = readHead(file);
+    if (head && live(head, now)) {
+      state.id = head.id;
+      return;
+    }
+    // Take the ended (or unreadable) head away; only the run whose rename succeeds summarizes it.
+    const ended = claimHead(file);
+    if (ended && head && ended.id === head.id) {
+      const totals = readTotals(file, ended.id);
+      if (totals.runs > 0) state.ended.push({ ...ended, lastSeenAt: head.lastSeenAt, totals });
+    }
+    const made = createHead(file, { v: 1, id: state.id, startedAt: Math.min(processStartMs(), now) });
+    if (made === 'created') {
+      removeLogs(file, state.id);
+      return;
+    }
+    if (made === 'failed') return; // read-only cache: a per-process session
+    // 'exists': another run started one meanwhile: join it on the next pass
+  }
+}
+
+/**
  * The session id for this process, or undefined for identity `none`. Joins the tool's live session
  * (or the parent's, from the environment), else starts one. Resolved once per process; never throws.
  */
@@ -77,26 +106,7 @@ export function resolveSessionId(
   const state: SessionState = { id: wanted ?? newUuid(), file, ended: [] };
   if (file) {
     try {
-      const live = (h: ReturnType<typeof readHead>, now: number): boolean => !!h && isLive(h, now) && (!wanted || wanted === h.id);
-      // Common case, no lock and no write: the session is live (this run's totals, appended at
-      // flush, refresh its last-seen time). Otherwise start one under the lock, checking again
-      // there: a concurrent run of the tool may just have started it.
-      const seen = readHead(file);
-      if (seen && live(seen, Date.now())) state.id = seen.id;
-      else
-        withLock(file, () => {
-          const now = Date.now();
-          const prev = readHead(file);
-          if (prev && live(prev, now)) {
-            state.id = prev.id;
-            return;
-          }
-          if (prev) {
-            const totals = readTotals(file, prev.id);
-            if (totals.runs > 0) state.ended.push({ ...prev, totals });
-          }
-          writeHead(file, { v: 1, id: state.id, startedAt: Math.min(processStartMs(), now) });
-        });
+      joinOrStart(file, state, wanted);
     } catch {
       /* the id stands; totals are best effort */
     }

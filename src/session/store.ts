@@ -1,7 +1,8 @@
 /**
  * Session files, per tool, under `<cache>/sessions/`:
  *  - `<tool>-<hash>.json`: the current session's id and start time, written once when a session
- *    starts (write-then-rename, under a short exclusive lock, so two runs cannot both start one);
+ *    starts (hard-linked into place: of two runs starting one at once, one wins, the other joins;
+ *    an ended head is renamed away by exactly one run, which summarizes that session);
  *  - `<tool>-<hash>.<id>.log`: one line of totals appended by every flush of every run of that
  *    session. An O_APPEND write of a few bytes is atomic, so concurrent runs need no lock and lose
  *    no counts, and the exit path costs one small append. The log's mtime is "last seen".
@@ -40,9 +41,6 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const MAX_HEAD = 1024;
 /** A day of one flush a minute is ~50 KB; past this the rest of a log is not read. */
 const MAX_LOG = 1 << 20;
-const LOCK_STALE_MS = 5000;
-const LOCK_TRIES = 100;
-const LOCK_WAIT_MS = 2;
 
 export function isUuid(v: unknown): v is string {
   return typeof v === 'string' && UUID_RE.test(v);
@@ -150,23 +148,56 @@ export function appendTotals(file: string, id: string, t: SessionTotals): void {
 
 let tmpSeq = 0;
 
-/** Start a session: write its head (write-then-rename) and drop the logs of older sessions. */
-export function writeHead(file: string, head: SessionHead): boolean {
-  const tmp = `${file}.${process.pid}.${Date.now().toString(36)}${(tmpSeq++).toString(36)}.tmp`;
+function tmpName(file: string): string {
+  return `${file}.${process.pid}.${Date.now().toString(36)}${(tmpSeq++).toString(36)}.tmp`;
+}
+
+/**
+ * Start a session if none is stored: the head is written to a temp file and hard-linked into
+ * place, which fails if another run created one first (then that one is joined). Lock-free, so
+ * a stampede of first runs never waits. Returns 'created', 'exists' or 'failed'.
+ */
+export function createHead(file: string, head: SessionHead): 'created' | 'exists' | 'failed' {
+  const tmp = tmpName(file);
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     fs.writeFileSync(tmp, JSON.stringify(head), { mode: 0o600 });
-    fs.renameSync(tmp, file);
-  } catch {
+    fs.linkSync(tmp, file);
+    return 'created';
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EEXIST' ? 'exists' : 'failed';
+  } finally {
     try {
       fs.unlinkSync(tmp);
     } catch {
       /* nothing to clean */
     }
-    return false;
   }
-  removeLogs(file, head.id);
-  return true;
+}
+
+/**
+ * Take the current head out of place to end its session. A rename succeeds for exactly one of
+ * several runs that race to end the same session, so a session is summarized once. Returns the
+ * head taken, or undefined when another run took it first.
+ */
+export function claimHead(file: string): SessionHead | undefined {
+  const claimed = tmpName(file);
+  try {
+    fs.renameSync(file, claimed);
+  } catch {
+    return undefined;
+  }
+  try {
+    return parseHead(fs.readFileSync(claimed, 'utf8'));
+  } catch {
+    return undefined;
+  } finally {
+    try {
+      fs.unlinkSync(claimed);
+    } catch {
+      /* gone */
+    }
+  }
 }
 
 /** Delete the totals logs next to `file` (all, or all but session `keep`). */
@@ -179,56 +210,5 @@ export function removeLogs(file: string, keep?: string): void {
     }
   } catch {
     /* best effort */
-  }
-}
-
-function sleepSync(ms: number): void {
-  try {
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-  } catch {
-    const end = Date.now() + ms;
-    while (Date.now() < end) {
-      /* no SharedArrayBuffer: spin briefly */
-    }
-  }
-}
-
-/**
- * Run `fn` holding `<file>.lock` (exclusive create). A lock older than LOCK_STALE_MS is taken
- * over (its holder died). Without the lock after ~200 ms, `fn` runs anyway: a duplicate session
- * start is better than a tool that waits.
- */
-export function withLock<T>(file: string, fn: () => T): T {
-  const lock = `${file}.lock`;
-  let held = false;
-  try {
-    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  } catch {
-    return fn();
-  }
-  for (let i = 0; i < LOCK_TRIES && !held; i++) {
-    try {
-      fs.closeSync(fs.openSync(lock, 'wx', 0o600));
-      held = true;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') break;
-      try {
-        if (Date.now() - fs.statSync(lock).mtimeMs > LOCK_STALE_MS) fs.unlinkSync(lock);
-      } catch {
-        /* released meanwhile */
-      }
-      sleepSync(LOCK_WAIT_MS);
-    }
-  }
-  try {
-    return fn();
-  } finally {
-    if (held) {
-      try {
-        fs.unlinkSync(lock);
-      } catch {
-        /* already gone */
-      }
-    }
   }
 }

@@ -69,6 +69,38 @@ export function counterTotal(metrics: FlatMetric[], name: string, match: Record<
   return total;
 }
 
+/**
+ * Count and sum of a histogram over everything received: delta points add up; a cumulative stream
+ * (the shipper re-sends a stream's running total) counts once, with its latest point.
+ */
+export function histogramTotals(metrics: FlatMetric[], name: string, match: Record<string, unknown> = {}): { count: number; sum: number } {
+  const latest = new Map<string, { count: number; sum: number; t: bigint }>();
+  let count = 0;
+  let sum = 0;
+  for (const m of metrics) {
+    if (m.name !== name) continue;
+    for (const p of m.points) {
+      if (!Object.entries(match).every(([k, v]) => (p.attributes as Record<string, unknown>)[k] === v)) continue;
+      const c = Number(p.count ?? 0);
+      const s = Number(p.sum ?? 0);
+      if (m.temporality !== 'cumulative') {
+        count += c;
+        sum += s;
+        continue;
+      }
+      const key = JSON.stringify([p.attributes, p.startTimeUnixNano, m.resource]);
+      const t = BigInt(p.timeUnixNano ?? '0');
+      const prev = latest.get(key);
+      if (!prev || t >= prev.t) latest.set(key, { count: c, sum: s, t });
+    }
+  }
+  for (const v of latest.values()) {
+    count += v.count;
+    sum += v.sum;
+  }
+  return { count, sum };
+}
+
 export function spansNamed(spans: FlatSpan[], re: RegExp): FlatSpan[] {
   return spans.filter((s) => re.test(s.name));
 }

@@ -8,7 +8,7 @@ import { readSession as readStored, sessionFile } from '../../src/session/store'
 import { ageSession } from './age';
 import type { FlatMetric } from '../support/otlp-receiver';
 import { linkPackage } from '../support/run-fixture';
-import { startE2E, type E2E } from '../features/e2e';
+import { histogramTotals, startE2E, type E2E } from '../features/e2e';
 import { currentSession, forgetSession } from '../../src/session';
 
 const TOOL = path.join(__dirname, 'fixtures', 'session-tool');
@@ -26,8 +26,8 @@ function sessionIds(e: E2E): string[] {
   return e.receiver.spans().filter((s) => s.name === 'session-tool work').map((s) => String(s.resource['devtool.session.id']));
 }
 function histogram(metrics: FlatMetric[], name: string) {
-  const pts = metrics.filter((m) => m.name === name).flatMap((m) => m.points);
-  return { count: pts.reduce((n, p) => n + Number(p.count ?? 0), 0), sum: pts.reduce((n, p) => n + Number(p.sum ?? 0), 0), attrs: pts.map((p) => p.attributes) };
+  const attrs = metrics.filter((m) => m.name === name).flatMap((m) => m.points.map((p) => p.attributes));
+  return { ...histogramTotals(metrics, name), attrs: [...new Set(attrs.map((a) => JSON.stringify(a)))].map((a) => JSON.parse(a)) };
 }
 
 describe('sessions of several processes', () => {
@@ -127,5 +127,35 @@ describe('sessions of several processes', () => {
     await e.run(CLI, ['work']);
     await e.receiver.waitFor(() => sessionIds(e).length === 1, 15_000);
     expect(sessionIds(e)[0]).not.toBe(live!.id);
+  });
+});
+
+describe('races between runs of one tool', () => {
+  let e: E2E;
+  beforeAll(async () => {
+    linkPackage(TOOL);
+    e = await startE2E([]);
+  });
+  afterAll(async () => e?.close());
+
+  it('a stampede of first runs starts exactly one session, without waiting', async () => {
+    const runs = await Promise.all(Array.from({ length: 12 }, () => e.run(CLI, ['work'])));
+    for (const r of runs) expect(r.code).toBe(0);
+    await e.receiver.waitFor(() => sessionIds(e).length === 12, 30_000);
+    expect(new Set(sessionIds(e)).size).toBe(1);
+    expect(readSession(e).totals.runs).toBe(12);
+  });
+
+  it('an ended session raced by many runs is summarized exactly once', async () => {
+    age(e, 45, 60);
+    e.receiver.reset();
+    await Promise.all(Array.from({ length: 8 }, () => e.run(CLI, ['work'])));
+    await e.receiver.waitFor(() => sessionIds(e).length === 8 && e.receiver.metrics().some((m) => m.name === 'devtool.session.runs'), 30_000);
+    const h = histogram(e.receiver.metrics(), 'devtool.session.runs');
+    expect(h.count).toBe(1); // one summary, however many runs saw the session end
+    expect(h.sum).toBe(12);
+    // And the eight runs joined one new session.
+    expect(new Set(sessionIds(e)).size).toBe(1);
+    expect(readSession(e).totals.runs).toBe(8);
   });
 });
