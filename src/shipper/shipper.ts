@@ -384,7 +384,12 @@ export class Shipper {
     let body: Uint8Array | undefined;
     try {
       body = encodeMetrics(this.metrics, cfg.protocol);
-    } catch {
+    } catch (e) {
+      // Not retryable (the same state would fail again); the totals stay in the accumulator and
+      // go out with the next export that encodes. Shown by `status`.
+      this.state.lastError = `metrics encoding failed (${describeError(e)})`;
+      this.state.lastErrorAt = Date.now();
+      this.saveState();
       body = undefined;
     }
     if (!body) {

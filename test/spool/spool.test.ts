@@ -273,6 +273,29 @@ describe('reader', () => {
   });
 });
 
+describe('spoolStats', () => {
+  it('reports pending work, and a spool dir that is a file or belongs to someone else', () => {
+    const e = env();
+    expect(writeBatch(batch(2), e).ok).toBe(true);
+    expect(writeBatch(batch(3), e).ok).toBe(true);
+    const st = spoolStats(e);
+    expect(st).toMatchObject({ pendingBatches: 2, pendingRecords: 5, quarantined: 0, breaker: { open: false }, shipper: { running: false }, problems: [] });
+    expect(st.pendingBytes).toBeGreaterThan(0);
+    expect(st.oldestAt).toBeLessThanOrEqual(Date.now());
+
+    const f = env();
+    fs.writeFileSync(path.join(f.XDG_CACHE_HOME!, 'devtool-telemetry'), 'x');
+    expect(spoolStats(f).problems.join('\n')).toMatch(/is not a directory/);
+
+    if (process.platform !== 'win32' && process.getuid?.() === 0) {
+      const o = env();
+      expect(writeBatch(batch(1), o).ok).toBe(true);
+      fs.chownSync(path.join(o.XDG_CACHE_HOME!, 'devtool-telemetry'), 4242, 4242);
+      expect(spoolStats(o).problems.join('\n')).toMatch(/belongs to another user/);
+    }
+  });
+});
+
 describe('sent log', () => {
   it('keeps recent entries and stays bounded', () => {
     const e = env();
