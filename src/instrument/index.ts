@@ -9,8 +9,9 @@
  * TracerProvider/LoggerProvider our lean recorder does not have; it emits prompt and completion
  * content as log events (a second path around our level model); and it covers `openai` only.
  * Our hooks are a few lines each:
- *   - CommonJS: a `Module._load` wrapper that costs two string compares per `require` (measured in
- *     bench/llm-overhead.mjs) and patches the client's prototypes right after it loads;
+ *   - CommonJS: a one-shot trap on the require-cache slot where the app's `require('openai')` will
+ *     land (see installRequireHook: nothing of ours is ever on the app's stack), patching the
+ *     client's prototypes right after it loads;
  *   - ESM: a load hook (esm-loader.ts) that hands the client's ESM namespace to the same patcher.
  *     On Node 20 it needs `module.register()`, which starts a hooks thread and routes every module
  *     load through it (+40-60 ms measured, more for apps importing many modules), so it is
@@ -23,13 +24,10 @@ import * as path from 'node:path';
 import type { Agent } from '../recorder/global';
 import type { LoadResult } from './esm-loader';
 
-const HOOKED = Symbol.for('devtool-telemetry.require-hook');
 /** Must match CALLBACK in esm-loader.ts. */
 export const ESM_CALLBACK = Symbol.for('devtool-telemetry.esm-client-loaded');
 
-type LoadFn = (this: unknown, request: string, parent: unknown, isMain: boolean) => unknown;
 interface ModuleInternals {
-  _load: LoadFn & { [HOOKED]?: true };
   _resolveFilename(request: string, parent: unknown, isMain: boolean): string;
   _cache?: Record<string, { exports?: unknown } | undefined>;
   register?: (specifier: string, parentURL?: string) => void;
@@ -60,27 +58,72 @@ function loaded(name: string, version: string | undefined, exports: unknown, via
   (require('./packages') as typeof import('./packages')).onClientLoaded(name, version, exports, via);
 }
 
+const CLIENTS = ['openai', '@anthropic-ai/sdk'] as const;
+
+/**
+ * Patch a client right after its CommonJS entry finished loading, without putting any function of
+ * ours on the stack while app or client code runs: wrapping `Module._load` (as require-in-the-middle
+ * does) adds a frame to every stack trace of an app that crashes during start-up, which changes what
+ * it prints. Instead we resolve where the app's `require('openai')` would land (from the entry
+ * script's directory, once, at start) and put a one-shot accessor on that require-cache slot; when
+ * Node stores the new Module there, we watch its `loaded` flag and patch the exports when Node sets
+ * it to true. Both accessors turn back into plain data properties as soon as they fire.
+ */
 function installRequireHook(Module: ModuleInternals): void {
-  const original = Module._load;
-  if (typeof original !== 'function' || original[HOOKED]) return;
-  const seen = new WeakSet<object>();
-  const hooked = function (this: unknown, request: string, parent: unknown, isMain: boolean): unknown {
-    // eslint-disable-next-line prefer-rest-params
-    const exports = original.apply(this, arguments as unknown as [string, unknown, boolean]);
-    if ((request === 'openai' || request === '@anthropic-ai/sdk') && exports && !seen.has(exports as object)) {
-      seen.add(exports as object);
+  const cache = Module._cache;
+  const nodeModulePaths = (Module as unknown as { _nodeModulePaths?: (dir: string) => string[] })._nodeModulePaths;
+  const entry = process.argv[1];
+  if (!cache || !entry || typeof nodeModulePaths !== 'function') return;
+  const parent = { id: entry, filename: entry, paths: nodeModulePaths(path.dirname(path.resolve(entry))) };
+  for (const name of CLIENTS) {
+    let file: string;
+    try {
+      file = Module._resolveFilename(name, parent, false);
+    } catch {
+      continue; // not installed where the app would find it: nothing to watch
+    }
+    if (Object.prototype.hasOwnProperty.call(cache, file)) continue; // loaded already: patchAlreadyLoaded
+    trapCacheSlot(cache as Record<string, unknown>, file, (mod) => watchLoaded(mod, name, file));
+  }
+}
+
+function trapCacheSlot(cache: Record<string, unknown>, file: string, onStore: (mod: Record<string, unknown>) => void): void {
+  Object.defineProperty(cache, file, {
+    configurable: true,
+    enumerable: false,
+    get: () => undefined,
+    set(mod: unknown) {
+      Object.defineProperty(cache, file, { value: mod, writable: true, enumerable: true, configurable: true });
+      if (mod && typeof mod === 'object') {
+        try {
+          onStore(mod as Record<string, unknown>);
+        } catch {
+          /* leave the client alone */
+        }
+      }
+    },
+  });
+}
+
+function watchLoaded(mod: Record<string, unknown>, name: string, file: string): void {
+  let value = mod.loaded;
+  Object.defineProperty(mod, 'loaded', {
+    configurable: true,
+    enumerable: true,
+    get: () => value,
+    set(v: unknown) {
+      value = v;
+      Object.defineProperty(mod, 'loaded', { value: v, writable: true, enumerable: true, configurable: true });
+      if (v !== true || !mod.exports) return;
       try {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const { versionFromFile } = require('./packages') as typeof import('./packages');
-        loaded(request, versionFromFile(request, Module._resolveFilename(request, parent, isMain)), exports, 'require');
+        loaded(name, versionFromFile(name, file), mod.exports, 'require');
       } catch {
         /* leave the client alone */
       }
-    }
-    return exports;
-  } as ModuleInternals['_load'];
-  hooked[HOOKED] = true;
-  Module._load = hooked;
+    },
+  });
 }
 
 /**
