@@ -79,6 +79,17 @@ function fillSpool(env, n) {
   return { medianUs: median(us), p99Us: [...us].sort((a, b) => a - b)[Math.floor(us.length * 0.99)] };
 }
 
+/** utime + stime of a live process, seconds (Linux). */
+function cpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
 function vmHwmKb(pid) {
   try {
     const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -94,11 +105,16 @@ function runShipper(env) {
     const t0 = process.hrtime.bigint();
     const child = spawn(process.execPath, [join(root, 'dist/cjs/shipper/main.js')], { env: { ...env, DEVTOOL_TELEMETRY_SHIPPER: '1' }, stdio: 'ignore' });
     let peakKb = 0;
-    const poll = setInterval(() => (peakKb = Math.max(peakKb, vmHwmKb(child.pid))), 20);
+    let cpu = NaN;
+    const poll = setInterval(() => {
+      peakKb = Math.max(peakKb, vmHwmKb(child.pid));
+      const c = cpuSeconds(child.pid);
+      if (!Number.isNaN(c)) cpu = c; // the last reading before exit (20 ms resolution)
+    }, 20);
     child.on('error', reject);
     child.on('exit', (code) => {
       clearInterval(poll);
-      resolve({ ms: Number(process.hrtime.bigint() - t0) / 1e6, peakMb: peakKb / 1024, code });
+      resolve({ ms: Number(process.hrtime.bigint() - t0) / 1e6, peakMb: peakKb / 1024, cpuS: cpu, code });
     });
   });
 }
@@ -168,11 +184,14 @@ export async function run() {
     console.log('(no build/collector/otelcol-devtool: `npm run collector:build` to include the real collector)');
   }
   console.log(`\n## Shipper throughput (${BATCHES} spooled runs x ${SPANS} spans, one shipper process, protobuf)`);
-  console.log('| target | spans sent | left in spool | shipper wall s | spans/s | shipper peak RSS MB | 1-run shipper: wall ms | 1-run shipper: peak RSS MB |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('| target | spans sent | left in spool | shipper wall s | spans/s (wall) | shipper CPU s | spans per CPU-s | shipper peak RSS MB | 1-run shipper: wall ms | 1-run shipper: peak RSS MB |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  const fmt = (n) => Math.round(n).toLocaleString('en-US');
   for (const r of rows) {
     const sps = r.sent / (r.big.ms / 1000);
-    console.log(`| ${r.label} | ${r.sent} | ${r.left} | ${(r.big.ms / 1000).toFixed(2)} | ${Math.round(sps).toLocaleString('en-US')} | ${r.big.peakMb.toFixed(1)} | ${r.one.ms.toFixed(0)} | ${r.one.peakMb.toFixed(1)} |`);
+    console.log(
+      `| ${r.label} | ${r.sent} | ${r.left} | ${(r.big.ms / 1000).toFixed(2)} | ${fmt(sps)} | ${r.big.cpuS.toFixed(2)} | ${fmt(r.sent / r.big.cpuS)} | ${r.big.peakMb.toFixed(1)} | ${r.one.ms.toFixed(0)} | ${r.one.peakMb.toFixed(1)} |`,
+    );
   }
   console.log('\n## Spool write cost per run (writeBatch of one run: temp file + rename + bounded-spool listing)');
   console.log('| spool size while writing | median µs | p99 µs |');

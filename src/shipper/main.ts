@@ -58,6 +58,8 @@ export async function runShipper(env: Env): Promise<number> {
 
 if (require.main === module) {
   process.title = 'devtool-telemetry-shipper';
+  // Background deletes of acknowledged batches overlap in the libuv pool (read before first use).
+  if (!process.env.UV_THREADPOOL_SIZE) process.env.UV_THREADPOOL_SIZE = '8';
   process.on('uncaughtException', () => process.exit(1));
   process.on('unhandledRejection', () => process.exit(1));
   runShipper(process.env).then(

@@ -197,7 +197,10 @@ export class Shipper {
     return out;
   }
 
-  /** Read, validate and re-sanitize; quarantine what cannot be sent. */
+  /**
+   * Read, validate and re-sanitize; quarantine what cannot be sent. Synchronous reads: measured
+   * faster than fs.promises here (small files, page cache), and the shipper has nothing else to do.
+   */
   private load(names: BatchName[]): Item[] {
     const items: Item[] = [];
     for (const name of names) {

@@ -187,19 +187,7 @@ export function validateBatch(x: unknown): { batch: Batch; invalidRecords: numbe
   };
 }
 
-/** Read and validate one batch file. */
-export function readBatch(env: Env, name: BatchName): ReadOutcome {
-  const file = path.join(batchDir(env), name.file);
-  let text: string;
-  try {
-    const st = fs.statSync(file);
-    if (!st.isFile()) return { kind: 'corrupt', reason: 'not a regular file' };
-    if (st.size > MAX_READ_BYTES) return { kind: 'corrupt', reason: 'too large' };
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'gone' };
-    return { kind: 'corrupt', reason: `unreadable (${(e as NodeJS.ErrnoException).code ?? 'error'})` };
-  }
+function parseBatchText(text: string): ReadOutcome {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -209,6 +197,48 @@ export function readBatch(env: Env, name: BatchName): ReadOutcome {
   const v = validateBatch(parsed);
   if (!v) return { kind: 'corrupt', reason: 'not a batch' };
   return { kind: 'ok', batch: v.batch, invalidRecords: v.invalidRecords };
+}
+
+function ioOutcome(e: unknown): ReadOutcome {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return { kind: 'gone' };
+  return { kind: 'corrupt', reason: `unreadable (${code ?? 'error'})` };
+}
+
+/**
+ * Read and validate one batch file: one open (never following a planted symlink), one fstat (size
+ * checked before reading: a planted huge file is not loaded), one read, one close.
+ */
+export function readBatch(env: Env, name: BatchName): ReadOutcome {
+  const file = path.join(batchDir(env), name.file);
+  let text: string;
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) return { kind: 'corrupt', reason: 'not a regular file' };
+    if (st.size > MAX_READ_BYTES) return { kind: 'corrupt', reason: 'too large' };
+    const buf = Buffer.allocUnsafe(st.size);
+    let off = 0;
+    while (off < buf.length) {
+      const n = fs.readSync(fd, buf, off, buf.length - off, off);
+      if (n === 0) break;
+      off += n;
+    }
+    text = buf.toString('utf8', 0, off);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ELOOP') return { kind: 'corrupt', reason: 'a symbolic link' };
+    return ioOutcome(e);
+  } finally {
+    if (fd !== undefined) {
+      try {
+        fs.closeSync(fd);
+      } catch {
+        /* closed */
+      }
+    }
+  }
+  return parseBatchText(text);
 }
 
 /** Delete a delivered (or dropped) batch. Missing is fine. */

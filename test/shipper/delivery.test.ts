@@ -99,7 +99,9 @@ describe('delivery', () => {
     expect(outs.every((o) => o.out.written.ok)).toBe(true);
     // Each run exits at once even though nothing listens.
     // (A network wait would be seconds; spawning a process costs a few ms, the other paths well under.)
-    expect(Math.max(...outs.map((o) => o.out.kickMs))).toBeLessThan(100);
+    // The bound is loose because a spawn can stall on a loaded test machine; waiting on the
+    // network would cost at least the export timeout (10 s), which is what this rules out.
+    expect(Math.max(...outs.map((o) => o.out.kickMs))).toBeLessThan(1_000);
     const quick = outs.filter((o) => o.out.kick !== 'spawned').map((o) => o.out.kickMs).sort((a, b) => a - b);
     expect(quick.length).toBeGreaterThan(0);
     expect(quick[Math.floor(quick.length / 2)]).toBeLessThan(10); // ~0.3 ms idle; see bench/exit-delay.mjs
