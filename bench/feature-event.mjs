@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startSink } from './lib/measure.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -19,8 +20,8 @@ const require = createRequire(import.meta.url);
 const SELF = fileURLToPath(import.meta.url);
 
 const FEATURE_CALLS = 200_000;
-const HTTP_WARMUP = 300;
-const HTTP_REQUESTS = 3000;
+const HTTP_WARMUP = 2000;
+const HTTP_REQUESTS = 6000;
 const HTTP_ROUNDS = 3;
 
 // ---------------------------------------------------------------------------------------------
@@ -91,12 +92,9 @@ function childHttpOtel() {
 // ---------------------------------------------------------------------------------------------
 // Parent
 
-function sandboxEnv() {
+function sandboxEnv(extra = {}) {
   const home = fs.mkdtempSync(join(os.tmpdir(), 'dtt-bench-feature-'));
-  const env = { PATH: process.env.PATH, HOME: home, XDG_CONFIG_HOME: join(home, 'cfg'), XDG_CACHE_HOME: join(home, 'cache') };
-  // Ours records at `usage`, prints instead of sending (no spool, no shipper) and never flushes
-  // periodically during the measurement.
-  Object.assign(env, { DEVTOOL_TELEMETRY_DEBUG: '1', DEVTOOL_TELEMETRY_FLUSH_INTERVAL: '0', DEVTOOL_TELEMETRY_LEVEL: 'usage' });
+  const env = { PATH: process.env.PATH, HOME: home, XDG_CONFIG_HOME: join(home, 'cfg'), XDG_CACHE_HOME: join(home, 'cache'), DEVTOOL_TELEMETRY_LEVEL: 'usage', ...extra };
   return { env, cleanup: () => fs.rmSync(home, { recursive: true, force: true }) };
 }
 
@@ -164,7 +162,12 @@ function median(xs) {
 
 export async function run() {
   if (!fs.existsSync(join(root, 'dist/cjs/register.js'))) throw new Error('dist missing: run `npm run build` first');
-  const sb = sandboxEnv();
+  // Feature events: printed instead of sent (DEBUG), no periodic flush during the measurement.
+  const sb = sandboxEnv({ DEVTOOL_TELEMETRY_DEBUG: '1', DEVTOOL_TELEMETRY_FLUSH_INTERVAL: '0' });
+  // HTTP servers: configured as in production: a flush every second into the spool, exported by
+  // the detached shipper to a loopback sink (the shipper's CPU is its own process, not the app's).
+  const sink = await startSink();
+  const httpSb = sandboxEnv({ DEVTOOL_TELEMETRY_FLUSH_INTERVAL: '1000', OTEL_EXPORTER_OTLP_ENDPOINT: sink.url });
   try {
     // -- one feature event
     const ours = await childJson(PRELOAD, 'feature-ours', sb.env);
@@ -181,13 +184,16 @@ export async function run() {
     // -- HTTP server requests: rounds interleave variants so machine noise hits all alike
     const variants = [
       { name: 'plain node:http (no telemetry)', args: [], child: 'http-plain' },
-      { name: 'devtool-telemetry preload', args: PRELOAD, child: 'http-plain' },
+      // The preload at `minimal` records the run but installs no HTTP instrumentation: the
+      // difference to the next row is the request instrumentation alone.
+      { name: 'devtool-telemetry preload, level minimal (no HTTP instrumentation)', args: PRELOAD, child: 'http-plain', env: { DEVTOOL_TELEMETRY_LEVEL: 'minimal' } },
+      { name: 'devtool-telemetry preload (usage: request spans + histogram)', args: PRELOAD, child: 'http-plain' },
       { name: '@opentelemetry/instrumentation-http + sdk-trace-node', args: [], child: 'http-otel' },
     ];
     const samples = new Map(variants.map((v) => [v.name, []]));
     for (let round = 0; round < HTTP_ROUNDS; round++) {
       for (const v of variants) {
-        const { child, port } = await startHttpChild(v.args, v.child, sb.env);
+        const { child, port } = await startHttpChild(v.args, v.child, { ...httpSb.env, ...(v.env ?? {}) });
         try {
           samples.get(v.name).push(await measureHttp(port));
         } finally {
@@ -207,8 +213,12 @@ export async function run() {
       const sign = (x) => (x >= 0 ? '+' : '') + x.toFixed(1);
       console.log(`| ${r.name} | ${r.wallUs.toFixed(1)} | ${sign(r.wallUs - base.wallUs)} | ${r.cpuUs.toFixed(1)} | ${sign(r.cpuUs - base.cpuUs)} |`);
     }
+    console.log(`(the sink received ${sink.count()} OTLP requests from the shippers)`);
   } finally {
     sb.cleanup();
+    await sink.close();
+    await new Promise((r) => setTimeout(r, 1000)); // let the last shipper finish before its HOME goes
+    httpSb.cleanup();
   }
 }
 

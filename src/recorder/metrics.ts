@@ -26,13 +26,14 @@ export class MetricAggregator {
   /** Bumped by drain(): a point from sumPoint() stays valid while this is unchanged. */
   generation = 0;
 
-  private point(spec: InstrumentSpec, attrs: Attributes): SumPoint | HistogramPoint {
+  private point(spec: InstrumentSpec, attrs: Attributes, knownKey?: string): SumPoint | HistogramPoint {
     let s = this.series.get(spec.name);
     if (!s) {
       s = { spec, points: new Map() };
       this.series.set(spec.name, s);
     }
-    let key = keyOf(attrs);
+    // A caller that records one instrument alone may pass its own canonical key (skips the sort).
+    let key = knownKey ?? keyOf(attrs);
     let p = s.points.get(key);
     if (!p) {
       if (s.points.size >= MAX_SERIES) {
@@ -73,9 +74,10 @@ export class MetricAggregator {
     p.value += value;
   }
 
-  record(spec: InstrumentSpec, value: number, attrs: Attributes): void {
+  /** `key`: optional canonical key of `attrs`, for an instrument only one caller records. */
+  record(spec: InstrumentSpec, value: number, attrs: Attributes, key?: string): void {
     if (!Number.isFinite(value)) return;
-    const p = this.point(spec, attrs) as HistogramPoint;
+    const p = this.point(spec, attrs, key) as HistogramPoint;
     p.count += 1;
     p.sum += value;
     if (value < p.min) p.min = value;

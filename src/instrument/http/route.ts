@@ -9,31 +9,37 @@ const MAX_SEGMENTS = 16;
 const MAX_SEGMENT_LENGTH = 48;
 const MAX_PATH = 1024;
 
-const NUMERIC = /^\d+$/;
 const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 /** Hex with at least one digit, 8+ chars (hashes, object ids). */
 const HEX_ID = /^(?=[a-f]*\d)[0-9a-f]{8,}$/i;
-/** Harmless path words: letters, digits, `-`, `_`, `.`, `~`. */
-const WORD = /^[A-Za-z0-9._~-]+$/;
 /** Route parameters already templated (`:id`, `{id}`, `*`) pass as they are. */
 const TEMPLATE = /^(?::[A-Za-z_][A-Za-z0-9_]{0,47}\??|\{[A-Za-z_][A-Za-z0-9_.-]{0,47}\}|\*{1,2})$/;
 
 /** Is this path segment an id (or something that must not be kept, like an e-mail)? */
 export function isIdSegment(seg: string): boolean {
-  if (seg.length > MAX_SEGMENT_LENGTH || !WORD.test(seg)) return true;
-  if (NUMERIC.test(seg) || UUID.test(seg) || HEX_ID.test(seg)) return true;
-  const hasDigit = /\d/.test(seg);
+  const n = seg.length;
+  if (n > MAX_SEGMENT_LENGTH) return true;
+  // One pass over the characters: most segments are plain words without digits (fast path).
+  let digits = 0;
+  for (let i = 0; i < n; i++) {
+    const c = seg.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits++;
+    else if (!((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 45 || c === 95 || c === 46 || c === 126)) return true; // not [A-Za-z0-9._~-]
+  }
+  if (digits === 0) return false;
+  if (digits === n || UUID.test(seg) || HEX_ID.test(seg)) return true;
   // Long tokens mixing letters and digits: `cus_NffrFeUfNV2Hib`, base62 ids, slugs with numbers.
-  if (hasDigit && seg.length >= 12) return true;
+  if (n >= 12) return true;
   // Mostly digits (`v2` stays, `12ab34` does not).
-  if (hasDigit && seg.replace(/\D/g, '').length * 2 > seg.length && seg.length > 3) return true;
-  return false;
+  return digits * 2 > n && n > 3;
 }
 
 /** Strip query/fragment and replace id-like segments with `{id}`. Never throws. */
 export function templatePath(raw: string): string {
   let p = typeof raw === 'string' ? raw : '/';
-  const q = p.search(/[?#]/);
+  let q = p.indexOf('?');
+  const h = p.indexOf('#');
+  if (h >= 0 && (q < 0 || h < q)) q = h;
   if (q >= 0) p = p.slice(0, q);
   if (p.length > MAX_PATH) p = p.slice(0, MAX_PATH);
   if (p === '' || p === '*') return p || '/';
@@ -52,7 +58,8 @@ export function templatePath(raw: string): string {
       break;
     }
     const seg = parts[i]!;
-    if (seg === '' || TEMPLATE.test(seg)) out.push(seg);
+    const c = seg.charCodeAt(0);
+    if (seg === '' || ((c === 58 || c === 123 || c === 42) && TEMPLATE.test(seg))) out.push(seg); // `:id`, `{id}`, `*`
     else if (seg.indexOf('%') >= 0) out.push('{id}'); // encoded bytes: names, spaces, e-mails
     else out.push(isIdSegment(seg) ? '{id}' : seg);
   }

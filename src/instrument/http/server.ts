@@ -99,5 +99,6 @@ export function onResponseFinish(agent: Agent, req: IncomingMessage, res: Server
   // error; `error.type` would repeat it, and the catalog keeps error classes only.
   if (status >= 500) span.status = { code: StatusCode.ERROR };
   span.end();
-  agent.run.metrics.record(HTTP_SERVER_DURATION, seconds, metric);
+  // Only this module records this instrument: its own key skips the generic attribute sort.
+  agent.run.metrics.record(HTTP_SERVER_DURATION, seconds, metric, `${p.method} ${status} ${route}`);
 }
