@@ -19,6 +19,8 @@ type Env = NodeJS.ProcessEnv;
 export const PER_RUN_RESOURCE_KEYS = ['devtool.session.id', 'devtool.install.id', 'service.instance.id', 'process.pid'];
 /** A runaway cardinality must not grow the state without bound. */
 export const MAX_STREAMS = 5_000;
+/** Streams no run has touched for this long stop being exported (an old tool version, say). */
+export const STREAM_TTL_MS = 30 * 24 * 3600 * 1000;
 
 export interface Stream {
   name: string;
@@ -27,6 +29,10 @@ export interface Stream {
   type: 'sum' | 'histogram';
   resource: Attributes;
   attributes: Attributes;
+  /** Start of this cumulative stream (Unix ns): the accumulator's, or the stream's creation if later. */
+  startTimeUnixNano?: string;
+  /** Unix ms of the last fold into it. */
+  updatedAt?: number;
   /** sum */
   value?: number;
   monotonic?: boolean;
@@ -133,6 +139,9 @@ export function foldMetric(state: MetricsState, resource: Attributes, m: MetricR
         type: m.type,
         resource: res,
         attributes: p.attributes,
+        // A stream starts with the first run folded into it (that run's start), so one that
+        // appears, or reappears after expiry, never claims to have been 0 since long before.
+        startTimeUnixNano: /^[1-9]\d{0,19}$/.test(m.startTimeUnixNano) && m.startTimeUnixNano.length >= 10 ? m.startTimeUnixNano : nowNanos(),
         ...(hist
           ? { count: 0, sum: 0, min: hist.min, max: hist.max, bounds: hist.bounds, bucketCounts: hist.bounds.map(() => 0).concat(0) }
           : { value: 0, monotonic: true }),
@@ -153,6 +162,7 @@ export function foldMetric(state: MetricsState, resource: Attributes, m: MetricR
       s.value = (s.value ?? 0) + v;
       if (v < 0) s.monotonic = false;
     }
+    s.updatedAt = Date.now();
     state.dirty = true;
   }
 }
@@ -166,6 +176,13 @@ export function foldBatch(state: MetricsState, batch: Batch, file: string): bool
   for (const m of batch.metrics) foldMetric(state, batch.resource, m);
   state.folded[batch.id] = file;
   return true;
+}
+
+/** Drop streams untouched for STREAM_TTL_MS (their series simply end downstream). */
+export function expireStreams(state: MetricsState, now = Date.now()): void {
+  for (const [k, s] of Object.entries(state.streams)) {
+    if (typeof s.updatedAt === 'number' && now - s.updatedAt > STREAM_TTL_MS) delete state.streams[k];
+  }
 }
 
 /** Forget folded ids whose spool file no longer exists (delivered or dropped). */

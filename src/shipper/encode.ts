@@ -148,7 +148,8 @@ export function streamsToResourceMetrics(state: MetricsState, version?: string):
     list.push(s);
     r.byMetric.set(mkey, list);
   }
-  const start = nanosToHrTime(state.startTimeUnixNano);
+  const accStart = nanosToHrTime(state.startTimeUnixNano);
+  const startOf = (s: Stream) => (s.startTimeUnixNano ? nanosToHrTime(s.startTimeUnixNano) : accStart);
   const end = nanosToHrTime(nowNanos());
   const out: unknown[] = [];
   for (const { resource, byMetric } of byResource.values()) {
@@ -161,7 +162,7 @@ export function streamsToResourceMetrics(state: MetricsState, version?: string):
           aggregationTemporality: TEMPORALITY_CUMULATIVE,
           dataPointType: DATA_POINT_TYPE.HISTOGRAM,
           dataPoints: streams.map((s) => ({
-            startTime: start,
+            startTime: startOf(s),
             endTime: end,
             attributes: s.attributes,
             value: {
@@ -180,7 +181,7 @@ export function streamsToResourceMetrics(state: MetricsState, version?: string):
           aggregationTemporality: TEMPORALITY_CUMULATIVE,
           dataPointType: DATA_POINT_TYPE.SUM,
           isMonotonic: streams.every((s) => s.monotonic !== false),
-          dataPoints: streams.map((s) => ({ startTime: start, endTime: end, attributes: s.attributes, value: s.value ?? 0 })),
+          dataPoints: streams.map((s) => ({ startTime: startOf(s), endTime: end, attributes: s.attributes, value: s.value ?? 0 })),
         });
       }
     }

@@ -21,7 +21,7 @@ import { listBatches, quarantineBatch, readBatch, removeBatch, removeBatchAsync,
 import { appendSentLog, MAX_RECORDS, type SentLogEntry } from '../spool/sent-log';
 import { DROP_REASON_ATTR, DROPPED_METRIC } from '../spool/spool';
 import { endpointKey, readShipperState, type ShipperState, writeShipperState } from '../spool/state';
-import { foldBatch, foldMetric, loadMetricsState, type MetricsState, pruneFolded, saveMetricsState } from './accumulator';
+import { expireStreams, foldBatch, foldMetric, loadMetricsState, type MetricsState, pruneFolded, saveMetricsState } from './accumulator';
 import { encodeMetrics, encodeSpans, parsePartialSuccess } from './encode';
 import type { ShipperLock } from './lock';
 import { backoffMs, parseRetryAfter, type ShipperOptions } from './options';
@@ -75,6 +75,7 @@ export class Shipper {
     this.otlp = parseOtlpEnv(env);
     this.transport = createTransport(env);
     this.metrics = loadMetricsState(env);
+    expireStreams(this.metrics);
     this.state = readShipperState(env);
     this.deadline = Date.now() + opts.maxLifeMs;
     this.key = endpointKey(env);
@@ -286,7 +287,7 @@ export class Shipper {
       ...(outcome.kind === 'ok' && outcome.rejected ? { rejected: outcome.rejected } : {}),
       ...(this.transport.proxied ? { via: 'proxy' as const } : {}),
       records: records.slice(0, MAX_RECORDS),
-      more: Math.max(0, records.length - MAX_RECORDS),
+      more: Math.max(0, (outcome.kind === 'retry' ? 0 : items) - Math.min(records.length, MAX_RECORDS)),
     };
     appendSentLog(this.env, entry);
   }
@@ -348,7 +349,16 @@ export class Shipper {
     }
     const spanCount = batches.reduce((n, b) => n + b.spans.length, 0);
     const { outcome } = await this.post(cfg, body);
-    const shown = outcome.kind === 'retry' ? [] : batches.flatMap((b) => b.spans.slice(0, MAX_RECORDS).map((s) => ({ resource: b.resource, span: s })));
+    const shown: unknown[] = [];
+    if (outcome.kind !== 'retry') {
+      for (const b of batches) {
+        for (const sp of b.spans) {
+          if (shown.length >= MAX_RECORDS) break;
+          shown.push({ resource: b.resource, span: sp });
+        }
+        if (shown.length >= MAX_RECORDS) break;
+      }
+    }
     this.log(cfg, outcome, batches.length, spanCount, shown);
     if (outcome.kind === 'ok') {
       this.removeInBackground(items);

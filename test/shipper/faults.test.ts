@@ -77,7 +77,10 @@ describe('a slow or failing collector never delays the tool', () => {
     expect(w.code).toBe(0);
     expect(w.out.kick).toBe('spawned');
     expect(w.stdioHeldOpen).toBe(false);
-    expect(w.ms).toBeLessThan(2_000); // node start-up included; the network is not
+    // Waiting for the collector would take 30 s (or the 60 s export timeout set above); node's own
+    // start-up on a loaded test machine can take seconds, so the bound sits well between the two.
+    expect(w.ms).toBeLessThan(15_000);
+    expect(w.out.kickMs).toBeLessThan(1_000);
     await rx.waitFor(() => rx.requests.length >= 1, 15_000);
     // The shipper is alive and waiting on the collector while the tool is long gone.
     const pid = lockPid(env)!;

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseOtlpEnv, redactUrl } from '../../src/config/otlp-env';
 import type { Batch } from '../../src/model';
-import { foldBatch, newMetricsState, pruneFolded, streamKey, streamResource } from '../../src/shipper/accumulator';
+import { expireStreams, foldBatch, newMetricsState, pruneFolded, streamKey, streamResource } from '../../src/shipper/accumulator';
 import { encodeMetrics, encodeSpans, nanosToHrTime } from '../../src/shipper/encode';
 import { isShipperProcess, kickShipper, shipperEnv, stripOurPreload } from '../../src/shipper/kick';
 import { ShipperLock, lockStatus } from '../../src/shipper/lock';
@@ -181,6 +181,17 @@ describe('accumulator', () => {
     expect(Object.keys(st.folded)).toEqual(['b']);
   });
 
+  it('expires streams no run touched for 30 days', () => {
+    const st = newMetricsState();
+    foldBatch(st, batch('a', 's1', 1), 'fa');
+    const n = Object.keys(st.streams).length;
+    expect(n).toBe(2);
+    expireStreams(st, Date.now() + 29 * 86_400_000);
+    expect(Object.keys(st.streams)).toHaveLength(2);
+    expireStreams(st, Date.now() + 31 * 86_400_000);
+    expect(Object.keys(st.streams)).toHaveLength(0);
+  });
+
   it('encodes cumulative metrics that decode to the folded totals, one stream identity', () => {
     const st = newMetricsState();
     for (let i = 0; i < 5; i++) foldBatch(st, batch(`b${i}`, `s${i}`, 1), `f${i}`);
@@ -190,7 +201,8 @@ describe('accumulator', () => {
     expect(runs.temporality).toBe('cumulative');
     expect(runs.isMonotonic).toBe(true);
     expect(runs.points.map((p) => Number(p.value))).toEqual([5]);
-    expect(runs.points[0].startTimeUnixNano).toBe(st.startTimeUnixNano);
+    // The stream starts with the first run folded into it.
+    expect(runs.points[0].startTimeUnixNano).toBe('1795515587578000000');
     expect(runs.resource['service.name']).toBe('t');
     expect(runs.resource['service.instance.id']).toMatch(/^[0-9a-f]{32}$/);
     // stable for the same accumulator and resource, distinct for another resource

@@ -210,7 +210,7 @@ describe('many writers at once', () => {
   it('100 concurrent processes: 100 intact batches, no temp files', async () => {
     const e = { ...env(), DEVTOOL_TELEMETRY_SHIPPER: '1' }; // kick is a no-op inside a "shipper"
     const outs = await Promise.all(Array.from({ length: 100 }, (_, i) => runWriter(e as Record<string, string>, `w${i}`, 2)));
-    expect(outs.every((o) => o.out.written.ok)).toBe(true);
+    expect(outs.filter((o) => !o.out.written.ok).map((o) => o.out.written)).toEqual([]);
     const files = spoolFiles(e as Record<string, string>);
     expect(files).toHaveLength(100);
     const ids = new Set<string>();
@@ -220,9 +220,8 @@ describe('many writers at once', () => {
       if (r.kind === 'ok') ids.add(r.batch.id);
     }
     expect(ids).toEqual(new Set(outs.map((o) => o.out.id)));
-    // Writing is cheap: the median write (tmp + rename + listing) stays in the low milliseconds.
-    const ms = outs.map((o) => o.out.writeMs).sort((a, b) => a - b);
-    expect(ms[50]).toBeLessThan(20);
+    // (The cost of a write is measured by bench/exit-delay.mjs, not here: 100 processes at once
+    // on a shared machine say nothing about it.)
   }, 120_000);
 });
 
