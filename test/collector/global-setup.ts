@@ -8,6 +8,6 @@ import { ensureBuilt } from '../../scripts/stack-lib.mjs';
 
 export default async function setup(): Promise<void> {
   const t0 = Date.now();
-  const timings = await ensureBuilt({ log: (l: string) => process.stderr.write(`[collector-build] ${l}\n`) });
-  process.stderr.write(`[collector-build] ready in ${((Date.now() - t0) / 1000).toFixed(1)} s ${JSON.stringify(timings)}\n`);
+  const timings = await ensureBuilt({ log: (l: string) => process.stderr.write(`[stack-build] ${l}\n`) });
+  process.stderr.write(`[stack-build] ready in ${((Date.now() - t0) / 1000).toFixed(1)} s ${JSON.stringify(timings)}\n`);
 }
