@@ -36,7 +36,7 @@ describe('feature-usage events', () => {
   it('counts each declared feature exactly, by name and enum/boolean properties', () => {
     const m = e.receiver.metrics();
     expect(counterTotal(m, 'devtool.feature.uses', { 'devtool.feature.name': 'ask' })).toBe(10);
-    expect(counterTotal(m, 'devtool.feature.uses', { 'devtool.feature.name': 'preview_sql' })).toBe(2);
+    expect(counterTotal(m, 'devtool.feature.uses', { 'devtool.feature.name': 'preview_sql' })).toBe(3);
     expect(counterTotal(m, 'devtool.feature.uses', { 'devtool.feature.name': 'model_upload' })).toBe(10_002);
     expect(counterTotal(m, 'devtool.feature.uses', { 'devtool.feature.name': 'ask', 'devtool.feature.prop.source': 'ui' })).toBe(3);
     expect(counterTotal(m, 'devtool.feature.uses', { 'devtool.feature.name': 'ask', 'devtool.feature.prop.source': 'api' })).toBe(1);
@@ -80,6 +80,13 @@ describe('feature-usage events', () => {
       expect(ev.name).toMatch(/^feature (ask|preview_sql|model_upload)$/);
       for (const k of Object.keys(ev.attributes)) expect(k).toMatch(/^devtool\.feature\.(name|prop\.(source|rows|cached|format|dataset))$/);
     }
+  });
+
+  it('puts an event made inside a step on that step span', () => {
+    const stepSpan = e.receiver.spans().find((s) => s.name === 'step preview')!;
+    expect(stepSpan).toBeDefined();
+    expect(stepSpan.parentSpanId).toBe(root.spanId);
+    expect(stepSpan.events.map((ev) => ev.name)).toEqual(['feature preview_sql']);
   });
 
   it('never sends undeclared names, property names or refused values', () => {
@@ -139,7 +146,7 @@ describe('with telemetry off', () => {
       expect(on.stdout).not.toContain('loaded 0'); // the check itself can see modules
       await e.receiver.waitFor(() => e.receiver.spans().length > 0, 15_000);
       // Only the enabled run reached the receiver.
-      expect(e.receiver.spans().map((s) => s.name)).toEqual(['feature-tool run']); // metrics() names the command 'run'
+      expect(e.receiver.spans().map((s) => s.name).sort()).toEqual(['feature-tool run', 'step preview']); // metrics() names the command 'run'
     } finally {
       await e.close();
     }
