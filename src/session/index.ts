@@ -98,8 +98,10 @@ export function resolveSessionId(
   const wanted = isUuid(fromParent) ? fromParent : undefined;
   let file = '';
   try {
-    // CI runs get throwaway ids (a shared runner must not group different jobs): no session file.
-    if (!opts.ci) file = sessionFile(env, toolKey(env, tool));
+    // Only the `install` identity links processes into a session kept in a file. `session` is the
+    // Visivo mode: a new id at each start (or the one a parent hands down), nothing persistent.
+    // CI runs get throwaway ids too (a shared runner must not group different jobs).
+    if (!opts.ci && identity === 'install') file = sessionFile(env, toolKey(env, tool));
   } catch {
     /* no cache dir: a per-process session */
   }
