@@ -60,7 +60,8 @@ rm -f "$STAMP"
 # The builder resolves output_path against the working directory: run from the repo root.
 cd "$ROOT"
 # Heartbeat so long silent phases (go mod download / link) still show progress.
-( while sleep 30; do log "... still building ($(( $(date +%s) - START ))s elapsed)"; done ) &
+# the sleeps hold neither our output pipes nor the build lock, so nothing waits for them after exit
+( while sleep 30 </dev/null >/dev/null 2>&1 9>&-; do log "... still building ($(( $(date +%s) - START ))s elapsed)"; done ) 9>&- &
 HEARTBEAT=$!
 trap 'kill $HEARTBEAT 2>/dev/null || true' EXIT
 if ! "$BUILDER" --config "$MANIFEST" --verbose 2>&1 | sed -u 's/^/  | /' >&2; then

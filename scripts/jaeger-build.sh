@@ -37,7 +37,8 @@ if [ "${FORCE:-0}" != 1 ] && [ -x "$BIN" ] && [ -f "$STAMP" ] && [ "$(head -1 "$
 fi
 mkdir -p "$OUT_DIR"; rm -f "$STAMP"
 START=$(date +%s)
-( while sleep 30; do log "... still building ($(( $(date +%s) - START ))s elapsed)"; done ) &
+# the sleeps hold neither our output pipes nor the build lock, so nothing waits for them after exit
+( while sleep 30 </dev/null >/dev/null 2>&1 9>&-; do log "... still building ($(( $(date +%s) - START ))s elapsed)"; done ) 9>&- &
 HEARTBEAT=$!
 trap 'kill $HEARTBEAT 2>/dev/null || true' EXIT
 
