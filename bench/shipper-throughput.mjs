@@ -134,7 +134,9 @@ async function oneTarget(label, url, home) {
     HOME: home,
     XDG_CACHE_HOME: cache,
     OTEL_EXPORTER_OTLP_ENDPOINT: url,
+    // Hold the whole backlog (the defaults, 20 MiB / 5,000 batches, would evict part of it).
     DEVTOOL_TELEMETRY_SPOOL_MAX_BYTES: String(2 * 1024 * 1024 * 1024),
+    DEVTOOL_TELEMETRY_SPOOL_MAX_BATCHES: String(BATCHES + 10),
   };
   const write = fillSpool(env, BATCHES);
   const big = await runShipper(env);

@@ -8,8 +8,8 @@
  * don't start a doomed process on every run); or another run spawned one less than KICK_FRESH_MS
  * ago that has not taken the lock yet (100 parallel runs start one shipper, not 100).
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { cacheDir } from '../config/paths';
 import { breakerOpenUntil } from '../spool/state';
 import { lockStatus } from './lock';
@@ -30,8 +30,14 @@ export function isShipperProcess(env: Env = process.env): boolean {
 }
 
 const PRELOAD_FLAGS = new Set(['--require', '-r', '--import', '--loader', '--experimental-loader']);
-/** The package root (dist/cjs/shipper -> package root; src/shipper -> package root). */
-const PACKAGE_ROOT = path.resolve(__dirname, '..', '..', __dirname.includes(`${path.sep}dist${path.sep}`) ? '..' : '');
+/**
+ * The package root, wherever this code runs from: dist/cjs/shipper/kick.js, the bundled
+ * dist/cjs/runtime.js (esbuild keeps __dirname = dist/cjs), or src/shipper under a test runner.
+ */
+const DIST_MARK = `${path.sep}dist${path.sep}`;
+const PACKAGE_ROOT = __dirname.includes(DIST_MARK)
+  ? __dirname.slice(0, __dirname.lastIndexOf(DIST_MARK))
+  : path.resolve(__dirname, '..', '..');
 
 function isOurs(spec: string): boolean {
   const s = spec.replace(/^["']|["']$/g, '');
@@ -79,8 +85,9 @@ export function shipperEnv(env: Env): Env {
   return out;
 }
 
+/** dist/cjs/shipper/main.js, from the unbundled module (…/shipper) or the bundle (…/cjs). */
 export function shipperScript(): string {
-  return path.join(__dirname, 'main.js');
+  return path.basename(__dirname) === 'shipper' ? path.join(__dirname, 'main.js') : path.join(__dirname, 'shipper', 'main.js');
 }
 
 /** True when a kick from another run is already starting a shipper. Creates the marker otherwise. */

@@ -4,8 +4,8 @@
  * planted by someone else, or written by a future version. Anything that does not validate is moved
  * to quarantine/ (kept for inspection, never sent, counted) and the rest of the spool goes on.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import type { AttrValue, Attributes, Batch, HistogramPoint, MetricRecord, SpanRecord, SumPoint } from '../model';
 import { LEVELS } from '../model';
 import { type BatchName, batchDir, quarantineDir, sortBatchNames } from './layout';
@@ -54,6 +54,43 @@ export function cleanAttributes(a: unknown): Attributes {
     if (k && isAttrValue(v)) out[k] = v;
   }
   return out;
+}
+
+function cleanAttrs(a: unknown): boolean {
+  if (!a || typeof a !== 'object' || Array.isArray(a)) return false;
+  for (const k in a as Record<string, unknown>) {
+    if (!k || !isAttrValue((a as Record<string, unknown>)[k])) return false;
+  }
+  return true;
+}
+
+/**
+ * The common case, without copying: a span exactly as our recorder writes it. Anything unusual
+ * (a missing array, a bad attribute, an unknown kind) goes through validSpan, which repairs or rejects.
+ */
+function spanAsIs(s: unknown): SpanRecord | undefined {
+  if (!s || typeof s !== 'object') return undefined;
+  const r = s as Record<string, unknown>;
+  if (typeof r.traceId !== 'string' || !HEX32.test(r.traceId) || /^0+$/.test(r.traceId)) return undefined;
+  if (typeof r.spanId !== 'string' || !HEX16.test(r.spanId) || /^0+$/.test(r.spanId)) return undefined;
+  if (r.parentSpanId !== undefined && (typeof r.parentSpanId !== 'string' || !HEX16.test(r.parentSpanId))) return undefined;
+  if (typeof r.name !== 'string' || typeof r.kind !== 'number' || !Number.isInteger(r.kind) || r.kind < 1 || r.kind > 5) return undefined;
+  if (typeof r.startTimeUnixNano !== 'string' || !NANOS.test(r.startTimeUnixNano)) return undefined;
+  if (typeof r.endTimeUnixNano !== 'string' || !NANOS.test(r.endTimeUnixNano)) return undefined;
+  if (r.scope !== undefined && typeof r.scope !== 'string') return undefined;
+  const st = r.status as Record<string, unknown> | undefined;
+  if (!st || typeof st !== 'object' || (st.code !== 0 && st.code !== 1 && st.code !== 2)) return undefined;
+  if (st.message !== undefined && typeof st.message !== 'string') return undefined;
+  if (!cleanAttrs(r.attributes) || !Array.isArray(r.events) || !Array.isArray(r.links)) return undefined;
+  for (const e of r.events as Array<Record<string, unknown>>) {
+    if (!e || typeof e !== 'object' || typeof e.name !== 'string' || typeof e.timeUnixNano !== 'string' || !NANOS.test(e.timeUnixNano) || !cleanAttrs(e.attributes)) return undefined;
+  }
+  for (const l of r.links as Array<Record<string, unknown>>) {
+    if (!l || typeof l !== 'object' || typeof l.traceId !== 'string' || !HEX32.test(l.traceId) || typeof l.spanId !== 'string' || !HEX16.test(l.spanId) || !cleanAttrs(l.attributes)) {
+      return undefined;
+    }
+  }
+  return r as unknown as SpanRecord;
 }
 
 function validSpan(s: unknown): SpanRecord | undefined {
@@ -161,7 +198,7 @@ export function validateBatch(x: unknown): { batch: Batch; invalidRecords: numbe
   let invalidRecords = 0;
   const spans: SpanRecord[] = [];
   for (const s of r.spans) {
-    const v = validSpan(s);
+    const v = spanAsIs(s) ?? validSpan(s);
     if (v) spans.push(v);
     else invalidRecords++;
   }
