@@ -44,13 +44,14 @@ export function bootstrap(entry: string | undefined, options?: StartOptions, env
     // ~1.7 ms, more than half the disabled-path budget (bench/consent-off.mjs).
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     if (!(require('node:worker_threads') as typeof import('node:worker_threads')).isMainThread) return undefined;
+    // The recorder lives in the runtime (one bundle with the public API, so the preload and the
+    // app's `require('devtool-telemetry')` share one instance of every module); loaded only now.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { maybeShowNotice } = require('./consent/notice') as typeof import('./consent/notice');
-    maybeShowNotice(decision, tool, env);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { startAgent } = require('./recorder/agent') as typeof import('./recorder/agent');
-    const notes = decision.reports.filter((r) => r.problem).map((r) => `${r.source}: ${r.problem}`);
-    return startAgent({ tool, decision, env, debug: isDebug(env), notes });
+    const { loadRuntime } = require('./load-runtime') as typeof import('./load-runtime');
+    const { runtime, saveCodeCacheAtExit } = loadRuntime(env);
+    const agent = runtime.startRecording(decision, tool, env);
+    saveCodeCacheAtExit?.();
+    return agent;
   } catch (err) {
     debugLine(env, `not started: ${(err as Error)?.name ?? 'error'}`);
     return undefined;

@@ -2,8 +2,8 @@
  * What every verb gets: parsed arguments, the environment, where to print, and the tool it is about.
  * A tool that mounts our verbs (`mytool telemetry status`) passes its own name; our own bin does not.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { detectTool, type ToolIdentity } from '../resource/tool';
 
 export interface Sink {

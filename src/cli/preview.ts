@@ -4,7 +4,7 @@
  * if there is one, else the newest entry of the transparency log (what was actually sent). JSON on
  * stdout (pipe it to jq), one human line on stderr.
  */
-import * as os from 'node:os';
+import os = require('node:os');
 import type { Batch } from '../model';
 import { createSanitizer } from '../privacy/sanitize';
 import { resolveConsent } from '../consent/resolve';

@@ -4,8 +4,8 @@
  * cache directories. Opt-outs survive `forget` unless --everything is given: deleting your data must
  * not silently switch telemetry back on.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { cacheDir, configDir } from '../config/paths';
 import { newInstallId, readUserConfig, updateUserConfigDetailed, type UserConfig } from '../consent/user-config';
 import { batchDir, quarantineDir } from '../spool/layout';

@@ -2,8 +2,8 @@
  * Where our files live. Pure functions of the environment so tests (and users) can relocate
  * everything with XDG_CONFIG_HOME / XDG_CACHE_HOME / HOME, and so the CLI and the preload agree.
  */
-import * as os from 'node:os';
-import * as path from 'node:path';
+import os = require('node:os');
+import path = require('node:path');
 
 type Env = NodeJS.ProcessEnv;
 

@@ -3,8 +3,8 @@
  * project files. Each returns a SourceReport (what was found, how it parsed, which level it sets)
  * and leaves the decision to resolve.ts. Synchronous, node:fs/node:path only, never throws.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { PROJECT_FILE } from '../config/paths';
 import type { Level } from '../model';
 import { minLevel, parseBool, parseLevel, safeRaw } from './booleans';

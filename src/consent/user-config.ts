@@ -7,8 +7,8 @@
  * state. Nothing here throws: the preload must stay silent, the CLI turns the returned error into a
  * message a person can act on.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { configDir, userConfigFile } from '../config/paths';
 
 /** Per-tool (or `all`) entry. `level` is kept as written; the resolver parses it strictly. */

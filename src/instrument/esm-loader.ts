@@ -7,7 +7,7 @@
  * this file alone. On Node versions with synchronous in-thread hooks (`module.registerHooks`,
  * 22.15+), index.ts uses instrumentSource() directly and no hooks thread is started.
  */
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 import { fileURLToPath } from 'node:url';
 
 const TARGETS: Array<[marker: string, name: string]> = [

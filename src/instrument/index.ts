@@ -19,8 +19,8 @@
  *     or `@anthropic-ai/sdk`; every other app pays nothing for it. Where Node has synchronous
  *     in-thread hooks (`module.registerHooks`, 22.15+) those are used instead.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import type { Agent } from '../recorder/global';
 import type { LoadResult } from './esm-loader';
 
@@ -199,5 +199,7 @@ function installEsmHook(Module: ModuleInternals): void {
   g[ESM_CALLBACK] = hand;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { pathToFileURL } = require('node:url') as typeof import('node:url');
-  Module.register(pathToFileURL(path.join(__dirname, 'esm-loader.js')).href);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { distFile } = require('../config/package-root') as typeof import('../config/package-root');
+  Module.register(pathToFileURL(distFile('instrument', 'esm-loader.js')).href);
 }

@@ -2,8 +2,8 @@
  * What to do when the app has loaded an LLM client package: check that we know its version,
  * then patch it. Loaded only at that moment (never at start-up), together with the patcher.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { currentAgent } from '../recorder/global';
 
 export const CLIENT_PACKAGES = ['openai', '@anthropic-ai/sdk'] as const;

@@ -9,10 +9,12 @@ export function nowNs(): bigint {
   return anchorNs + process.hrtime.bigint();
 }
 
-/** When this process started (before the preload ran): `performance.timeOrigin` in ns. */
+/**
+ * When this process started (before the preload ran), from process.uptime(): touching
+ * `performance.timeOrigin` would load perf_hooks, ~1 ms of start-up.
+ */
 export function processStartNs(): bigint {
-  const origin = globalThis.performance?.timeOrigin;
-  return typeof origin === 'number' && origin > 0 ? BigInt(Math.round(origin * 1000)) * 1000n : nowNs();
+  return nowNs() - BigInt(Math.round(process.uptime() * 1e9));
 }
 
 export function nsToString(ns: bigint): string {

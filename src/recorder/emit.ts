@@ -4,7 +4,7 @@
  * final flush runs inside the 'exit' event. The spool and shipper modules load here, at flush
  * time, never at start-up; the network lives in the shipper process alone.
  */
-import * as os from 'node:os';
+import os = require('node:os');
 import type { Batch } from '../model';
 import type { Sanitizer } from '../privacy/sanitize';
 

@@ -4,9 +4,10 @@
  * host.name/id/ip, process.owner/command_args/executable.path, cwd, user name, env values.
  * `OTEL_RESOURCE_ATTRIBUTES` is merged here and, like everything, still passes the sanitizer.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import type { Attributes } from '../model';
+import { packageRoot } from '../config/package-root';
 import { ciVendor, cpuCount, hostArch, insideContainer, memoryBucket } from './environment';
 import { detectOs } from './os-release';
 
@@ -26,7 +27,7 @@ let distroVersion: string | undefined;
 export function distroVersionString(): string {
   if (distroVersion === undefined) {
     try {
-      const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8'));
+      const pkg = JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8'));
       distroVersion = typeof pkg.version === 'string' ? pkg.version : 'unknown';
     } catch {
       distroVersion = 'unknown';

@@ -2,8 +2,8 @@
  * Where the tool runs, as enum values only (never a variable's content): CI vendor, container,
  * hardware size class. The AI-agent enum comes from the consent module (it also gates prompts).
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
+import fs = require('node:fs');
+import os = require('node:os');
 
 /** CI vendor as a lowercase slug ("github-actions"), from ci-info's vendor table. */
 export function ciVendor(): string | undefined {

@@ -4,8 +4,8 @@
  * SystemVersion.plist and Windows from os.version(). Missing files are normal (containers,
  * minimal images): the attributes are then simply absent.
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
+import fs = require('node:fs');
+import os = require('node:os');
 
 export interface OsInfo {
   type: string;

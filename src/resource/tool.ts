@@ -4,8 +4,8 @@
  * Loaded before the consent decision (the tool name scopes `<TOOL>_TELEMETRY_DISABLED`), so it is
  * tiny and does synchronous reads only. A missing or broken package.json is not an error.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import type { Level } from '../model';
 
 /** What a tool author may put under `"devtoolTelemetry"` in the tool's package.json (or pass to start()). */

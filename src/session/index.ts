@@ -13,6 +13,8 @@ import type { Batch } from '../model';
 import type { ToolIdentity } from '../resource/tool';
 import { appendTotals, claimHead, createHead, isUuid, readHead, readTotals, removeLogs, sessionFile, type SessionHead, type SessionRecord } from './store';
 import { summaryMetrics, totalsOf } from './totals';
+import { processStartNs } from '../recorder/clock';
+import { newUuid } from '../recorder/ids';
 
 export const SESSION_ENV = 'DEVTOOL_TELEMETRY_SESSION_ID';
 /** A session ends 30 minutes after its last run... */
@@ -30,14 +32,8 @@ interface SessionState {
 const KEY = Symbol.for('devtool-telemetry.session');
 type Global = { [KEY]?: SessionState | null };
 
-function newUuid(): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require('node:crypto') as typeof import('node:crypto')).randomUUID();
-}
-
 function processStartMs(): number {
-  const origin = globalThis.performance?.timeOrigin;
-  return typeof origin === 'number' && origin > 0 ? Math.round(origin) : Date.now();
+  return Number(processStartNs() / 1_000_000n);
 }
 
 /** Is a stored session still open at `now`? */

@@ -8,8 +8,8 @@
  *    no counts, and the exit path costs one small append. The log's mtime is "last seen".
  * Synchronous on purpose: it runs inside the final flush (the 'exit' event). Never throws.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { cacheDir } from '../config/paths';
 
 export interface SessionTotals {

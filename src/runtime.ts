@@ -1,0 +1,21 @@
+/**
+ * The in-process runtime: the public API plus what the preload needs once telemetry is on. The
+ * build bundles this file into dist/cjs/runtime.js (one file instead of ~40: module loading was
+ * the largest start-up cost, see bench/startup.mjs), and both the preload and the public entry
+ * load that one bundle, so there is exactly one recorder, one catalog and one context store.
+ */
+import { isDebug } from './consent/booleans';
+import { maybeShowNotice } from './consent/notice';
+import type { ConsentDecision } from './consent/resolve';
+import type { Agent } from './recorder/global';
+import { startAgent } from './recorder/agent';
+import type { ToolIdentity } from './resource/tool';
+
+export * from './index';
+
+/** Called by bootstrap after an enabled decision: the notice first, then the recorder. */
+export function startRecording(decision: ConsentDecision, tool: ToolIdentity, env: NodeJS.ProcessEnv): Agent {
+  maybeShowNotice(decision, tool, env);
+  const notes = decision.reports.filter((r) => r.problem).map((r) => `${r.source}: ${r.problem}`);
+  return startAgent({ tool, decision, env, debug: isDebug(env), notes });
+}
