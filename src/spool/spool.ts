@@ -147,7 +147,11 @@ function ensureDir(dir: string, depth = 0): void {
     const parent = path.dirname(dir);
     if (code !== 'ENOENT' || parent === dir || depth > 64) throw e;
     ensureDir(parent, depth + 1);
-    fs.mkdirSync(dir, { mode: 0o700 });
+    try {
+      fs.mkdirSync(dir, { mode: 0o700 });
+    } catch (e2) {
+      if (errCode(e2) !== 'EEXIST') throw e2; // another process created it meanwhile: fine
+    }
   }
 }
 
