@@ -25,6 +25,7 @@ import { expireStreams, foldBatch, foldMetric, loadMetricsState, type MetricsSta
 import { encodeMetrics, encodeSpans, parsePartialSuccess } from './encode';
 import type { ShipperLock } from './lock';
 import { backoffMs, parseRetryAfter, type ShipperOptions } from './options';
+import { ConsentCheck } from './consent-check';
 import { resanitize } from './resanitize';
 import { createTransport, type HttpResult, type Transport } from './transport';
 
@@ -65,6 +66,7 @@ export class Shipper {
   private readonly deleting = new Map<string, Promise<void>>();
   private readonly deadline: number;
   private readonly key: string;
+  private readonly consent: ConsentCheck;
   stopped = false;
 
   constructor(
@@ -79,6 +81,7 @@ export class Shipper {
     this.state = readShipperState(env);
     this.deadline = Date.now() + opts.maxLifeMs;
     this.key = endpointKey(env);
+    this.consent = new ConsentCheck(env, process.cwd());
     this.state.conditions = this.otlp.problems.slice(0, 10);
     this.saveState();
   }
@@ -212,11 +215,13 @@ export class Shipper {
         this.countDropped('corrupt', Math.max(1, name.records));
         continue;
       }
-      if (r.batch.level === 'off') {
-        removeBatch(this.env, name); // never send what was recorded with telemetry off
+      // Never send what was recorded with telemetry off, or what the user has opted out of since.
+      const level = r.batch.level === 'off' ? 'off' : this.consent.allowed(r.batch.level, r.batch.resource['service.name']);
+      if (level === 'off') {
+        removeBatch(this.env, name);
         continue;
       }
-      const clean = resanitize(r.batch, this.env);
+      const clean = resanitize(level === r.batch.level ? r.batch : { ...r.batch, level }, this.env);
       if (!clean) {
         quarantineBatch(this.env, name);
         this.countDropped('corrupt', Math.max(1, name.records), r.batch.resource);

@@ -2,13 +2,13 @@
  * Fault injection with real processes on loopback: slow, failing, rejecting, hostile collectors,
  * a broken spool, a shipper killed mid-send, a proxy in the way.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { makeSandbox, type Env, type Sandbox, isAlive } from '../support/run-fixture';
+import { makeSandbox, REPO_ROOT, type Env, type Sandbox, isAlive } from '../support/run-fixture';
 import { startReceiver, type Receiver } from '../support/otlp-receiver';
 import { cacheRoot, DIST, ensureBuilt, fastRetries, latestTotal, lockPid, readJsonFile, runShipperProcess, runWriter, spoolFiles, waitShipperGone } from './helpers';
 import { startProxy } from './proxy';
@@ -179,6 +179,19 @@ describe('rejections', () => {
     expect(spoolFiles(env)).toEqual([]);
     expect(shipperState(env).dropped).toEqual({ rejected: 2 });
     expect(shipperState(env).sentSpans).toBe(1);
+  }, 60_000);
+});
+
+describe('consent is checked again when sending', () => {
+  it('`devtool-telemetry disable` after runs were spooled: nothing leaves the machine, the spool is emptied', async () => {
+    const rx = await receiver();
+    const env = freshEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: rx.url });
+    await spoolRuns(env, 2);
+    // The user opts out with the CLI (writes the user config) before any shipper ran.
+    execFileSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'devtool-telemetry.js'), 'disable'], { env, stdio: 'ignore' });
+    await runShipperProcess(env);
+    expect(rx.connections).toBe(0);
+    expect(spoolFiles(env)).toEqual([]);
   }, 60_000);
 });
 
