@@ -185,7 +185,8 @@ describe('rejections', () => {
 describe('consent is checked again when sending', () => {
   it('`devtool-telemetry disable` after runs were spooled: nothing leaves the machine, the spool is emptied', async () => {
     const rx = await receiver();
-    const env = freshEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: rx.url });
+    // A config dir of its own: the opt-out must not leak into the other tests of this file.
+    const env = freshEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: rx.url, XDG_CONFIG_HOME: fs.mkdtempSync(path.join(sb.root, 'config-')) });
     await spoolRuns(env, 2);
     // The user opts out with the CLI (writes the user config) before any shipper ran.
     execFileSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'devtool-telemetry.js'), 'disable'], { env, stdio: 'ignore' });
