@@ -52,7 +52,10 @@ export interface MetricsState {
   /** Start of every cumulative stream (Unix ns, decimal string). */
   startTimeUnixNano: string;
   streams: Record<string, Stream>;
-  /** Batch id -> spool file name, for batches already folded (pruned once the file is gone). */
+  /**
+   * Spool file name -> batch id, for batches already folded (pruned once the file is gone). Keyed
+   * by file name, which is unique per write, so even two batches that share an id both count.
+   */
   folded: Record<string, string>;
   /** Streams changed since the last acknowledged metrics export. */
   dirty: boolean;
@@ -168,13 +171,13 @@ export function foldMetric(state: MetricsState, resource: Attributes, m: MetricR
 }
 
 /**
- * Fold a batch's metrics in, once. Returns false (and changes nothing) when this batch id was
+ * Fold a batch's metrics in, once. Returns false (and changes nothing) when this batch file was
  * folded already: a previous shipper folded it and died before deleting the file.
  */
 export function foldBatch(state: MetricsState, batch: Batch, file: string): boolean {
-  if (Object.prototype.hasOwnProperty.call(state.folded, batch.id)) return false;
+  if (Object.prototype.hasOwnProperty.call(state.folded, file)) return false;
   for (const m of batch.metrics) foldMetric(state, batch.resource, m);
-  state.folded[batch.id] = file;
+  state.folded[file] = batch.id;
   return true;
 }
 
@@ -185,7 +188,7 @@ export function expireStreams(state: MetricsState, now = Date.now()): void {
   }
 }
 
-/** Forget folded ids whose spool file no longer exists (delivered or dropped). */
+/** Forget folded batches whose spool file no longer exists (delivered or dropped). */
 export function pruneFolded(state: MetricsState, existingFiles: Set<string>): void {
-  for (const [id, file] of Object.entries(state.folded)) if (!existingFiles.has(file)) delete state.folded[id];
+  for (const file of Object.keys(state.folded)) if (!existingFiles.has(file)) delete state.folded[file];
 }

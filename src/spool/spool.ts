@@ -137,6 +137,8 @@ function evict(dir: string, incoming: number, limits: SpoolLimits, now: number):
   return counts;
 }
 
+let writeSeq = 0;
+
 /** mkdir -p, one level at a time: node's recursive mkdir reports ENOENT where the truth is EROFS/EACCES. */
 function ensureDir(dir: string, depth = 0): void {
   try {
@@ -189,7 +191,9 @@ export function writeBatch(batch: Batch, env: Env): WriteResult {
     }
 
     const createdAt = typeof batch.createdAt === 'number' && Number.isFinite(batch.createdAt) ? batch.createdAt : now;
-    const name = formatBatchName(createdAt, process.pid, safeId(batch.id), countRecords(toWrite), bytes);
+    // A per-write suffix: two writes never share a name (a rename would silently replace the other).
+    const id = `${safeId(batch.id).slice(0, 40)}_${(++writeSeq).toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+    const name = formatBatchName(createdAt, process.pid, id, countRecords(toWrite), bytes);
     tmp = path.join(dir, `.${name}.tmp`);
     // 'wx': never follow or clobber something planted at our temp name.
     fs.writeFileSync(tmp, json, { mode: 0o600, flag: 'wx' });

@@ -173,12 +173,13 @@ describe('accumulator', () => {
     expect(foldBatch(st, batch('a', 's1', 1), 'fa')).toBe(true);
     expect(foldBatch(st, batch('b', 's2', 2), 'fb')).toBe(true);
     expect(foldBatch(st, batch('a', 's1', 1), 'fa')).toBe(false); // already folded: no double count
+    expect(foldBatch(st, batch('a', 's1', 0), 'fa2')).toBe(true); // same id, another write: counts
     const key = streamKey({ name: 'devtool.command.runs', unit: '{run}', type: 'sum' }, streamResource({ 'service.name': 't' }), { c: 'x' });
     expect(st.streams[key].value).toBe(3);
     const h = Object.values(st.streams).find((s) => s.name === 'h')!;
-    expect(h).toMatchObject({ count: 4, sum: 6, min: 1, max: 2, bucketCounts: [2, 2] });
+    expect(h).toMatchObject({ count: 6, sum: 9, min: 1, max: 2, bucketCounts: [3, 3] }); // a, b and the second 'a' write
     pruneFolded(st, new Set(['fb']));
-    expect(Object.keys(st.folded)).toEqual(['b']);
+    expect(st.folded).toEqual({ fb: 'b' });
   });
 
   it('expires streams no run touched for 30 days', () => {

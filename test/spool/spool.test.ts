@@ -52,6 +52,11 @@ function batch(spans = 1, over: Partial<Batch> = {}): Batch {
   };
 }
 
+/** The batch id inside a file name (the writer appends a per-write suffix). */
+function idOf(nameId: string): string {
+  return nameId.replace(/_[a-z0-9]+$/, '');
+}
+
 function droppedIn(b: Batch): Record<string, number> {
   const out: Record<string, number> = {};
   for (const m of b.metrics as MetricRecord[]) {
@@ -113,7 +118,7 @@ describe('writeBatch', () => {
     const total = names.reduce((n, x) => n + x.bytes, 0);
     expect(total).toBeLessThanOrEqual(6000);
     // The survivors are the newest ones, in order.
-    const ids = names.map((n) => n.id);
+    const ids = names.map((n) => idOf(n.id));
     expect(ids).toEqual(written.slice(-ids.length).map((b) => b.id));
     // Conservation: every record ever written either survives or was counted as evicted.
     // (A batch that reports evictions carries one extra record: the dropped-metric point.)
@@ -125,7 +130,7 @@ describe('writeBatch', () => {
     for (const n of names) {
       const r = readBatch(e, n);
       expect(r.kind).toBe('ok');
-      const i = written.findIndex((b) => b.id === n.id);
+      const i = written.findIndex((b) => b.id === idOf(n.id));
       if (r.kind === 'ok') expect(droppedIn(r.batch).full ?? 0).toBe(perWrite[i]);
     }
   });
@@ -203,6 +208,16 @@ describe.runIf(process.platform === 'linux' && process.getuid?.() === 0)('writeB
     expect(r.out.written.ok).toBe(false);
     expect(r.out.written.reason).toBe('EROFS');
     expect(spoolStats(e).problems).toEqual([]); // nothing exists to complain about, and no throw
+  });
+});
+
+describe('names', () => {
+  it('two writes of batches with the same id keep both (no silent replace)', () => {
+    const e = env();
+    const b = batch(1);
+    expect(writeBatch(b, e).ok).toBe(true);
+    expect(writeBatch(b, e).ok).toBe(true);
+    expect(listBatches(e)).toHaveLength(2);
   });
 });
 
