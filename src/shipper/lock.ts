@@ -5,7 +5,7 @@
  * shipper, or a reused pid). A stale lock is broken by whoever notices, then taken with O_EXCL
  * again, so two contenders cannot both win; the owner re-checks its token before every state write.
  */
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 import { lockFile } from '../spool/layout';
 
 type Env = NodeJS.ProcessEnv;

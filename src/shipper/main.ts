@@ -7,7 +7,7 @@
  *
  * Silent by design: nothing is printed; conditions go to shipper-state.json for `status`.
  */
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 import { listBatches } from '../spool/reader';
 import { kickMarkerFile } from './kick';
 import { ShipperLock } from './lock';

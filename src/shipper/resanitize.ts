@@ -7,7 +7,7 @@
  * built the batch passes through as the recorder wrote it (the recorder sanitized it already); a
  * sanitizer that throws on a batch makes that batch unsendable (fail closed).
  */
-import * as os from 'node:os';
+import os = require('node:os');
 import type { Batch, Level } from '../model';
 
 interface SanitizerLike {

@@ -13,7 +13,7 @@
  *   past a limit open the circuit breaker (in shipper-state.json) and exit, so runs stop spawning
  *   doomed shippers until the next attempt time.
  */
-import * as zlib from 'node:zlib';
+import zlib = require('node:zlib');
 import type { Batch } from '../model';
 import { type OtlpConfig, type OtlpSignalConfig, parseOtlpEnv } from '../config/otlp-env';
 import type { BatchName } from '../spool/layout';

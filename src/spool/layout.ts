@@ -13,7 +13,7 @@
  * The batch file name carries its creation time (sortable: oldest first), record count and size, so
  * bounding the spool needs one readdir and no stat or read of other writers' files.
  */
-import * as path from 'node:path';
+import path = require('node:path');
 import { cacheDir } from '../config/paths';
 
 type Env = NodeJS.ProcessEnv;

@@ -5,7 +5,7 @@
  * full and counts the rest, so a large backlog does not turn the log into a second spool.
  * Written only by the shipper; read by `status` / anyone through readSentLog().
  */
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 import { sentLogFile } from './layout';
 
 type Env = NodeJS.ProcessEnv;

@@ -13,8 +13,8 @@
  * Never throws: disk full, read-only home, a file where the directory should be, EACCES all return
  * { ok: false, reason } and the tool carries on. Depends only on node built-ins and our paths/model.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import type { Batch, MetricRecord } from '../model';
 import { BATCH_SUFFIX, batchDir, formatBatchName, safeId, sortBatchNames } from './layout';
 

@@ -3,8 +3,8 @@
  * rename: readers see the old or the new state, never half of one) and read by anyone: the kick in
  * the tool's process reads the breaker, `status` reads everything.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { shipperStateFile } from './layout';
 
 type Env = NodeJS.ProcessEnv;

@@ -3,7 +3,7 @@
  * the collector is considered down, and any condition a person has to fix (a spool dir that is a
  * file, not writable, owned by someone else; an invalid endpoint). Read-only, never throws.
  */
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 import { lockFile, batchDir, spoolRoot } from './layout';
 import { listBatches, quarantinedCount } from './reader';
 import { readShipperState } from './state';
