@@ -190,7 +190,7 @@ export class Run {
         type: 'sum',
         startTimeUnixNano: this.lastFlushNs.toString(),
         timeUnixNano: end.toString(),
-        points: [{ attributes: { 'devtool.spool.drop.reason': 'memory_limit' }, value: this.droppedSpans }],
+        points: [{ attributes: { 'devtool.spool.drop.reason': 'full' }, value: this.droppedSpans }],
       });
       this.droppedSpans = 0;
     }
