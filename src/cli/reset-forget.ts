@@ -8,7 +8,7 @@ import fs = require('node:fs');
 import path = require('node:path');
 import { cacheDir, configDir } from '../config/paths';
 import { newInstallId, readUserConfig, updateUserConfigDetailed, type UserConfig } from '../consent/user-config';
-import { batchDir, quarantineDir } from '../spool/layout';
+import { destinationKeys, destinationsRoot, quarantineDir } from '../spool/layout';
 import { listBatches, removeBatch } from '../spool/reader';
 import { allowFlags, type CliContext, EXIT, line } from './context';
 import { writeFailure } from './toggle';
@@ -43,21 +43,28 @@ export function resetVerb(ctx: CliContext): number {
   if (!w.ok) return writeFailure(ctx, 'store a new install id', w.error);
   if (w.backup) line(ctx.err, `${ctx.prog}: the previous config was not valid JSON; it was kept as ${w.backup}`);
 
-  const batches = listBatches(ctx.env);
+  // Unsent data of every destination, not only the one this shell's OTEL_* variables name.
+  let removed = 0;
   let records = 0;
-  for (const b of batches) {
-    removeBatch(ctx.env, b);
-    records += b.records;
+  let left = 0;
+  for (const key of destinationKeys(ctx.env)) {
+    const batches = listBatches(ctx.env, key);
+    for (const b of batches) {
+      removeBatch(ctx.env, b, key);
+      records += b.records;
+    }
+    const remaining = listBatches(ctx.env, key).filter((b) => batches.some((x) => x.file === b.file)).length;
+    removed += batches.length - remaining;
+    left += remaining;
   }
-  const left = listBatches(ctx.env).filter((b) => batches.some((x) => x.file === b.file));
   const q = clearDir(quarantineDir(ctx.env));
   // Sessions continue across runs; one spanning the reset would link the old id to the new one.
   const sessions = clearDir(path.join(cacheDir(ctx.env), 'sessions'));
   line(ctx.out, `New anonymous install id: ${id}`);
-  line(ctx.out, `Removed ${batches.length - left.length} unsent batch(es) (${records} record(s)) from ${batchDir(ctx.env)}${q.removed ? ` and ${q.removed} set-aside file(s)` : ''}.`);
+  line(ctx.out, `Removed ${removed} unsent batch(es) (${records} record(s)) from ${destinationsRoot(ctx.env)}${q.removed ? ` and ${q.removed} set-aside file(s)` : ''}.`);
   if (sessions.removed) line(ctx.out, 'Ended the current session(s): the next run starts a new one.');
-  if (left.length || q.error || sessions.error) {
-    line(ctx.err, `${ctx.prog}: some unsent data could not be removed: ${q.error ?? sessions.error ?? `${left.length} batch file(s) in ${batchDir(ctx.env)}`}. Check the permissions of ${cacheDir(ctx.env)}.`);
+  if (left || q.error || sessions.error) {
+    line(ctx.err, `${ctx.prog}: some unsent data could not be removed: ${q.error ?? sessions.error ?? `${left} batch file(s) in ${destinationsRoot(ctx.env)}`}. Check the permissions of ${cacheDir(ctx.env)}.`);
     return EXIT.FAILED;
   }
   return EXIT.OK;

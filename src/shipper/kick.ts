@@ -13,6 +13,7 @@ import path = require('node:path');
 import { cacheDir } from '../config/paths';
 import { breakerOpenUntil } from '../spool/state';
 import { lockStatus } from './lock';
+import { kickMarkerFile } from '../spool/layout';
 
 type Env = NodeJS.ProcessEnv;
 
@@ -20,9 +21,7 @@ type Env = NodeJS.ProcessEnv;
 export const SHIPPER_ENV_FLAG = 'DEVTOOL_TELEMETRY_SHIPPER';
 const KICK_FRESH_MS = 3_000;
 
-export function kickMarkerFile(env: Env): string {
-  return path.join(cacheDir(env), 'shipper.kick');
-}
+export { kickMarkerFile };
 
 /** True inside the shipper (so the preload never records the shipper itself). */
 export function isShipperProcess(env: Env = process.env): boolean {

@@ -6,6 +6,7 @@
  * again, so two contenders cannot both win; the owner re-checks its token before every state write.
  */
 import fs = require('node:fs');
+import path = require('node:path');
 import { lockFile } from '../spool/layout';
 
 type Env = NodeJS.ProcessEnv;
@@ -72,6 +73,11 @@ export class ShipperLock {
   /** Try to take the lock (breaking a stale one). True when we own it. */
   acquire(): boolean {
     const file = lockFile(this.env);
+    try {
+      fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    } catch {
+      /* the open below reports what is wrong */
+    }
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         const fd = fs.openSync(file, 'wx', 0o600);

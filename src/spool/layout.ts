@@ -2,17 +2,24 @@
  * The spool's on-disk layout, in one place so the writer (in the tool's process), the shipper and the
  * CLI agree. Everything lives under paths.cacheDir(env):
  *
- *   spool/<created>-<pid>-<id>-<records>-<bytes>.batch   one sealed Batch as JSON (write tmp + rename)
- *   spool/.<name>.tmp                                     a write in progress (ignored by readers)
- *   quarantine/                                           unreadable batches moved aside, never sent
- *   shipper.lock                                          the one live shipper (pid + token + time)
- *   shipper-state.json                                    breaker, last success/error, drop totals
- *   metrics-state.json                                    cumulative accumulator + folded batch ids
- *   sent.log, sent.log.1                                  transparency log of what was sent
+ *   destinations/<key>/                 one folder per destination: the OTLP endpoint, headers and
+ *                                       protocol (OTEL_EXPORTER_OTLP_*) a run was recorded for, so a
+ *                                       shipper started by one tool never sends another tool's records
+ *                                       to its own endpoint (and two tools ship in parallel)
+ *     spool/<created>-<pid>-<id>-<records>-<bytes>.batch   one sealed Batch as JSON (tmp + rename)
+ *     spool/.<name>.tmp                 a write in progress (ignored by readers)
+ *     shipper.lock                      the one live shipper of this destination (pid + token + time)
+ *     shipper.kick                      a kick in progress (many runs at once start one shipper)
+ *     shipper-state.json                breaker, last success/error, drop totals
+ *     metrics-state.json                cumulative accumulator + folded batch files
+ *   quarantine/                         unreadable batches moved aside, never sent
+ *   sent.log, sent.log.1                transparency log of what was sent
  *
  * The batch file name carries its creation time (sortable: oldest first), record count and size, so
- * bounding the spool needs one readdir and no stat or read of other writers' files.
+ * bounding the spool needs one readdir and no stat or read of other writers' files. Batches wait for
+ * a run with the same destination settings; ones that never see it again age out (7 days).
  */
+import fs = require('node:fs');
 import path = require('node:path');
 import { cacheDir } from '../config/paths';
 
@@ -23,20 +30,50 @@ export const BATCH_SUFFIX = '.batch';
 export function spoolRoot(env: Env): string {
   return cacheDir(env);
 }
-export function batchDir(env: Env): string {
-  return path.join(cacheDir(env), 'spool');
+
+/** FNV-1a over the OTEL_EXPORTER_OTLP_* variables (names and values): a folder name, no crypto load. */
+export function destinationKey(env: Env): string {
+  let h = 0x811c9dc5;
+  for (const k of Object.keys(env).filter((n) => n.startsWith('OTEL_EXPORTER_OTLP_')).sort()) {
+    const s = `${k}=${env[k] ?? ''}\n`;
+    for (let i = 0; i < s.length; i++) {
+      h ^= s.charCodeAt(i);
+      h = Math.imul(h, 0x01000193) >>> 0;
+    }
+  }
+  return h.toString(16).padStart(8, '0');
+}
+export function destinationsRoot(env: Env): string {
+  return path.join(cacheDir(env), 'destinations');
+}
+export function destinationDir(env: Env, key = destinationKey(env)): string {
+  return path.join(destinationsRoot(env), key);
+}
+/** Every destination folder present (for `reset` and `status`). */
+export function destinationKeys(env: Env): string[] {
+  try {
+    return fs.readdirSync(destinationsRoot(env)).filter((k) => /^[0-9a-f]{8}$/.test(k));
+  } catch {
+    return [];
+  }
+}
+export function batchDir(env: Env, key?: string): string {
+  return path.join(destinationDir(env, key), 'spool');
 }
 export function quarantineDir(env: Env): string {
   return path.join(cacheDir(env), 'quarantine');
 }
 export function lockFile(env: Env): string {
-  return path.join(cacheDir(env), 'shipper.lock');
+  return path.join(destinationDir(env), 'shipper.lock');
+}
+export function kickMarkerFile(env: Env): string {
+  return path.join(destinationDir(env), 'shipper.kick');
 }
 export function shipperStateFile(env: Env): string {
-  return path.join(cacheDir(env), 'shipper-state.json');
+  return path.join(destinationDir(env), 'shipper-state.json');
 }
 export function metricsStateFile(env: Env): string {
-  return path.join(cacheDir(env), 'metrics-state.json');
+  return path.join(destinationDir(env), 'metrics-state.json');
 }
 export function sentLogFile(env: Env): string {
   return path.join(cacheDir(env), 'sent.log');

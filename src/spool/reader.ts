@@ -19,9 +19,10 @@ const MAX_READ_BYTES = 8 * 1024 * 1024;
 /** Quarantine is for inspection, not an archive. */
 const MAX_QUARANTINED = 50;
 
-export function listBatches(env: Env): BatchName[] {
+/** Batches waiting for this env's destination (or for the destination folder `key`). */
+export function listBatches(env: Env, key?: string): BatchName[] {
   try {
-    return sortBatchNames(fs.readdirSync(batchDir(env)));
+    return sortBatchNames(fs.readdirSync(batchDir(env, key)));
   } catch {
     return [];
   }
@@ -279,9 +280,9 @@ export function readBatch(env: Env, name: BatchName): ReadOutcome {
 }
 
 /** Delete a delivered (or dropped) batch. Missing is fine. */
-export function removeBatch(env: Env, name: BatchName): void {
+export function removeBatch(env: Env, name: BatchName, key?: string): void {
   try {
-    fs.unlinkSync(path.join(batchDir(env), name.file));
+    fs.unlinkSync(path.join(batchDir(env, key), name.file));
   } catch {
     /* already gone */
   }

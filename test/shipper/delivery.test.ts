@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeSandbox, type Env, type Sandbox } from '../support/run-fixture';
 import { startReceiver, type Receiver } from '../support/otlp-receiver';
 import { cacheRoot, ensureBuilt, fastRetries, latestTotal, readJsonFile, runWriter, spoolFiles, waitShipperGone } from './helpers';
+import { shipperStateFile } from '../../src/spool/layout';
 
 let sb: Sandbox;
 const receivers: Receiver[] = [];
@@ -86,7 +87,7 @@ describe('delivery', () => {
     expect(runs.every((m) => m.resource['devtool.session.id'] === undefined)).toBe(true);
     expect(new Set(runs.flatMap((m) => m.points.map((p) => p.startTimeUnixNano))).size).toBe(1);
     expect(runs.every((m) => m.isMonotonic === true)).toBe(true);
-    const st = readJsonFile<{ sentSpans: number; sentBatches: number }>(path.join(cacheRoot(env), 'shipper-state.json'));
+    const st = readJsonFile<{ sentSpans: number; sentBatches: number }>(shipperStateFile(env));
     expect(st.sentSpans).toBe(300);
     expect(st.sentBatches).toBe(100);
   }, 120_000);
@@ -108,7 +109,7 @@ describe('delivery', () => {
     expect(outs.filter((o) => o.out.kick === 'spawned').length).toBeLessThan(20);
     await waitShipperGone(env);
     expect(spoolFiles(env)).toHaveLength(20);
-    const state = readJsonFile<{ failures: number; lastError: string }>(path.join(cacheRoot(env), 'shipper-state.json'));
+    const state = readJsonFile<{ failures: number; lastError: string }>(shipperStateFile(env));
     expect(state.failures).toBeGreaterThan(0);
     expect(state.lastError).toMatch(/network error/);
 

@@ -12,6 +12,7 @@ import { makeSandbox, REPO_ROOT, type Env, type Sandbox, isAlive } from '../supp
 import { startReceiver, type Receiver } from '../support/otlp-receiver';
 import { cacheRoot, DIST, ensureBuilt, fastRetries, latestTotal, lockPid, readJsonFile, runShipperProcess, runWriter, spoolFiles, waitShipperGone } from './helpers';
 import { startProxy } from './proxy';
+import { batchDir, shipperStateFile } from '../../src/spool/layout';
 
 let sb: Sandbox;
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -43,7 +44,7 @@ async function spoolRuns(env: Env, n: number, spans = 1): Promise<string[]> {
 }
 
 function shipperState(env: Env): Record<string, unknown> & { dropped: Record<string, number> } {
-  return readJsonFile(path.join(cacheRoot(env), 'shipper-state.json'));
+  return readJsonFile(shipperStateFile(env));
 }
 
 /** A hand-written HTTP server for behaviours the receiver does not script. */
@@ -128,12 +129,17 @@ describe('a slow or failing collector never delays the tool', () => {
     expect(st.nextAttemptAt).toBeLessThanOrEqual(Date.now() + 3_600_000 + 1_000);
     const w = await runWriter(env, 'after');
     expect(w.out.kick).toBe('breaker-open');
-    // A different endpoint configuration is not held back by this breaker.
+    // A different endpoint configuration is not held back by this breaker, and receives only its
+    // own runs: batches recorded for the first endpoint wait for it (never sent elsewhere).
     const rx2 = await receiver();
-    const w2 = await runWriter({ ...env, OTEL_EXPORTER_OTLP_ENDPOINT: rx2.url }, 'fixed');
+    const env2 = { ...env, OTEL_EXPORTER_OTLP_ENDPOINT: rx2.url };
+    const w2 = await runWriter(env2, 'fixed');
     expect(w2.out.kick).toBe('spawned');
-    await rx2.waitFor(() => new Set(rx2.spans().map((s) => s.traceId)).size === 3, 20_000);
-    await waitShipperGone(env);
+    await rx2.waitFor(() => new Set(rx2.spans().map((s) => s.traceId)).size === 1, 20_000);
+    await waitShipperGone(env2);
+    expect(new Set(rx2.spans().map((s) => s.traceId)).size).toBe(1);
+    expect(spoolFiles(env)).toHaveLength(2);
+    expect(spoolFiles(env2)).toEqual([]);
   }, 60_000);
 });
 
@@ -154,13 +160,13 @@ describe('rejections', () => {
   }, 60_000);
 
   it('one rejected batch does not take the others with it', async () => {
-    const env0 = freshEnv();
-    const ids = await spoolRuns(env0, 3);
-    const bad = ids[1];
+    let bad = '';
     const rx = await receiver({
-      respond: (req) => (req.signal === 'traces' && req.body.includes(Buffer.from(bad, 'hex')) ? { status: 400 } : undefined),
+      respond: (req) => (req.signal === 'traces' && bad && req.body.includes(Buffer.from(bad, 'hex')) ? { status: 400 } : undefined),
     });
-    const env = { ...env0, OTEL_EXPORTER_OTLP_ENDPOINT: rx.url };
+    const env = freshEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: rx.url });
+    const ids = await spoolRuns(env, 3);
+    bad = ids[1]!;
     await runShipperProcess(env);
     const ok = rx.requests.filter((r) => r.signal === 'traces' && !r.body.includes(Buffer.from(bad, 'hex')));
     expect(new Set(ok.flatMap((r) => rx.spans().filter((s) => s.request === rx.requests.indexOf(r)).map((s) => s.traceId)))).toEqual(new Set([ids[0], ids[2]]));
@@ -201,7 +207,7 @@ describe('a damaged spool', () => {
     const rx = await receiver();
     const env = freshEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: rx.url });
     const ids = await spoolRuns(env, 3);
-    const dir = path.join(cacheRoot(env), 'spool');
+    const dir = batchDir(env);
     const files = spoolFiles(env).sort();
     const text = fs.readFileSync(path.join(dir, files[0]), 'utf8');
     const now = Date.now() - 10_000;

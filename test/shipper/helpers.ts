@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { expect } from 'vitest';
 import type { FlatMetric } from '../support/otlp-receiver';
 import { REPO_ROOT, runFixture, type Env, type RunResult, isAlive, waitUntil } from '../support/run-fixture';
+import { batchDir, lockFile } from '../../src/spool/layout';
 
 /**
  * A private build of the whole tree for these tests: dist/ is shared with other engineers' builds
@@ -111,7 +112,7 @@ export function cacheRoot(env: Env): string {
 
 export function spoolFiles(env: Env): string[] {
   try {
-    return fs.readdirSync(path.join(cacheRoot(env), 'spool')).filter((f) => f.endsWith('.batch'));
+    return fs.readdirSync(batchDir(env)).filter((f) => f.endsWith('.batch'));
   } catch {
     return [];
   }
@@ -119,7 +120,7 @@ export function spoolFiles(env: Env): string[] {
 
 export function lockPid(env: Env): number | undefined {
   try {
-    return (JSON.parse(fs.readFileSync(path.join(cacheRoot(env), 'shipper.lock'), 'utf8')) as { pid: number }).pid;
+    return (JSON.parse(fs.readFileSync(lockFile(env), 'utf8')) as { pid: number }).pid;
   } catch {
     return undefined;
   }

@@ -12,6 +12,7 @@ import { ShipperLock, lockStatus } from '../../src/shipper/lock';
 import { backoffMs, parseRetryAfter } from '../../src/shipper/options';
 import { endpointKey, writeShipperState, emptyShipperState } from '../../src/spool/state';
 import { decodeProtobuf, flattenMetrics, flattenSpans } from '../support/otlp-decode';
+import { lockFile } from '../../src/spool/layout';
 
 describe('parseOtlpEnv', () => {
   it('defaults to http/protobuf on localhost:4318 with signal paths', () => {
@@ -107,8 +108,8 @@ describe('kick helpers', () => {
   it('breaks a lock whose owner is dead', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dtt-lock-'));
     const env = { XDG_CACHE_HOME: dir };
-    fs.mkdirSync(path.join(dir, 'devtool-telemetry'), { recursive: true });
-    fs.writeFileSync(path.join(dir, 'devtool-telemetry', 'shipper.lock'), JSON.stringify({ pid: 2 ** 22 + 12345, token: 'dead', startedAt: 1 }));
+    fs.mkdirSync(path.dirname(lockFile(env)), { recursive: true });
+    fs.writeFileSync(lockFile(env), JSON.stringify({ pid: 2 ** 22 + 12345, token: 'dead', startedAt: 1 }));
     expect(lockStatus(env)).toMatchObject({ held: false, stale: true });
     const lock = new ShipperLock(env);
     expect(lock.acquire()).toBe(true);

@@ -1,3 +1,4 @@
+import { lockFile } from '../../src/spool/layout';
 // The runner and the fixtures: the sandbox really isolates, every fixture verb produces the
 // documented baseline without any preload, signals/timeouts behave, and each preload mode really
 // loads the preload (DEVTOOL_TELEMETRY_DEBUG makes it speak on stderr).
@@ -113,7 +114,7 @@ describe.each(Object.entries(SCRIPTS))('%s fixture baseline (no preload)', (_kin
 describe('runner mechanics', () => {
   it('sandbox cleanup stops a shipper still holding its lock, then removes everything', async () => {
     const s = makeSandbox();
-    const lock = path.join(s.cacheHome, 'devtool-telemetry', 'shipper.lock');
+    const lock = lockFile(s.env);
     fs.mkdirSync(path.dirname(lock), { recursive: true });
     const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 20000)'], { stdio: 'ignore' });
     const exited = new Promise((r) => sleeper.once('exit', (_c, sig) => r(sig)));

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { lockFile } from '../../src/spool/layout';
+import { destinationDir, destinationKeys, lockFile } from '../../src/spool/layout';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
@@ -147,18 +147,25 @@ export interface SandboxOptions {
   npm?: boolean;
 }
 
-/** SIGKILL the shipper holding this env's lock, if one is alive (no process outlives its test). */
-export function killShipper(env: Env): number | undefined {
-  try {
-    const { pid } = JSON.parse(fs.readFileSync(lockFile(env), 'utf8')) as { pid?: unknown };
-    if (typeof pid === 'number' && pid > 0 && pid !== process.pid && isAlive(pid)) {
-      process.kill(pid, 'SIGKILL');
-      return pid;
+/**
+ * SIGKILL the shipper holding this env's lock, if one is alive (no process outlives its test); with
+ * `all`, the shippers of every destination under this env's cache dir.
+ */
+export function killShipper(env: Env, all = false): number | undefined {
+  const locks = all ? destinationKeys(env).map((k) => path.join(destinationDir(env, k), 'shipper.lock')) : [lockFile(env)];
+  let killed: number | undefined;
+  for (const file of locks) {
+    try {
+      const { pid } = JSON.parse(fs.readFileSync(file, 'utf8')) as { pid?: unknown };
+      if (typeof pid === 'number' && pid > 0 && pid !== process.pid && isAlive(pid)) {
+        process.kill(pid, 'SIGKILL');
+        killed = pid;
+      }
+    } catch {
+      /* no lock, unreadable lock, or already gone */
     }
-  } catch {
-    /* no lock, unreadable lock, or already gone */
   }
-  return undefined;
+  return killed;
 }
 
 /** Remove a directory a detached process may still be writing to; never throws. */
@@ -223,7 +230,7 @@ export function makeSandbox(opts: SandboxOptions = {}): Sandbox {
     env,
     cleanup() {
       // A shipper still running for this sandbox would keep writing into it (and outlive the test).
-      killShipper(env);
+      killShipper(env, true);
       cwdByHome.delete(home);
       // If a straggler still writes, the exit hook tries again; cleanup never fails a test.
       if (removeDir(root)) sandboxes.delete(root);
