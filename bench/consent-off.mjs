@@ -4,12 +4,11 @@
 // in-process cost per call, and which of our modules a disabled run loads (the dependency rule:
 // only the consent resolver and what it needs).
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { compare, median, printTable } from './lib/measure.mjs';
+import { benchHome, compare, median, printTable } from './lib/measure.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -59,16 +58,10 @@ function resolverMicros(env, cwd) {
 }
 
 export async function run({ runs = Number(process.env.BENCH_RUNS) || 20 } = {}) {
-  const home = mkdtempSync(join(tmpdir(), 'dt-bench-off-'));
-  const base = {
-    PATH: process.env.PATH,
-    HOME: home,
-    XDG_CONFIG_HOME: join(home, 'config'),
-    XDG_CACHE_HOME: join(home, 'cache'),
-    DEVTOOL_TELEMETRY_POLICY_FILE: join(home, 'no-policy.json'),
-    // Nothing listens here: a run that tried to send would show up as a failure, not a number.
-    OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9',
-  };
+  const sandbox = benchHome('dt-bench-off-');
+  const home = sandbox.home;
+  // Nothing listens on port 9: a run that tried to send would show up as a failure, not a number.
+  const base = { ...sandbox.env, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' };
   // A user who ran `devtool-telemetry disable --all` (the file-based path: policy, project files
   // from cwd up, user config are all read).
   const userOffHome = join(home, 'user-off');
@@ -103,7 +96,7 @@ export async function run({ runs = Number(process.env.BENCH_RUNS) || 20 } = {}) 
     console.log(`resolveConsent() in process: ${us.toFixed(1)} µs per call (DO_NOT_TRACK), ${usFiles.toFixed(1)} µs (user config decides: every source read). An env or policy opt-out skips the file sources until reports is read.`);
     return { rows, inProcessMs: inProc, modules: mods, resolverMicros: us };
   } finally {
-    rmSync(home, { recursive: true, force: true });
+    sandbox.cleanup();
   }
 }
 

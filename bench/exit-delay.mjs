@@ -8,13 +8,12 @@
 //   node bench/exit-delay.mjs                  (after `npm run build`)
 // Env: BENCH_RUNS (up, default 15), BENCH_DOWN_RUNS (down, default 3: each peer run takes ~10 s).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { median, startSink } from './lib/measure.mjs';
+import { benchHome, median, startSink } from './lib/measure.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -136,14 +135,9 @@ function inProcessCost(base, url, n = 200) {
 }
 
 export async function run({ runs = Number(process.env.BENCH_RUNS) || 15, downRuns = Number(process.env.BENCH_DOWN_RUNS) || 3 } = {}) {
-  const home = mkdtempSync(join(tmpdir(), 'dt-exit-'));
-  const base = {
-    PATH: process.env.PATH,
-    HOME: home,
-    XDG_CONFIG_HOME: join(home, 'config'),
-    XDG_CACHE_HOME: join(home, 'cache'),
-    DEVTOOL_TELEMETRY_POLICY_FILE: join(home, 'no-policy.json'),
-  };
+  const sandbox = benchHome('dt-exit-');
+  const home = sandbox.home;
+  const base = sandbox.env;
   const sink = await startSink();
   const hole = await startBlackhole();
   try {
@@ -179,7 +173,7 @@ export async function run({ runs = Number(process.env.BENCH_RUNS) || 15, downRun
   } finally {
     await sink.close();
     await hole.close();
-    rmSync(home, { recursive: true, force: true });
+    sandbox.cleanup();
   }
 }
 

@@ -2,12 +2,10 @@
 // the stock @opentelemetry/sdk-node preload, auto-instrumentations-node/register, posthog-node.
 // Collector "up": a loopback sink answers 200 to everything. Targets: enabled <= +20 ms,
 // disabled <= +3 ms, RSS <= +15 MB over plain.
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compare, printTable, startSink } from './lib/measure.mjs';
+import { benchHome, compare, printTable, startSink } from './lib/measure.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -17,15 +15,8 @@ const register = join(root, 'dist/cjs/register.js');
 
 export async function run({ runs = Number(process.env.BENCH_RUNS) || 15 } = {}) {
   const sink = await startSink();
-  const home = mkdtempSync(join(tmpdir(), 'dt-bench-'));
-  const base = {
-    PATH: process.env.PATH,
-    HOME: home,
-    XDG_CONFIG_HOME: join(home, 'config'),
-    XDG_CACHE_HOME: join(home, 'cache'),
-    DEVTOOL_TELEMETRY_POLICY_FILE: join(home, 'no-policy.json'),
-    OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
-  };
+  const sandbox = benchHome();
+  const base = { ...sandbox.env, OTEL_EXPORTER_OTLP_ENDPOINT: sink.url };
   const node = process.execPath;
   try {
     const rows = await compare(
@@ -48,7 +39,7 @@ export async function run({ runs = Number(process.env.BENCH_RUNS) || 15 } = {}) 
     return rows;
   } finally {
     await sink.close();
-    rmSync(home, { recursive: true, force: true });
+    sandbox.cleanup();
   }
 }
 

@@ -1,7 +1,10 @@
 // Shared benchmark helpers: spawn a command N times (interleaved across variants so machine
 // noise hits all alike), take medians of wall time and of the child's peak RSS.
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import * as http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
@@ -78,4 +81,20 @@ export function startSink() {
       resolve({ url: `http://127.0.0.1:${port}`, port, count: () => count, close: () => new Promise((r) => server.close(r)) });
     });
   });
+}
+
+/**
+ * A throwaway home for benchmark runs: config, cache and policy file inside it, so a benchmark
+ * never reads or writes the user's own telemetry state. `env` is the minimal child environment.
+ */
+export function benchHome(prefix = 'dt-bench-') {
+  const home = mkdtempSync(join(tmpdir(), prefix));
+  const env = {
+    PATH: process.env.PATH,
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, 'config'),
+    XDG_CACHE_HOME: join(home, 'cache'),
+    DEVTOOL_TELEMETRY_POLICY_FILE: join(home, 'no-policy.json'),
+  };
+  return { home, env, cleanup: () => rmSync(home, { recursive: true, force: true }) };
 }

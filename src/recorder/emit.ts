@@ -4,9 +4,9 @@
  * final flush runs inside the 'exit' event. The spool and shipper modules load here, at flush
  * time, never at start-up; the network lives in the shipper process alone.
  */
-import os = require('node:os');
 import type { Batch } from '../model';
 import type { Sanitizer } from '../privacy/sanitize';
+import { localIdentity } from '../resource/local-identity';
 
 export interface EmitOptions {
   env: NodeJS.ProcessEnv;
@@ -18,25 +18,11 @@ export interface EmitOptions {
 let sanitizer: Sanitizer | undefined;
 let notesPrinted = false;
 
-function safe<T>(fn: () => T): T | undefined {
-  try {
-    return fn();
-  } catch {
-    return undefined;
-  }
-}
-
 function getSanitizer(batch: Batch, env: NodeJS.ProcessEnv): Sanitizer {
   if (!sanitizer) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { createSanitizer } = require('../privacy/sanitize') as typeof import('../privacy/sanitize');
-    sanitizer = createSanitizer({
-      level: batch.level,
-      home: env.HOME || safe(() => os.homedir()),
-      user: safe(() => os.userInfo().username) || env.USER || env.LOGNAME || env.USERNAME,
-      host: safe(() => os.hostname()),
-      cwd: safe(() => process.cwd()),
-    });
+    sanitizer = createSanitizer({ level: batch.level, ...localIdentity(env, { cwd: true }) });
   }
   return sanitizer;
 }
