@@ -119,9 +119,10 @@ function runShipper(env) {
   });
 }
 
-function spoolLeft(cache) {
+function spoolLeft(env) {
+  const { batchDir } = require(join(root, 'dist/cjs/spool/layout.js'));
   try {
-    return readdirSync(join(cache, 'devtool-telemetry', 'spool')).filter((f) => f.endsWith('.batch')).length;
+    return readdirSync(batchDir(env)).filter((f) => f.endsWith('.batch')).length;
   } catch {
     return 0;
   }
@@ -140,8 +141,9 @@ async function oneTarget(label, url, home) {
   };
   const write = fillSpool(env, BATCHES);
   const big = await runShipper(env);
-  const left = spoolLeft(cache);
-  const state = JSON.parse(readFileSync(join(cache, 'devtool-telemetry', 'shipper-state.json'), 'utf8'));
+  const left = spoolLeft(env);
+  const { shipperStateFile } = require(join(root, 'dist/cjs/spool/layout.js'));
+  const state = JSON.parse(readFileSync(shipperStateFile(env), 'utf8'));
   // Footprint of a shipper with a single run to send (the common case).
   const small = mkdtempSync(join(home, 'cache-'));
   const envSmall = { ...env, XDG_CACHE_HOME: small };
