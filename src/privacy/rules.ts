@@ -149,8 +149,13 @@ export function checkScalar(r: ValueRule, v: unknown, c: CompiledScrub): string 
       return v.length <= 128 && ERROR_TYPE_RE.test(v) ? clean(v, c, 128) : undefined;
     case 'urlPath': {
       const s = wellFormed(v);
-      if (s.length === 0 || s.length > 2048) return s.length === 0 ? undefined : normalizeUrlPath(s.slice(0, 2048), () => true);
-      return normalizeUrlPath(s, (seg) => isIdSegment(seg) || scrubText(seg, c, 64) !== seg || seg.indexOf('@') >= 0);
+      if (s.length === 0) return undefined;
+      const out =
+        s.length > 2048
+          ? normalizeUrlPath(s.slice(0, 2048), () => true)
+          : normalizeUrlPath(s, (seg) => isIdSegment(seg) || scrubText(seg, c, 64) !== seg || seg.indexOf('@') >= 0);
+      // Nothing left (`#frag`, `?q=1`): drop it now, as a second pass would (keeps this idempotent).
+      return out.length === 0 ? undefined : out;
     }
     case 'text':
     case 'content': {

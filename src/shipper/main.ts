@@ -19,7 +19,13 @@ type Env = NodeJS.ProcessEnv;
 /** Run one shipper life. Resolves with the process exit code. Exported for in-process tests. */
 export async function runShipper(env: Env): Promise<number> {
   const lock = new ShipperLock(env);
-  if (!lock.acquire()) return 0; // another shipper is live: it will see our batches
+  if (!lock.acquire()) {
+    // Another shipper is live and will see the batches. Clear the kick marker we were started
+    // for: left fresh, it would make the runs of the next seconds wait for a shipper that is not
+    // coming (they would see neither the lock, once the live shipper is done, nor a spawn).
+    clearKickMarker(env);
+    return 0;
+  }
   let shipper: Shipper | undefined;
   const stop = () => {
     if (shipper) shipper.stopped = true;
@@ -32,11 +38,7 @@ export async function runShipper(env: Env): Promise<number> {
   process.once('SIGHUP', stop);
   try {
     // A kick marker means "a shipper is being started": we are it, and we list the spool next.
-    try {
-      fs.unlinkSync(kickMarkerFile(env));
-    } catch {
-      /* none */
-    }
+    clearKickMarker(env);
     shipper = new Shipper(env, lock, shipperOptions(env));
     for (;;) {
       const r = await shipper.drain();
@@ -53,6 +55,14 @@ export async function runShipper(env: Env): Promise<number> {
   } finally {
     lock.release();
     await shipper?.close();
+  }
+}
+
+function clearKickMarker(env: Env): void {
+  try {
+    fs.unlinkSync(kickMarkerFile(env));
+  } catch {
+    /* none */
   }
 }
 

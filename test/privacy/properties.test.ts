@@ -88,7 +88,8 @@ describe('properties', () => {
         const once = s.batch(b);
         expect(s.batch(once)).toEqual(once);
       }),
-      { numRuns: 200 },
+      // The example: a route that normalizes to nothing (found by a random run) must be dropped at once.
+      { numRuns: 200, examples: [[{}, { 'http.route': '#' }, 'x AAAAAAAAAAAAAAAAAAAAAAAAAAA0AA0AAAAAAAAA y', 'usage']] },
     );
   });
 
