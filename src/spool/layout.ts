@@ -31,10 +31,10 @@ export function spoolRoot(env: Env): string {
   return cacheDir(env);
 }
 
-/** FNV-1a over the OTEL_EXPORTER_OTLP_* variables (names and values): a folder name, no crypto load. */
-export function destinationKey(env: Env): string {
+/** FNV-1a over the selected variables' names and values, sorted: a short stable key, no crypto load. */
+export function envFingerprint(env: Env, select: (name: string) => boolean): string {
   let h = 0x811c9dc5;
-  for (const k of Object.keys(env).filter((n) => n.startsWith('OTEL_EXPORTER_OTLP_')).sort()) {
+  for (const k of Object.keys(env).filter(select).sort()) {
     const s = `${k}=${env[k] ?? ''}\n`;
     for (let i = 0; i < s.length; i++) {
       h ^= s.charCodeAt(i);
@@ -42,6 +42,11 @@ export function destinationKey(env: Env): string {
     }
   }
   return h.toString(16).padStart(8, '0');
+}
+
+/** The destination a run's records are for: its OTEL_EXPORTER_OTLP_* settings. */
+export function destinationKey(env: Env): string {
+  return envFingerprint(env, (n) => n.startsWith('OTEL_EXPORTER_OTLP_'));
 }
 export function destinationsRoot(env: Env): string {
   return path.join(cacheDir(env), 'destinations');

@@ -5,7 +5,7 @@
  */
 import fs = require('node:fs');
 import path = require('node:path');
-import { shipperStateFile } from './layout';
+import { shipperStateFile, envFingerprint } from './layout';
 
 type Env = NodeJS.ProcessEnv;
 
@@ -98,18 +98,7 @@ const ENDPOINT_VAR = /^(OTEL_EXPORTER_OTLP_|(HTTPS?|NO|ALL)_PROXY$|(https?|no|al
  * the breaker opened for one configuration does not hold back a fixed one. FNV-1a, no crypto load.
  */
 export function endpointKey(env: Env): string {
-  const keys = Object.keys(env)
-    .filter((k) => ENDPOINT_VAR.test(k))
-    .sort();
-  let h = 0x811c9dc5;
-  for (const k of keys) {
-    const s = `${k}=${env[k] ?? ''}\n`;
-    for (let i = 0; i < s.length; i++) {
-      h ^= s.charCodeAt(i);
-      h = Math.imul(h, 0x01000193) >>> 0;
-    }
-  }
-  return h.toString(16).padStart(8, '0');
+  return envFingerprint(env, (k) => ENDPOINT_VAR.test(k));
 }
 
 /**
