@@ -7,6 +7,7 @@ export type { StartOptions } from './bootstrap';
 export { command, step, llmRequest, userInput, shutdown, flush, telemetryLevel, usageFromResponse } from './api';
 export type { LlmRequestInfo, StepHandle } from './api';
 export { tracerProvider } from './otel/tracer-provider';
+export { askConsent } from './consent/prompt';
 export type { Level } from './model';
 export { defineFeatures, feature, defineCommandMetrics, count } from './features';
 export type { FeatureSpec, FeatureSpecs, PropertySpec, CommandMetricsSpec, CounterSpec } from './features';

@@ -5,13 +5,14 @@
  * (timeout, end of input, anything but yes) means no. The preload never asks: a tool's own CLI
  * calls askConsent() when decision.promptPending is set.
  */
-import type { ToolIdentity } from '../resource/tool';
+import { detectTool, type ToolIdentity } from '../resource/tool';
 import { detectAgent } from './agent';
 import { resolveConsent } from './resolve';
 import { updateUserConfig } from './user-config';
 
 export interface AskConsentOptions {
-  tool: ToolIdentity;
+  /** The tool asking; defaults to the one whose package.json is nearest the entry script. */
+  tool?: ToolIdentity;
   env?: NodeJS.ProcessEnv;
   /** Defaults to process.stdin. */
   input?: NodeJS.ReadableStream & { isTTY?: boolean };
@@ -33,9 +34,9 @@ export interface AskConsentResult {
   stored: boolean;
 }
 
-export async function askConsent(opts: AskConsentOptions): Promise<AskConsentResult> {
+export async function askConsent(opts: AskConsentOptions = {}): Promise<AskConsentResult> {
   const env = opts.env ?? process.env;
-  const tool = opts.tool;
+  const tool = opts.tool ?? detectTool(process.argv[1]);
   const input = opts.input ?? process.stdin;
   const output = opts.output ?? process.stderr;
   try {
