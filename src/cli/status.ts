@@ -106,6 +106,9 @@ export function statusVerb(ctx: CliContext): number {
     const sp = s.spool;
     line(o, `  spool:       ${sp.pendingBatches} batch(es), ${sp.pendingRecords} record(s), ${fmtBytes(sp.pendingBytes)} waiting in ${sp.dir}`);
     if (sp.quarantined) line(o, `               ${sp.quarantined} unreadable batch file(s) set aside (never sent)`);
+    if (sp.otherDestinations.batches) {
+      line(o, `               ${sp.otherDestinations.batches} more batch(es) wait for ${sp.otherDestinations.destinations} other endpoint setting(s) (sent by the runs that use them)`);
+    }
   }
   const last = s.lastSuccessfulSend;
   line(o, `  last send:   ${last ? `${fmtTime(last.time)} to ${last.endpoint} (${last.items} ${last.signal === 'traces' ? 'span(s)' : 'point(s)'})` : s.spool?.lastSuccessAt ? fmtTime(s.spool.lastSuccessAt) : 'never'}`);

@@ -4,7 +4,7 @@
  * file, not writable, owned by someone else; an invalid endpoint). Read-only, never throws.
  */
 import fs = require('node:fs');
-import { lockFile, batchDir, spoolRoot } from './layout';
+import { lockFile, batchDir, destinationKey, destinationKeys, spoolRoot } from './layout';
 import { listBatches, quarantinedCount } from './reader';
 import { readShipperState } from './state';
 
@@ -29,6 +29,8 @@ export interface SpoolStats {
   sentSpans: number;
   sentBatches: number;
   shipper: { running: boolean; pid?: number };
+  /** Batches waiting for other destinations (other OTEL_EXPORTER_OTLP_* settings, other tools). */
+  otherDestinations: { destinations: number; batches: number };
   /** Conditions a person should know about. */
   problems: string[];
 }
@@ -83,6 +85,16 @@ export function spoolStats(env: Env, now = Date.now()): SpoolStats {
   } catch {
     shipper = { running: fs.existsSync(lockFile(env)) };
   }
+  const own = destinationKey(env);
+  const otherDestinations = { destinations: 0, batches: 0 };
+  for (const key of destinationKeys(env)) {
+    if (key === own) continue;
+    const n = listBatches(env, key).length;
+    if (n > 0) {
+      otherDestinations.destinations++;
+      otherDestinations.batches += n;
+    }
+  }
   return {
     dir,
     pendingBatches: names.length,
@@ -99,6 +111,7 @@ export function spoolStats(env: Env, now = Date.now()): SpoolStats {
     sentSpans: st.sentSpans,
     sentBatches: st.sentBatches,
     shipper,
+    otherDestinations,
     problems,
   };
 }

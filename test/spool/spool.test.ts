@@ -327,3 +327,19 @@ describe('sent log', () => {
     expect(readSentLog(e, 1)[0].time).toBe(1499);
   });
 });
+
+describe('destinations', () => {
+  it('keeps batches apart per OTLP settings, and status counts the others', () => {
+    const a = env({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1' });
+    const b = { ...a, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:2' };
+    expect(writeBatch(batch(), a).ok).toBe(true);
+    expect(writeBatch(batch(), b).ok).toBe(true);
+    expect(writeBatch(batch(), b).ok).toBe(true);
+    expect(batchDir(a)).not.toBe(batchDir(b));
+    expect(listBatches(a)).toHaveLength(1);
+    expect(listBatches(b)).toHaveLength(2);
+    expect(spoolStats(a)).toMatchObject({ pendingBatches: 1, otherDestinations: { destinations: 1, batches: 2 } });
+    // Headers are part of the destination too: another ingest key is another destination.
+    expect(batchDir({ ...a, OTEL_EXPORTER_OTLP_HEADERS: 'x-key=2' })).not.toBe(batchDir(a));
+  });
+});
