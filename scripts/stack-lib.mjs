@@ -499,7 +499,9 @@ export async function startStack(opts = {}) {
           `--config.file=${cfg}`,
           `--storage.tsdb.path=${path.join(workDir, 'prometheus-data')}`,
           `--web.listen-address=${HOST}:${ports.prometheusPort}`,
-          '--storage.tsdb.retention.time=15d',
+          // the dashboard's totals take each stream's value before the range as baseline, looking back up to
+          // the shipper's stream lifetime (30 days): keep at least that much
+          '--storage.tsdb.retention.time=31d',
           '--log.level=warn',
         ],
         { workDir, detached },

@@ -44,15 +44,28 @@ describe('collector configs', () => {
     expect(r.status).toBe(0);
   });
 
-  it.each(COLLECTOR_CONFIGS)('memory_limiter first, batch last, privacy processors in every pipeline: %s', (config) => {
+  it.each(COLLECTOR_CONFIGS)('memory_limiter first, privacy processors in every pipeline, batching in the exporters: %s', (config) => {
     const cfg = printConfig(config);
     const pipelines = cfg.service.pipelines;
     expect(Object.keys(pipelines).sort()).toEqual(['logs', 'metrics', 'traces']);
     for (const [name, p] of Object.entries<any>(pipelines)) {
       expect(p.processors[0], name).toBe('memory_limiter');
-      expect(p.processors.at(-1), name).toBe('batch');
       expect(p.processors, name).toContain('devtool_redact');
+      // the batch processor is deprecated: every pushing exporter batches in its sending queue instead
+      // (the Prometheus exporter is scraped: it keeps the latest value, there is nothing to batch)
+      expect(p.processors, name).not.toContain('batch');
+      for (const e of p.exporters.filter((x: string) => x !== 'prometheus')) {
+        const q = cfg.exporters[e].sending_queue;
+        expect(q, `${name} -> ${e}: sending_queue`).toBeTruthy(); // an optional section: absent when disabled
+        expect(q.batch.flush_timeout, `${name} -> ${e}`).toBe(1e9); // print-config renders durations in ns
+        expect(q.batch.min_size, `${name} -> ${e}`).toBeGreaterThan(0);
+        expect(q.batch.max_size, `${name} -> ${e}`).toBeGreaterThanOrEqual(q.batch.min_size);
+      }
     }
+    expect(cfg.processors).not.toHaveProperty('batch');
+    // the tests' (and users') knob for the flush timeout still works
+    const fast = printConfig(config, { DEVTOOL_COLLECTOR_BATCH_TIMEOUT: '100ms' });
+    for (const [name, e] of Object.entries<any>(fast.exporters)) if (e.sending_queue?.batch) expect(e.sending_queue.batch.flush_timeout, name).toBe(1e8);
     expect(pipelines.traces.processors.slice(0, 4)).toEqual(['memory_limiter', 'filter/content', 'transform/privacy', 'devtool_redact']);
     expect(pipelines.logs.processors.slice(0, 3)).toEqual(['memory_limiter', 'filter/content', 'devtool_redact']);
     const red = cfg.processors.devtool_redact;

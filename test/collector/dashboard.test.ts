@@ -1,6 +1,8 @@
 // Grafana cannot run here, so every panel query of collector-config/grafana/dashboards/devtool-telemetry.json
 // is executed against a real Prometheus that scraped our collector after a workload shaped like our SDK's
-// output (cumulative streams keyed by service.instance.id): each must return data.
+// output (cumulative streams keyed by service.instance.id): each must return data, and the totals must count
+// every run in the range although the data spans a stream expiry (a series that stops, its successor with a
+// new service.instance.id and start time, a series that goes stale and comes back).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -77,30 +79,56 @@ function workload(scale: number, svc: { name: string; version: string; os: [stri
   ]);
 }
 
-const services = [
-  { name: `tool-a-${TAG}`, version: '1.0.0', os: ['linux', 'Ubuntu', '24.04'] as [string, string, string], instance: hex(8), start: nowNs() - 120_000_000_000n },
-  { name: `tool-b-${TAG}`, version: '2.1.0', os: ['darwin', 'macOS', '15.1'] as [string, string, string], instance: hex(8), start: nowNs() - 120_000_000_000n },
-];
+type Svc = { name: string; version: string; os: [string, string, string]; instance: string; start: bigint };
+const tool = (name: string, version: string, os: [string, string, string]): Svc => ({ name: `${name}-${TAG}`, version, os, instance: hex(8), start: nowNs() - 120_000_000_000n });
+// A1: tool-a's stream that EXPIRES after two rounds; A2: its successor (new service.instance.id, new start
+// time, new version: what the shipper makes after a 30-day stream expiry or a tool upgrade); B: tool-b, one
+// stream that goes quiet long enough to go stale in Prometheus and comes back.
+const A1 = tool('tool-a', '1.0.0', ['linux', 'Ubuntu', '24.04']);
+const A2 = { ...tool('tool-a', '1.1.0', ['linux', 'Ubuntu', '24.04']), start: nowNs() };
+const B = tool('tool-b', '2.1.0', ['darwin', 'macOS', '15.1']);
+const RUNS_PER_SCALE = 10; // 7 build/success + 2 build/failure + 1 test/failure
+const EXPIRATION = '8s'; // the collector's metric_expiration here (60m in the shipped config)
+const instantRuns = `sum(devtool_command_runs_total{job=~".*-${TAG}"})`;
+let midRoundTwo = 0; // ms: after round 1 was scraped, before round 2 was sent
+let queryAt = 0; // s: evaluation time of every query below
+
+async function send(round: [Svc, number][], expectInstant: number) {
+  for (const [svc, scale] of round) {
+    const r = await postOtlp(stack.endpoints.otlpHttp, 'metrics', workload(scale, svc));
+    expect(r.status, r.text).toBe(200);
+  }
+  const since = Date.now();
+  await stackLib.eventually(async () => (await stack.queryPrometheus(instantRuns))[0]?.value[1] === String(expectInstant), Boolean, {
+    timeoutMs: 30_000,
+    what: `runs = ${expectInstant} in Prometheus`,
+  });
+  await stack.waitForScrape(since);
+}
 
 beforeAll(async () => {
   await ensureStackBuilt();
   dir = tmpDir('dashboard');
   const ports = await stackLib.freeStackPorts();
-  stack = await stackLib.startStack({ ...ports, workDir: dir, components: { jaeger: false }, scrapeInterval: '1s', collectorEnv: { DEVTOOL_COLLECTOR_BATCH_TIMEOUT: '100ms' } });
-  // two rounds of cumulative values, scraped in between, so rate() panels have two samples
-  for (const scale of [1, 2]) {
-    for (const svc of services) {
-      const r = await postOtlp(stack.endpoints.otlpHttp, 'metrics', workload(scale, svc));
-      expect(r.status, r.text).toBe(200);
-    }
-    const since = Date.now() + 300; // after the batch timeout
-    await stackLib.eventually(async () => (await stack.queryPrometheus(`sum(devtool_command_runs_total{job=~".*-${TAG}"})`))[0]?.value[1] === String(20 * scale), Boolean, {
-      timeoutMs: 30_000,
-      what: `runs = ${20 * scale} in Prometheus`,
-    });
-    await stack.waitForScrape(since);
-  }
+  stack = await stackLib.startStack({
+    ...ports,
+    workDir: dir,
+    components: { jaeger: false },
+    scrapeInterval: '1s',
+    collectorEnv: { DEVTOOL_COLLECTOR_BATCH_TIMEOUT: '100ms', DEVTOOL_COLLECTOR_PROM_EXPIRATION: EXPIRATION },
+  });
+  // two rounds of cumulative values, scraped in between
+  await send([[A1, 1], [B, 1]], 2 * RUNS_PER_SCALE);
+  // the mid-way range below starts up to 1 s before midRoundTwo (whole seconds): round 1 is scraped before that
+  await new Promise((r) => setTimeout(r, 1500));
+  midRoundTwo = Date.now();
+  await send([[A1, 2], [B, 2]], 4 * RUNS_PER_SCALE);
+  // every stream goes quiet: the exporter expires them and their series go stale in Prometheus
+  await stackLib.eventually(async () => (await stack.queryPrometheus(instantRuns)).length === 0, Boolean, { timeoutMs: 30_000, what: 'streams expired' });
+  // A1 is gone for good; its successor A2 starts from zero; B comes back with a higher cumulative value
+  await send([[A2, 1], [B, 3]], 4 * RUNS_PER_SCALE);
   await stack.waitForScrape(Date.now());
+  queryAt = Date.now() / 1000;
 }, BUILD_TIMEOUT);
 
 afterAll(async () => {
@@ -108,13 +136,20 @@ afterAll(async () => {
   removeDir(dir);
 });
 
-const substitute = (expr: string) => expr.replaceAll('$__rate_interval', '1m').replaceAll('$__range', '1h').replaceAll('$service', `.*-${TAG}`);
+const substitute = (expr: string, range = '1h') => expr.replaceAll('$__rate_interval', '2m').replaceAll('$__range', range).replaceAll('$service', `.*-${TAG}`);
+const panel = (title: string) => {
+  const p = dash.panels.find((x: any) => x.title === title);
+  expect(p, title).toBeDefined();
+  return p;
+};
+const query = (title: string, i = 0, range = '1h') => stack.queryPrometheus(substitute(panel(title).targets[i].expr, range), { time: queryAt });
+const byLabels = (rows: any[], ...labels: string[]) => Object.fromEntries(rows.map((r: any) => [labels.map((l) => r.metric[l]).join('/'), Number(r.value[1])]));
 
 describe('Grafana dashboard queries against real Prometheus', () => {
   const targets = dash.panels.flatMap((p: any) => p.targets.map((t: any) => [`${p.title} [${t.refId}]`, t.expr]));
 
   it.each(targets)('%s returns data', async (_title: string, expr: string) => {
-    const result = await stack.queryPrometheus(substitute(expr));
+    const result = await stack.queryPrometheus(substitute(expr), { time: queryAt });
     expect(result.length, substitute(expr)).toBeGreaterThan(0);
     const values = result.map((r: any) => Number(r.value[1]));
     expect(values.some((v: number) => Number.isFinite(v)), JSON.stringify(result)).toBe(true);
@@ -125,26 +160,41 @@ describe('Grafana dashboard queries against real Prometheus', () => {
     expect(q).toBe('label_values(devtool_command_runs_total, job)');
     const res = await fetch(`${stack.endpoints.prometheus}/api/v1/label/job/values?match[]=devtool_command_runs_total`);
     const jobs = (await res.json()).data;
-    for (const s of services) expect(jobs).toContain(s.name);
+    for (const s of [A1, B]) expect(jobs).toContain(s.name);
   });
 
-  it('panels show the expected numbers', async () => {
-    const q = async (title: string, i = 0) => stack.queryPrometheus(substitute(dash.panels.find((p: any) => p.title === title).targets[i].expr));
-    const total = await q('Command runs (total)');
-    expect(total[0].value[1]).toBe('40');
-    const byCmd = Object.fromEntries((await q('Command runs by command and outcome')).map((r: any) => [`${r.metric.devtool_command_name}/${r.metric.devtool_command_outcome}`, r.value[1]]));
-    expect(byCmd).toEqual({ 'build/success': '28', 'build/failure': '8', 'test/failure': '4' });
-    const errors = Object.fromEntries((await q('Error rate by error.type')).map((r: any) => [r.metric.error_type, Number(r.value[1])]));
+  it('the data spans a stream expiry: the instant sum of the exposed counters has dropped', async () => {
+    // what the totals panels used to show: A1's 20 runs vanished when its series went stale
+    expect((await stack.queryPrometheus(instantRuns, { time: queryAt }))[0].value[1]).toBe(String(4 * RUNS_PER_SCALE));
+    const exposed = (await stack.queryPrometheus(`devtool_command_runs_total{job=~".*-${TAG}"}`, { time: queryAt })).map((r: any) => r.metric.instance);
+    expect(new Set(exposed)).toEqual(new Set([A2.instance, B.instance]));
+  });
+
+  it('totals over the dashboard range count every run, across the expiry', async () => {
+    // runs: A1 20 (expired), A2 10 (new stream), B 30 (stale in between) = 60
+    expect(Number((await query('Command runs (total)'))[0].value[1])).toBe(6 * RUNS_PER_SCALE);
+    expect(byLabels(await query('Command runs by command and outcome'), 'devtool_command_name', 'devtool_command_outcome')).toEqual({ 'build/success': 42, 'build/failure': 12, 'test/failure': 6 });
+    const errors = byLabels(await query('Error rate by error.type'), 'error_type');
     expect(errors.ENOENT).toBeCloseTo(0.2);
     expect(errors.TimeoutError).toBeCloseTo(0.1);
-    const tokens = Object.fromEntries((await q('LLM tokens by model and type')).map((r: any) => [`${r.metric.gen_ai_request_model}/${r.metric.gen_ai_token_type}`, r.value[1]]));
-    expect(tokens).toEqual({ 'gpt-4o-mini/input': '12000', 'gpt-4o-mini/output': '2400', 'claude-sonnet-4/input': '12000' });
-    const versions = Object.fromEntries((await q('Runs by tool version')).map((r: any) => [r.metric.service_version, r.value[1]]));
-    expect(versions).toEqual({ '1.0.0': '20', '2.1.0': '20' });
-    const oses = (await q('Runs by OS')).map((r: any) => `${r.metric.os_type} ${r.metric.os_name} ${r.metric.os_version}`).sort();
-    expect(oses).toEqual(['darwin macOS 15.1', 'linux Ubuntu 24.04']);
-    const p95 = Object.fromEntries((await q('LLM latency p50 / p95 by model', 1)).map((r: any) => [r.metric.gen_ai_request_model, Number(r.value[1])]));
+    expect(byLabels(await query('LLM tokens by model and type'), 'gen_ai_request_model', 'gen_ai_token_type')).toEqual({ 'gpt-4o-mini/input': 18000, 'gpt-4o-mini/output': 3600, 'claude-sonnet-4/input': 18000 });
+    // the expired stream keeps its version and OS: target_info is taken over the range too
+    expect(byLabels(await query('Runs by tool version'), 'service_version')).toEqual({ '1.0.0': 20, '1.1.0': 10, '2.1.0': 30 });
+    expect(byLabels(await query('Runs by OS'), 'os_type', 'os_name', 'os_version')).toEqual({ 'linux/Ubuntu/24.04': 30, 'darwin/macOS/15.1': 30 });
+    expect(byLabels(await query('Streams by runtime, arch and distribution version'), 'service_version')).toEqual({ '1.0.0': 1, '1.1.0': 1, '2.1.0': 1 });
+  });
+
+  it('a range that starts mid-way counts only the runs after its start (the value before it is the baseline)', async () => {
+    // range start between round 1 and round 2: A1 20-10, B 30-10, A2 10 (started in the range) = 40
+    const range = `${Math.ceil(queryAt - midRoundTwo / 1000)}s`;
+    expect(Number((await query('Command runs (total)', 0, range))[0].value[1])).toBe(4 * RUNS_PER_SCALE);
+    expect(byLabels(await query('Runs by tool version', 0, range), 'service_version')).toEqual({ '1.0.0': 10, '1.1.0': 10, '2.1.0': 20 });
+  });
+
+  it('percentiles come from bucket rates', async () => {
+    const p95 = byLabels(await query('LLM latency p50 / p95 by model', 1), 'gen_ai_request_model');
     expect(p95['claude-sonnet-4']).toBeGreaterThan(2.56);
     expect(p95['claude-sonnet-4']).toBeLessThanOrEqual(5.12);
+    for (const t of dash.panels.flatMap((p: any) => p.targets.map((x: any) => x.expr)).filter((e: string) => e.includes('histogram_quantile'))) expect(t).toMatch(/rate\([^)]*_bucket\{[^}]*\}\[\$__rate_interval\]\)/);
   });
 });
