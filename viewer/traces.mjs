@@ -37,6 +37,12 @@ function outcomeOf(tags) {
 function detailsOf(kind, tags, proc) {
   const d = [];
   const add = (label, v) => {
+    if (typeof v === 'string' && v.startsWith('[')) {
+      // Jaeger renders array attributes as JSON text
+      try {
+        v = JSON.parse(v);
+      } catch {}
+    }
     if (v !== undefined && v !== null && v !== '') d.push([label, Array.isArray(v) ? v.join(', ') : String(v)]);
   };
   if (kind === 'llm') {
@@ -128,7 +134,7 @@ export function traceTree(trace) {
       name: s.operationName,
       service: proc?.serviceName ?? '?',
       kind,
-      error: isError(tags),
+      error: isError(tags) || ['failure', 'crash'].includes(tags['devtool.command.outcome'] ?? tags['devtool.step.outcome']),
       offsetUs: s.startTime - start,
       durationUs: s.duration,
       details: detailsOf(kind, tags, proc),

@@ -57,6 +57,7 @@ function fmtDurUs(us) {
 function fmtValue(v, unit) {
   if (v === null || v === undefined || Number.isNaN(v)) return '–';
   if (!Number.isFinite(v)) return v > 0 ? '+Inf' : '-Inf';
+  if (v === 0) return '0';
   if (unit === 'percentunit') return `${(v * 100).toFixed(1)}%`;
   if (unit === 'percent') return `${v.toFixed(1)}%`;
   if (unit === 's') return v < 1 ? `${(v * 1000).toFixed(v < 0.01 ? 2 : 0)} ms` : `${v.toFixed(2)} s`;
@@ -79,7 +80,7 @@ function toolSelect(tools, current, onPick) {
     'label',
     null,
     'Tool ',
-    h('select', { id: 'tool', onchange: (ev) => onPick(ev.target.value) }, h('option', { value: '' }, 'All tools'), tools.map((t) => h('option', { value: t, selected: t === current }, t))),
+    h('select', { id: 'tool', style: { maxWidth: '320px' }, onchange: (ev) => onPick(ev.target.value) }, h('option', { value: '' }, 'All tools'), tools.map((t) => h('option', { value: t, selected: t === current }, t))),
   );
 }
 function go(path, params) {
@@ -110,8 +111,8 @@ async function runsPage() {
       'tr',
       { 'data-trace-id': r.traceId },
       h('td', { title: new Date(r.startTimeUs / 1000).toISOString() }, ago(r.startTimeUs)),
-      h('td', { class: 'tool' }, r.tool, r.version ? h('span', { class: 'muted' }, ` ${r.version}`) : null),
-      h('td', { class: 'command' }, h('a', { href: `/trace/${r.traceId}` }, r.command)),
+      h('td', { class: 'tool', title: r.tool }, r.tool, r.version ? h('span', { class: 'muted' }, ` ${r.version}`) : null),
+      h('td', { class: 'command', title: r.command }, h('a', { href: `/trace/${r.traceId}` }, r.command)),
       h('td', { class: 'outcome' }, h('span', { class: `badge ${outcomeClass(r.outcome)}` }, r.outcome), r.errorType ? h('span', { class: 'muted' }, ` ${r.errorType}`) : null),
       h('td', { class: 'num exit' }, r.exitCode ?? '–'),
       h('td', { class: 'num duration' }, fmtDurUs(r.durationUs)),
@@ -139,10 +140,11 @@ async function tracePage(id) {
   const total = Math.max(t.durationUs, 1);
   const jaegerHref = cfg.jaegerHasUi ? `${cfg.jaegerUrl}/trace/${t.traceId}` : `${cfg.jaegerUrl}/api/traces/${t.traceId}`;
   const head = [
-    h('h1', null, `${s.tool} · ${s.command}`),
+    h('h1', null, s.command),
     h(
       'div',
       { class: 'facts' },
+      h('span', null, 'tool ', h('b', { id: 'tool-name' }, s.tool), s.version ? ` ${s.version}` : ''),
       h('span', null, h('span', { class: `badge ${outcomeClass(s.outcome)}` }, s.outcome), s.errorType ? ` ${s.errorType}` : ''),
       h('span', null, 'exit code ', h('b', null, s.exitCode ?? '–')),
       h('span', null, 'duration ', h('b', null, fmtDurUs(t.durationUs))),
@@ -232,8 +234,8 @@ function timeseries(target, unit, uPlot, width) {
       width: Math.max(width, 200),
       height: 180,
       legend: { show: false },
-      series: [{}, ...series.map((s, i) => ({ label: s.legend, stroke: PALETTE[i % PALETTE.length], width: 1.5, spanGaps: false, points: { size: 4 } }))],
-      axes: [{ stroke: '#667085' }, { stroke: '#667085', size: 60, values: (u, vals) => vals.map((v) => fmtValue(v, unit)) }],
+      series: [{}, ...series.map((s, i) => ({ label: s.legend, stroke: PALETTE[i % PALETTE.length], width: 1.5, spanGaps: false, points: { show: true, size: 4 } }))],
+      axes: [{ stroke: '#667085' }, { stroke: '#667085', size: 72, values: (u, vals) => vals.map((v) => fmtValue(v, unit)) }],
     };
     new uPlot(opts, [xs, ...ys], box);
   }
@@ -263,7 +265,7 @@ function panelBody(p, uPlot, width) {
   } else if (p.type === 'piechart') parts.push(pie(all, unit));
   else if (p.type === 'table') {
     const keys = [...new Set(all.flatMap((s) => Object.keys(s.labels)))].filter((k) => k !== '__name__');
-    parts.push(h('table', { class: 'tbl' }, h('tr', null, keys.map((k) => h('th', null, k)), h('th', null, 'value')), all.map((s) => h('tr', { 'data-legend': s.legend }, keys.map((k) => h('td', null, s.labels[k] ?? '')), h('td', null, valueEl(s.value, unit))))));
+    parts.push(h('table', { class: 'tbl' }, h('tr', null, keys.map((k) => h('th', null, k.replace(/_/g, '_\u200b'))), h('th', null, 'value')), all.map((s) => h('tr', { 'data-legend': s.legend }, keys.map((k) => h('td', null, s.labels[k] ?? '')), h('td', null, valueEl(s.value, unit))))));
   } else {
     // time series: one chart per panel (all targets), legends with each series' last value
     const merged = { series: all, start: p.targets[0].start, end: p.targets[0].end, step: p.targets[0].step };
@@ -276,7 +278,7 @@ async function metricsPage() {
   document.title = 'Metrics · devtool-telemetry viewer';
   const q = new URLSearchParams(location.search);
   const tool = q.get('tool') ?? '';
-  const range = q.get('range') || '1h';
+  const range = q.get('range') || '15m'; // recent runs read best over a short range
   const [data, uPlot] = await Promise.all([api(`/api/panels?range=${encodeURIComponent(range)}${tool ? `&tool=${encodeURIComponent(tool)}` : ''}`), loadUPlot()]);
   const out = [
     h('h1', null, data.title),
@@ -288,6 +290,9 @@ async function metricsPage() {
       h('span', { class: 'muted' }, `Queries from collector-config/grafana/dashboards/devtool-telemetry.json, evaluated by Prometheus at ${new Date(data.at * 1000).toLocaleTimeString()}`),
     ),
   ];
+  if (data.panels.every((p) => p.targets.every((t) => !t.error && !t.series.length))) {
+    out.push(banner('info', 'No devtool-telemetry metrics in Prometheus for this range yet.', "Metrics arrive a few seconds after a run (the collector's exporter is scraped every few seconds). Try 'npm run demo', or a longer range."));
+  }
   const grid = h('div', { class: 'grid' });
   out.push(grid);
   // lay out first, so charts know their width
