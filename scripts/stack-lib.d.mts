@@ -29,6 +29,8 @@ export const PATHS: Readonly<{
 
 export function portsFromEnv(env?: NodeJS.ProcessEnv): StackPorts;
 export function prometheusBin(env?: NodeJS.ProcessEnv): string | null;
+/** JAEGER_BIN, else `jaeger` on PATH (official release, with UI), else build/jaeger/jaeger (no UI). */
+export function resolveJaegerBin(env?: NodeJS.ProcessEnv): { bin: string; source: 'JAEGER_BIN' | 'PATH' | 'build' };
 export function runScript(script: string, opts?: { log?: (line: string) => void; env?: Record<string, string> }): Promise<void>;
 /** Build/install what is missing (cached, locked); rejects with a clear message, never skips. Resolves to ms per step. */
 export function ensureBuilt(opts?: { collector?: boolean; jaeger?: boolean; prometheus?: boolean; log?: (line: string) => void }): Promise<Record<string, number>>;
@@ -96,6 +98,8 @@ export interface StartStackOptions extends Partial<StackPorts> {
   collectorExtraConfigs?: string[];
   collectorEnv?: Record<string, string>;
   jaegerConfig?: string;
+  /** default: resolveJaegerBin() */
+  jaegerBin?: string;
   prometheusBin?: string;
   /** Prometheus scrape interval, default '2s' */
   scrapeInterval?: string;

@@ -97,6 +97,23 @@ export function prometheusBin(env = process.env) {
   return null;
 }
 
+/**
+ * The Jaeger the stack runs: JAEGER_BIN, else `jaeger` on PATH (an official release, which embeds the
+ * Jaeger UI), else ours built from Go modules (build/jaeger/jaeger: the query API, but no UI assets).
+ */
+export function resolveJaegerBin(env = process.env) {
+  if (env.JAEGER_BIN) return { bin: path.resolve(env.JAEGER_BIN), source: 'JAEGER_BIN' };
+  for (const dir of (env.PATH || '').split(path.delimiter)) {
+    if (!dir) continue;
+    const p = path.join(dir, 'jaeger');
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      if (fs.statSync(p).isFile()) return { bin: p, source: 'PATH' };
+    } catch {}
+  }
+  return { bin: PATHS.jaegerBin, source: 'build' };
+}
+
 /** Run one of the repo's build scripts, streaming its output to `log`; rejects with a clear message. */
 export function runScript(script, { log = (l) => process.stderr.write(l + '\n'), env = {} } = {}) {
   return new Promise((resolve, reject) => {
@@ -134,7 +151,7 @@ export async function ensureBuilt({ collector = true, jaeger = true, prometheus 
     timings[name] = Date.now() - t0;
   };
   if (collector) await run('collector', 'collector-build.sh');
-  if (jaeger) await run('jaeger', 'jaeger-build.sh');
+  if (jaeger && resolveJaegerBin().source === 'build') await run('jaeger', 'jaeger-build.sh'); // a user's jaeger needs no build
   if (prometheus) await run('prometheus', 'prometheus-install.sh');
   return timings;
 }
@@ -461,7 +478,7 @@ export async function startStack(opts = {}) {
 
   try {
     if (components.jaeger) {
-      const p = startProcess('jaeger', PATHS.jaegerBin, ['--config', opts.jaegerConfig ?? PATHS.jaegerConfig], {
+      const p = startProcess('jaeger', opts.jaegerBin ?? resolveJaegerBin().bin, ['--config', opts.jaegerConfig ?? PATHS.jaegerConfig], {
         workDir,
         detached,
         env: {
@@ -571,7 +588,7 @@ export function readStackInfo(workDir = PATHS.defaultWorkDir) {
 
 /** Stop a stack started (possibly by another process) in workDir, from its pid files. */
 export async function stopStack({ workDir = PATHS.defaultWorkDir, log = () => {} } = {}) {
-  const names = { prometheus: 'prometheus', collector: 'otelcol-devtool', jaeger: 'jaeger' };
+  const names = { viewer: 'viewer/main.mjs', prometheus: 'prometheus', collector: 'otelcol-devtool', jaeger: 'jaeger' };
   const stopped = [];
   for (const [name, expect] of Object.entries(names)) {
     const pidFile = path.join(workDir, `${name}.pid`);
@@ -591,7 +608,7 @@ export async function stopStack({ workDir = PATHS.defaultWorkDir, log = () => {}
 export function stackStatus(workDir = PATHS.defaultWorkDir) {
   const info = readStackInfo(workDir);
   const alive = {};
-  for (const name of ['jaeger', 'collector', 'prometheus']) {
+  for (const name of ['jaeger', 'collector', 'prometheus', 'viewer']) {
     const pidFile = path.join(workDir, `${name}.pid`);
     if (!fs.existsSync(pidFile)) continue;
     const pid = Number(fs.readFileSync(pidFile, 'utf8').trim());
