@@ -321,11 +321,20 @@ describe('the viewer over the real stack, in headless Chromium', { timeout: 240_
 });
 
 describe('npm run stack serves the viewer', { timeout: 240_000 }, () => {
-  it('start prints the viewer link, the viewer answers, stop ends it', async () => {
+  it('start prints the viewer link and which Jaeger runs (one on PATH first), the viewer answers, stop ends it', async () => {
     const ports = await freeStackPorts();
     const [viewerPort] = await findFreePorts(1);
     const dir = fs.mkdtempSync(path.join(REPO_ROOT, 'build', 'viewer-stack-'));
-    const env: Record<string, string> = { ...(process.env as Record<string, string>), DEVTOOL_STACK_DIR: dir, DEVTOOL_VIEWER_PORT: String(viewerPort) };
+    // a `jaeger` on PATH (as a user with the official release has) is the one the stack runs
+    const bin = path.join(dir, 'bin');
+    fs.mkdirSync(bin);
+    fs.symlinkSync(path.join(REPO_ROOT, 'build/jaeger/jaeger'), path.join(bin, 'jaeger'));
+    const env: Record<string, string> = {
+      ...(process.env as Record<string, string>),
+      PATH: `${bin}${path.delimiter}${process.env.PATH}`,
+      DEVTOOL_STACK_DIR: dir,
+      DEVTOOL_VIEWER_PORT: String(viewerPort),
+    };
     // @ts-ignore: plain ESM
     const { ENV_PORTS } = await import('../../scripts/stack-lib.mjs');
     for (const [k, v] of Object.entries(ENV_PORTS as Record<string, string>)) env[v] = String((ports as any)[k]);
@@ -333,7 +342,10 @@ describe('npm run stack serves the viewer', { timeout: 240_000 }, () => {
     try {
       const started = await run('start');
       expect(started.stdout).toContain(`http://127.0.0.1:${viewerPort}/`);
-      expect(started.stdout).toMatch(/Jaeger binary\s+\S+/);
+      expect(started.stdout).toContain(`Jaeger binary     ${path.join(bin, 'jaeger')} (from PATH`);
+      const info = JSON.parse(fs.readFileSync(path.join(dir, 'stack.json'), 'utf8'));
+      expect(info.bins.jaeger).toBe(path.join(bin, 'jaeger'));
+      expect(fs.readFileSync(`/proc/${info.pids.jaeger}/cmdline`, 'utf8')).toContain(path.join(bin, 'jaeger'));
       const res = await fetch(`http://127.0.0.1:${viewerPort}/api/runs`);
       expect(res.status).toBe(200);
       expect((await res.json()).runs).toEqual([]);
