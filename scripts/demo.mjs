@@ -74,7 +74,7 @@ async function main() {
   // the viewer (viewer/): reuse the stack's, or start one next to it
   let viewerUrl = status.alive.viewer && info.viewerUrl ? info.viewerUrl : undefined;
   if (!viewerUrl) {
-    const v = await startViewerProcess({ endpoints, workDir, detached: true }).catch((e) => say(`  viewer not started: ${e.message}`));
+    const v = await startViewerProcess({ endpoints, workDir, port: portsFromEnv().viewerPort, detached: true }).catch((e) => say(`  viewer not started: ${e.message}`));
     if (v) recordViewer(workDir, (viewerUrl = v.url));
   }
 

@@ -14,6 +14,7 @@ export interface StackPorts {
   jaegerOtlpGrpcPort: number; // 14317
   jaegerOtlpHttpPort: number; // 14318
   prometheusPort: number; // 9090
+  viewerPort: number; // 16680 (viewer/, started by `npm run stack` and the demo)
 }
 export const DEFAULT_PORTS: Readonly<StackPorts>;
 /** env variable for each port (read by the configs and by `npm run stack`) */

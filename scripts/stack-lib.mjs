@@ -31,6 +31,7 @@ export const DEFAULT_PORTS = Object.freeze({
   jaegerOtlpGrpcPort: 14317,
   jaegerOtlpHttpPort: 14318,
   prometheusPort: 9090,
+  viewerPort: 16680, // viewer/ (started by `npm run stack` and the demo, not by startStack)
 });
 
 /** Env variable read by the configs (and by `npm run stack`) for each port. */
@@ -45,6 +46,7 @@ export const ENV_PORTS = Object.freeze({
   jaegerOtlpGrpcPort: 'DEVTOOL_JAEGER_OTLP_GRPC_PORT',
   jaegerOtlpHttpPort: 'DEVTOOL_JAEGER_OTLP_HTTP_PORT',
   prometheusPort: 'DEVTOOL_PROMETHEUS_PORT',
+  viewerPort: 'DEVTOOL_VIEWER_PORT',
 });
 
 const PORT_OWNER = {
@@ -58,6 +60,7 @@ const PORT_OWNER = {
   jaegerOtlpGrpcPort: 'Jaeger OTLP/gRPC',
   jaegerOtlpHttpPort: 'Jaeger OTLP/HTTP',
   prometheusPort: 'Prometheus',
+  viewerPort: 'viewer',
 };
 
 export const PATHS = Object.freeze({

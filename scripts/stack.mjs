@@ -7,7 +7,7 @@
 // DEVTOOL_*_PORT variables listed in scripts/stack-lib.mjs (ENV_PORTS).
 import path from 'node:path';
 import { ensureBuilt, startStack, stopStack, stackStatus, portsFromEnv, resolveJaegerBin, PATHS, ENV_PORTS, ROOT } from './stack-lib.mjs';
-import { latestRun, recordViewer, startViewerProcess, traceLinks, viewerPortFromEnv } from '../viewer/stack.mjs';
+import { latestRun, recordViewer, startViewerProcess, traceLinks } from '../viewer/stack.mjs';
 
 const cmd = process.argv[2] ?? 'start';
 const workDir = process.env.DEVTOOL_STACK_DIR ? path.resolve(process.env.DEVTOOL_STACK_DIR) : PATHS.defaultWorkDir;
@@ -24,13 +24,12 @@ async function start() {
     return;
   }
   const ports = portsFromEnv();
-  const viewerPort = viewerPortFromEnv();
   console.log('== building what is missing (cached) ==');
   await ensureBuilt({ log: (l) => console.log(l) });
   console.log(`== starting collector, Jaeger, Prometheus (logs in ${rel(workDir)}/) ==`);
   const t0 = Date.now();
   const stack = await startStack({ ...ports, workDir, detached: true, scrapeInterval: '5s' });
-  const viewer = await startViewerProcess({ endpoints: stack.endpoints, workDir, port: viewerPort, detached: true }).catch(async (e) => {
+  const viewer = await startViewerProcess({ endpoints: stack.endpoints, workDir, port: ports.viewerPort, detached: true }).catch(async (e) => {
     await stack.stop();
     throw e;
   });

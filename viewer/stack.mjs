@@ -4,27 +4,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HOST, assertPortFree, startProcess, stopPid, waitFor } from '../scripts/stack-lib.mjs';
+import { HOST, assertPortFree, portsFromEnv, startProcess, stopPid, waitFor } from '../scripts/stack-lib.mjs';
 import { jaegerClient } from './backends.mjs';
 import { recentRuns } from './traces.mjs';
-import { DEFAULT_VIEWER_PORT, VIEWER_PORT_ENV } from './server.mjs';
+import { VIEWER_PORT_ENV } from './server.mjs';
 
 const MAIN = path.join(path.dirname(fileURLToPath(import.meta.url)), 'main.mjs');
-
-/** The viewer's port from DEVTOOL_VIEWER_PORT, else 16680. */
-export function viewerPortFromEnv(env = process.env) {
-  const raw = env[VIEWER_PORT_ENV];
-  if (raw === undefined || raw === '') return DEFAULT_VIEWER_PORT;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new Error(`${VIEWER_PORT_ENV}=${raw} is not a valid port`);
-  return n;
-}
 
 /**
  * Start viewer/main.mjs for a stack's endpoints ({ jaegerUi, prometheus }) and wait until it serves.
  * Resolves to { url, pid, stop() }.
  */
-export async function startViewerProcess({ endpoints, workDir, port = viewerPortFromEnv(), detached = false, timeoutMs = 20000 }) {
+export async function startViewerProcess({ endpoints, workDir, port = portsFromEnv().viewerPort, detached = false, timeoutMs = 20000 }) {
   await assertPortFree(port, `viewer (${VIEWER_PORT_ENV})`);
   const proc = startProcess('viewer', process.execPath, [MAIN, '--port', String(port), '--jaeger', endpoints.jaegerUi, '--prometheus', endpoints.prometheus], { workDir, detached });
   const url = `http://${HOST}:${port}`;

@@ -32,11 +32,10 @@ const loadTimes: Record<string, { wallMs: number; pageMs: number }> = {};
 beforeAll(async () => {
   await ensureBuilt({ log: () => {} });
   const ports = await freeStackPorts();
-  const [viewerPort] = await findFreePorts(1);
   const workDir = fs.mkdtempSync(path.join(REPO_ROOT, 'build', 'viewer-test-'));
   stack = await startStack({ ...ports, workDir, scrapeInterval: '1s' });
   // the viewer as `npm run stack` runs it: its own process, pid and log in the stack's workDir
-  viewer = await startViewerProcess({ endpoints: stack.endpoints, workDir, port: viewerPort });
+  viewer = await startViewerProcess({ endpoints: stack.endpoints, workDir, port: ports.viewerPort });
   browser = await launchBrowser();
   sb = makeSandbox();
   fs.rmSync(SCREENSHOT_DIR, { recursive: true, force: true });
@@ -323,7 +322,7 @@ describe('the viewer over the real stack, in headless Chromium', { timeout: 240_
 describe('npm run stack serves the viewer', { timeout: 240_000 }, () => {
   it('start prints the viewer link and which Jaeger runs (one on PATH first), the viewer answers, stop ends it', async () => {
     const ports = await freeStackPorts();
-    const [viewerPort] = await findFreePorts(1);
+    const viewerPort = ports.viewerPort;
     const dir = fs.mkdtempSync(path.join(REPO_ROOT, 'build', 'viewer-stack-'));
     // a `jaeger` on PATH (as a user with the official release has) is the one the stack runs
     const bin = path.join(dir, 'bin');
@@ -333,10 +332,10 @@ describe('npm run stack serves the viewer', { timeout: 240_000 }, () => {
       ...(process.env as Record<string, string>),
       PATH: `${bin}${path.delimiter}${process.env.PATH}`,
       DEVTOOL_STACK_DIR: dir,
-      DEVTOOL_VIEWER_PORT: String(viewerPort),
     };
     // @ts-ignore: plain ESM
     const { ENV_PORTS } = await import('../../scripts/stack-lib.mjs');
+    // every DEVTOOL_*_PORT, DEVTOOL_VIEWER_PORT included
     for (const [k, v] of Object.entries(ENV_PORTS as Record<string, string>)) env[v] = String((ports as any)[k]);
     const run = (cmd: string) => promisify(execFile)(process.execPath, [path.join(REPO_ROOT, 'scripts/stack.mjs'), cmd], { env, cwd: REPO_ROOT, timeout: 180_000 });
     try {
