@@ -337,7 +337,7 @@ async function render() {
     if (nodes) main.replaceChildren(...nodes);
   } catch (e) {
     state = 'error';
-    main.replaceChildren(errorBanner(e), h('p', null, h('a', { href: '/' }, '← recent runs')));
+    main.replaceChildren(errorBanner(e), view === 'trace' ? h('p', null, h('a', { href: '/' }, '← recent runs')) : '');
   }
   document.body.dataset.readyMs = String(Math.round(performance.now() - t0));
   document.body.dataset.ready = state;
