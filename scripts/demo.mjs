@@ -8,7 +8,8 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { linkExamples } from '../examples/link.mjs';
-import { ensureBuilt, eventually, PATHS, ROOT, stackStatus, readStackInfo, startStack } from './stack-lib.mjs';
+import { ensureBuilt, eventually, PATHS, portsFromEnv, ROOT, stackStatus, readStackInfo, startStack } from './stack-lib.mjs';
+import { latestRun, recordViewer, startViewerProcess, traceLinks } from '../viewer/stack.mjs';
 
 const require = createRequire(import.meta.url);
 const say = (line = '') => process.stdout.write(line + '\n');
@@ -62,14 +63,20 @@ async function main() {
   const workDir = PATHS.defaultWorkDir;
   const status = stackStatus(workDir);
   let info;
-  if (status.info && Object.values(status.alive).length === 3 && Object.values(status.alive).every(Boolean)) {
+  if (status.info && ['jaeger', 'collector', 'prometheus'].every((n) => status.alive[n])) {
     info = readStackInfo(workDir);
     say('  reusing the stack started earlier (npm run stack)');
   } else {
-    info = await startStack({ workDir, detached: true });
+    info = await startStack({ ...portsFromEnv(), workDir, detached: true }); // DEVTOOL_*_PORT, as npm run stack
     say('  started: logs and pid files in build/stack/');
   }
   const { endpoints } = info;
+  // the viewer (viewer/): reuse the stack's, or start one next to it
+  let viewerUrl = status.alive.viewer && info.viewerUrl ? info.viewerUrl : undefined;
+  if (!viewerUrl) {
+    const v = await startViewerProcess({ endpoints, workDir, port: portsFromEnv().viewerPort, detached: true }).catch((e) => say(`  viewer not started: ${e.message}`));
+    if (v) recordViewer(workDir, (viewerUrl = v.url));
+  }
 
   const demoDir = join(ROOT, 'build', 'demo');
   mkdirSync(demoDir, { recursive: true });
@@ -145,8 +152,25 @@ async function main() {
     say(`  tokens ${String(r.metric.gen_ai_request_model).padEnd(31)} ${String(r.metric.gen_ai_token_type).padEnd(12)} ${r.value[1]}`);
   }
 
+  step('the traces this demo just made');
+  let jaegerHasUi = false;
+  for (const [tool, what] of [['ai-agent', 'the agent run (steps, LLM calls with model and tokens)'], ['cli-tool', 'the last cli-tool run']]) {
+    const run = await latestRun(endpoints.jaegerUi, { tool, sinceMs: startedAt - 1000 }).catch(() => null);
+    if (!run) {
+      say(`  ${what}: not in Jaeger yet`);
+      continue;
+    }
+    const links = await traceLinks({ viewerUrl: viewerUrl ?? '', jaegerUrl: endpoints.jaegerUi, traceId: run.traceId });
+    jaegerHasUi = links.jaegerHasUi;
+    say(`  ${what}: ${run.command} (${run.outcome})`);
+    if (viewerUrl) say(`    viewer:  ${links.viewer}`);
+    say(`    Jaeger:  ${links.jaeger}${links.jaegerHasUi ? '' : '   (JSON: this Jaeger was built from Go modules and has no UI)'}`);
+  }
+
   step('where to look');
-  say(`  Jaeger (traces):        ${endpoints.jaegerUi}/search?service=cli-tool   (API: ${endpoints.jaegerUi}/api/traces?service=cli-tool)`);
+  if (viewerUrl) say(`  Viewer (runs, traces, dashboard panels): ${viewerUrl}/`);
+  if (jaegerHasUi) say(`  Jaeger (traces):        ${endpoints.jaegerUi}/search?service=cli-tool   (API: ${endpoints.jaegerUi}/api/traces?service=cli-tool)`);
+  else say(`  Jaeger (traces, API):   ${endpoints.jaegerUi}/api/traces?service=cli-tool   (no Jaeger UI in a build from Go modules: README, "which UI")`);
   say(`  Prometheus (metrics):   ${endpoints.prometheus}/graph?g0.expr=devtool_command_runs_total`);
   say(`  Grafana dashboard:      collector-config/grafana/ (provisioning + JSON; run collector-config/compose.yaml with containers)`);
   say(`  What a run sends:       XDG_CONFIG_HOME=${env.XDG_CONFIG_HOME} XDG_CACHE_HOME=${env.XDG_CACHE_HOME} npx devtool-telemetry preview`);

@@ -14,6 +14,7 @@ export interface StackPorts {
   jaegerOtlpGrpcPort: number; // 14317
   jaegerOtlpHttpPort: number; // 14318
   prometheusPort: number; // 9090
+  viewerPort: number; // 16680 (viewer/, started by `npm run stack` and the demo)
 }
 export const DEFAULT_PORTS: Readonly<StackPorts>;
 /** env variable for each port (read by the configs and by `npm run stack`) */
@@ -29,6 +30,8 @@ export const PATHS: Readonly<{
 
 export function portsFromEnv(env?: NodeJS.ProcessEnv): StackPorts;
 export function prometheusBin(env?: NodeJS.ProcessEnv): string | null;
+/** JAEGER_BIN, else `jaeger` on PATH (official release, with UI), else build/jaeger/jaeger (no UI). */
+export function resolveJaegerBin(env?: NodeJS.ProcessEnv): { bin: string; source: 'JAEGER_BIN' | 'PATH' | 'build' };
 export function runScript(script: string, opts?: { log?: (line: string) => void; env?: Record<string, string> }): Promise<void>;
 /** Build/install what is missing (cached, locked); rejects with a clear message, never skips. Resolves to ms per step. */
 export function ensureBuilt(opts?: { collector?: boolean; jaeger?: boolean; prometheus?: boolean; log?: (line: string) => void }): Promise<Record<string, number>>;
@@ -96,6 +99,8 @@ export interface StartStackOptions extends Partial<StackPorts> {
   collectorExtraConfigs?: string[];
   collectorEnv?: Record<string, string>;
   jaegerConfig?: string;
+  /** default: resolveJaegerBin() */
+  jaegerBin?: string;
   prometheusBin?: string;
   /** Prometheus scrape interval, default '2s' */
   scrapeInterval?: string;

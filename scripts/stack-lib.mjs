@@ -31,6 +31,7 @@ export const DEFAULT_PORTS = Object.freeze({
   jaegerOtlpGrpcPort: 14317,
   jaegerOtlpHttpPort: 14318,
   prometheusPort: 9090,
+  viewerPort: 16680, // viewer/ (started by `npm run stack` and the demo, not by startStack)
 });
 
 /** Env variable read by the configs (and by `npm run stack`) for each port. */
@@ -45,6 +46,7 @@ export const ENV_PORTS = Object.freeze({
   jaegerOtlpGrpcPort: 'DEVTOOL_JAEGER_OTLP_GRPC_PORT',
   jaegerOtlpHttpPort: 'DEVTOOL_JAEGER_OTLP_HTTP_PORT',
   prometheusPort: 'DEVTOOL_PROMETHEUS_PORT',
+  viewerPort: 'DEVTOOL_VIEWER_PORT',
 });
 
 const PORT_OWNER = {
@@ -58,6 +60,7 @@ const PORT_OWNER = {
   jaegerOtlpGrpcPort: 'Jaeger OTLP/gRPC',
   jaegerOtlpHttpPort: 'Jaeger OTLP/HTTP',
   prometheusPort: 'Prometheus',
+  viewerPort: 'viewer',
 };
 
 export const PATHS = Object.freeze({
@@ -97,6 +100,23 @@ export function prometheusBin(env = process.env) {
   return null;
 }
 
+/**
+ * The Jaeger the stack runs: JAEGER_BIN, else `jaeger` on PATH (an official release, which embeds the
+ * Jaeger UI), else ours built from Go modules (build/jaeger/jaeger: the query API, but no UI assets).
+ */
+export function resolveJaegerBin(env = process.env) {
+  if (env.JAEGER_BIN) return { bin: path.resolve(env.JAEGER_BIN), source: 'JAEGER_BIN' };
+  for (const dir of (env.PATH || '').split(path.delimiter)) {
+    if (!dir) continue;
+    const p = path.join(dir, 'jaeger');
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      if (fs.statSync(p).isFile()) return { bin: p, source: 'PATH' };
+    } catch {}
+  }
+  return { bin: PATHS.jaegerBin, source: 'build' };
+}
+
 /** Run one of the repo's build scripts, streaming its output to `log`; rejects with a clear message. */
 export function runScript(script, { log = (l) => process.stderr.write(l + '\n'), env = {} } = {}) {
   return new Promise((resolve, reject) => {
@@ -134,7 +154,7 @@ export async function ensureBuilt({ collector = true, jaeger = true, prometheus 
     timings[name] = Date.now() - t0;
   };
   if (collector) await run('collector', 'collector-build.sh');
-  if (jaeger) await run('jaeger', 'jaeger-build.sh');
+  if (jaeger && resolveJaegerBin().source === 'build') await run('jaeger', 'jaeger-build.sh'); // a user's jaeger needs no build
   if (prometheus) await run('prometheus', 'prometheus-install.sh');
   return timings;
 }
@@ -461,7 +481,7 @@ export async function startStack(opts = {}) {
 
   try {
     if (components.jaeger) {
-      const p = startProcess('jaeger', PATHS.jaegerBin, ['--config', opts.jaegerConfig ?? PATHS.jaegerConfig], {
+      const p = startProcess('jaeger', opts.jaegerBin ?? resolveJaegerBin().bin, ['--config', opts.jaegerConfig ?? PATHS.jaegerConfig], {
         workDir,
         detached,
         env: {
@@ -573,7 +593,7 @@ export function readStackInfo(workDir = PATHS.defaultWorkDir) {
 
 /** Stop a stack started (possibly by another process) in workDir, from its pid files. */
 export async function stopStack({ workDir = PATHS.defaultWorkDir, log = () => {} } = {}) {
-  const names = { prometheus: 'prometheus', collector: 'otelcol-devtool', jaeger: 'jaeger' };
+  const names = { viewer: 'viewer/main.mjs', prometheus: 'prometheus', collector: 'otelcol-devtool', jaeger: 'jaeger' };
   const stopped = [];
   for (const [name, expect] of Object.entries(names)) {
     const pidFile = path.join(workDir, `${name}.pid`);
@@ -593,7 +613,7 @@ export async function stopStack({ workDir = PATHS.defaultWorkDir, log = () => {}
 export function stackStatus(workDir = PATHS.defaultWorkDir) {
   const info = readStackInfo(workDir);
   const alive = {};
-  for (const name of ['jaeger', 'collector', 'prometheus']) {
+  for (const name of ['jaeger', 'collector', 'prometheus', 'viewer']) {
     const pidFile = path.join(workDir, `${name}.pid`);
     if (!fs.existsSync(pidFile)) continue;
     const pid = Number(fs.readFileSync(pidFile, 'utf8').trim());

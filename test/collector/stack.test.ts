@@ -42,7 +42,7 @@ describe('scripts/stack.mjs', () => {
 
     // the processes outlive the CLI, with pid files and logs in the work dir
     const { alive, info } = stackLib.stackStatus(dir);
-    expect(Object.keys(alive).sort()).toEqual(['collector', 'jaeger', 'prometheus']);
+    expect(Object.keys(alive).sort()).toEqual(['collector', 'jaeger', 'prometheus', 'viewer']);
     for (const pid of Object.values(alive)) expect(pid).toBeTruthy();
     expect(info.ports.collectorHttpPort).toBe(ports.collectorHttpPort);
     expect((await fetch(`http://127.0.0.1:${ports.healthPort}/`)).status).toBe(200);
