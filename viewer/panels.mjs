@@ -102,7 +102,7 @@ export async function evaluatePanels(prom, { tool, rangeSec, at = Date.now() / 1
           try {
             if (t.instant) {
               const result = await prom.query(expr, at);
-              return { ...base, time: at, series: result.map((r) => ({ legend: legendOf(t.legendFormat, r.metric), labels: r.metric, value: Number(r.value[1]) })) };
+              return { ...base, time: at, series: result.map((r) => ({ legend: legendOf(t.legendFormat, r.metric), labels: r.metric, value: r.value[1] })) };
             }
             const range = { start: at - rangeSec, end: at, step };
             const result = await prom.queryRange(expr, range);
@@ -112,8 +112,10 @@ export async function evaluatePanels(prom, { tool, rangeSec, at = Date.now() / 1
               series: result.map((r) => ({
                 legend: legendOf(t.legendFormat, r.metric),
                 labels: r.metric,
-                points: r.values.map(([ts, v]) => [ts, Number(v)]),
-                value: r.values.length ? Number(r.values[r.values.length - 1][1]) : null,
+                // sample values stay Prometheus's strings: JSON cannot carry NaN or ±Inf (a quantile of no
+                // runs is NaN), and the page must show what Prometheus says; the page parses them
+                points: r.values,
+                value: r.values.length ? r.values[r.values.length - 1][1] : null,
               })),
             };
           } catch (e) {

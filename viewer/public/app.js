@@ -280,6 +280,11 @@ async function metricsPage() {
   const tool = q.get('tool') ?? '';
   const range = q.get('range') || '15m'; // recent runs read best over a short range
   const [data, uPlot] = await Promise.all([api(`/api/panels?range=${encodeURIComponent(range)}${tool ? `&tool=${encodeURIComponent(tool)}` : ''}`), loadUPlot()]);
+  // sample values arrive as Prometheus's strings ("NaN", "+Inf" included): numbers from here on
+  for (const p of data.panels) for (const t of p.targets) for (const s of t.series) {
+    s.value = s.value === null || s.value === undefined ? null : Number(s.value);
+    if (s.points) s.points = s.points.map(([ts, v]) => [ts, Number(v)]);
+  }
   const out = [
     h('h1', null, data.title),
     h(
