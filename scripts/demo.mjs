@@ -8,6 +8,7 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { linkExamples } from '../examples/link.mjs';
+import { treeDemo } from './demo-tree.mjs';
 import { ensureBuilt, eventually, PATHS, ROOT, stackStatus, readStackInfo, startStack } from './stack-lib.mjs';
 
 const require = createRequire(import.meta.url);
@@ -130,6 +131,9 @@ async function main() {
     const names = [...new Set(traces.flatMap((t) => t.spans.map((sp) => sp.operationName)))].slice(0, 8);
     say(`  ${s.padEnd(15)} ${String(traces.length).padStart(3)} traces  spans: ${names.join(', ')}`);
   }
+
+  step('one trace per workflow: an agent runs two tools through step() (process tree)');
+  await treeDemo({ env, endpoints, say, eventually });
 
   step('what landed in Prometheus (scraped from the collector)');
   const q = async (promql) => {
