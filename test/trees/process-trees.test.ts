@@ -169,6 +169,15 @@ describe('a preloaded process starting children', () => {
     expect(child.resource['devtool.session.id']).toBe(top.resource['devtool.session.id']);
   });
 
+  it('at level minimal: no CLIENT spans (usage records), but the context still passes: the child sits under the command span', async () => {
+    const { run, spans } = await t.run(SPAWNER, ['spawn'], { DEVTOOL_TELEMETRY_LEVEL: 'minimal' }, { commands: 2 });
+    oneTrace(spans);
+    const top = commandOf(spans, 'spawner');
+    expect(spans.filter((s) => s.kind === 3)).toHaveLength(0);
+    expect(commandOf(spans, 'tool-a').parentSpanId).toBe(top.spanId);
+    expect(ctxLine(run.stdout).tp).toBe(`00-${top.traceId}-${top.spanId}-01`);
+  });
+
   it('a program that cannot start: the CLIENT span says ENOENT, the app still gets its error event', async () => {
     const { run, spans } = await t.run(SPAWNER, ['missing'], {}, { commands: 1 });
     expect(run.stdout).toContain('error ENOENT');
