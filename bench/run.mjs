@@ -8,6 +8,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const ALL = [
   'startup',
   'consent-off',
+  'child-process',
   'sanitizer',
   'exit-delay',
   'shipper-throughput',

@@ -120,6 +120,9 @@ export const CATALOG: readonly AttributeSpec[] = Object.freeze([
   a('devtool.process.cpu.system', 'double', 'usage', S, rule.double(0, 1e7), 'System CPU time of the run, seconds.', 0.05, 'Performance of the tool.'),
   a('devtool.process.memory.peak', 'int', 'usage', S, rule.int(0, 1024 * GB), 'Peak resident memory, bytes.', 73400320, 'Performance of the tool.'),
   a('devtool.process.memory.heap', 'int', 'usage', S, rule.int(0, 1024 * GB), 'JavaScript heap used at exit, bytes.', 12582912, 'Performance of the tool.'),
+  // ---- child processes: the caller's CLIENT span (CLI conventions, span.cli.client)
+  a(sc.ATTR_PROCESS_EXECUTABLE_NAME, 'string', 'usage', S, rule.name(64), 'Program a tool started as a child process: its file name only, never a path or arguments.', 'vitest', 'Which child processes a run waits for, and which fail.'),
+  a(sc.ATTR_PROCESS_PID, 'int', 'usage', S, rule.int(0, 4294967295), 'Process id of a child process (links the caller\'s span to the child\'s run).', 41822, 'Tells apart children of one run.'),
 
   // ---- development steps, user input, features
   a('devtool.step.name', 'string', 'usage', SM, rule.name(64), 'Name of a development step the tool declares.', 'install-deps', 'Which steps are slow or fail.'),

@@ -27,6 +27,8 @@ export const ATTR_PROCESS_RUNTIME_DESCRIPTION = 'process.runtime.description';
 
 // Process / errors
 export const ATTR_PROCESS_EXIT_CODE = 'process.exit.code';
+export const ATTR_PROCESS_EXECUTABLE_NAME = 'process.executable.name';
+export const ATTR_PROCESS_PID = 'process.pid';
 export const ATTR_ERROR_TYPE = 'error.type';
 export const ATTR_EXCEPTION_TYPE = 'exception.type';
 

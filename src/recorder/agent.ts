@@ -6,6 +6,8 @@
 import type { ConsentDecision } from '../consent/resolve';
 import type { ToolIdentity } from '../resource/tool';
 import { argvShape } from './argv';
+import { installChildProcessHook } from '../instrument/child-process';
+import { extractContext } from './propagation';
 import { emit } from './emit';
 import { installExitHooks } from './exit-hooks';
 import { installHttpInstrumentation } from '../instrument/http/install';
@@ -40,9 +42,13 @@ export function startAgent(opts: StartAgentOptions): Agent {
   const shape = argvShape(process.argv.slice(2), tool.options.subcommands);
   const identity = decision.identity;
   let installId: string | undefined;
+  const inherited = extractContext(env);
+  const sessionOpts = { ci: decision.ci, inTree: inherited.inTree, treeSessionBase: inherited.treeSessionBase };
 
   const run: Run = new Run({
     level: decision.level,
+    parent: inherited.parent,
+    link: inherited.link,
     toolName,
     subcommand: shape.subcommand,
     flags: decision.level === 'minimal' ? [] : shape.flags,
@@ -61,7 +67,7 @@ export function startAgent(opts: StartAgentOptions): Agent {
         agent: detectAgent(env),
         installId,
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        sessionId: (require('../session') as typeof import('../session')).resolveSessionId(env, tool, identity, { ci: decision.ci }),
+        sessionId: (require('../session') as typeof import('../session')).resolveSessionId(env, tool, identity, sessionOpts),
       });
     },
   });
@@ -83,6 +89,7 @@ export function startAgent(opts: StartAgentOptions): Agent {
     const batch = run.takeBatch();
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     if (identity !== 'none') (require('../session') as typeof import('../session')).addSessionTotals(batch);
+    if (!run.sampled) batch.spans = []; // an unsampled parent: the tree records no spans
     emit(batch, { env, debug, notes });
   };
   const agent: Agent = {
@@ -91,6 +98,11 @@ export function startAgent(opts: StartAgentOptions): Agent {
     debug,
     level: decision.level,
     tool,
+    inherited,
+    childSession() {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      return (require('../session') as typeof import('../session')).sessionForChildren(env, tool, identity, sessionOpts);
+    },
     flush,
     finish(code: number) {
       if (run.root.ended) return;
@@ -100,6 +112,7 @@ export function startAgent(opts: StartAgentOptions): Agent {
   };
   setAgent(agent);
   installHttpInstrumentation(agent);
+  installChildProcessHook(agent);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   (require('../instrument/index') as typeof import('../instrument/index')).installInstrumentations(agent); // LLM clients, when the app loads them
 

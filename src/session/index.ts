@@ -9,6 +9,7 @@
  * own throwaway id (unless a parent hands one down). When a run finds that
  * the previous session has ended, its batch carries that session's summary metrics (totals.ts).
  */
+import path = require('node:path');
 import type { Batch } from '../model';
 import type { ToolIdentity } from '../resource/tool';
 import { appendTotals, claimHead, createHead, isUuid, readHead, readTotals, removeLogs, sessionFile, type SessionHead, type SessionRecord } from './store';
@@ -82,7 +83,7 @@ export function resolveSessionId(
   env: NodeJS.ProcessEnv,
   tool: ToolIdentity,
   identity: 'install' | 'session' | 'none',
-  opts: { ci?: boolean } = {},
+  opts: { ci?: boolean; treeSessionBase?: string; inTree?: boolean } = {},
 ): string | undefined {
   const g = globalThis as Global;
   if (g[KEY] !== undefined) return g[KEY]?.id;
@@ -92,6 +93,19 @@ export function resolveSessionId(
   }
   const fromParent = (env[SESSION_ENV] || '').trim().toLowerCase();
   const wanted = isUuid(fromParent) ? fromParent : undefined;
+  if (wanted && opts.inTree) {
+    // Started by a preloaded process: one session per process tree. The tree's top-level process
+    // owns the session head; we only add our totals to its log, so the summary counts every
+    // process of the tree once (and this tool's own session, if one is live, stays untouched).
+    let file = '';
+    try {
+      if (opts.treeSessionBase && !opts.ci) file = path.join(path.dirname(sessionFile(env, 'x')), `${opts.treeSessionBase}.json`);
+    } catch {
+      /* no cache dir: totals are best effort */
+    }
+    g[KEY] = { id: wanted, file, ended: [] };
+    return wanted;
+  }
   let file = '';
   try {
     // Only the `install` identity links processes into a session kept in a file. `session` is the
@@ -135,6 +149,21 @@ export function addSessionTotals(batch: Batch): void {
   } catch {
     /* totals are best effort; the batch is sent regardless */
   }
+}
+
+/**
+ * What a child process needs to join this process's session: the id and the base name of the
+ * session file its runs add up in ('' when there is none). Resolves the session if needed.
+ */
+export function sessionForChildren(
+  env: NodeJS.ProcessEnv,
+  tool: ToolIdentity,
+  identity: 'install' | 'session' | 'none',
+  opts: { ci?: boolean; treeSessionBase?: string; inTree?: boolean },
+): { id?: string; base: string } {
+  const id = resolveSessionId(env, tool, identity, opts);
+  const file = (globalThis as Global)[KEY]?.file ?? '';
+  return { id, base: file ? path.basename(file, '.json') : '' };
 }
 
 /** The tool's current session, for `status` (nothing is created). */

@@ -119,7 +119,9 @@ describe('examples/ai-agent', () => {
     const r = root(spans)!;
     expect(r.resource['service.name']).toBe('ai-agent');
     const byId = new Map(spans.map((s) => [s.spanId, s]));
-    const llm = spans.filter((s) => s.kind === 3);
+    const llm = spans.filter((s) => s.kind === 3 && s.attributes['gen_ai.operation.name'] !== undefined);
+    // The other CLIENT span: the agent starting its local fake LLM server (a child process).
+    expect(spans.filter((s) => s.kind === 3 && s.attributes['process.executable.name'] === 'node')).toHaveLength(1);
     expect(llm.map((s) => s.name)).toEqual(['chat gpt-4o-mini', 'chat gpt-4o-mini', 'chat gpt-4o-mini']);
     const parents = llm.map((s) => byId.get(s.parentSpanId!)!);
     expect(parents.map((p) => p.name).sort()).toEqual(['step edit', 'step plan', 'step run-tests']);

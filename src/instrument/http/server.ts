@@ -14,6 +14,7 @@ import { SpanKind, StatusCode } from '../../model';
 import type { Attributes } from '../../model';
 import type { Agent } from '../../recorder/global';
 import type { InstrumentSpec } from '../../recorder/instruments';
+import { enterSpan } from '../../recorder/context';
 import type { LiveSpan } from '../../recorder/run';
 import { joinRoute, normalizeMethod, templatePath } from './route';
 
@@ -70,6 +71,9 @@ export function onRequestStart(agent: Agent, req: IncomingMessage): void {
   if (inflight.has(req)) return;
   const method = normalizeMethod(req.method);
   const span = agent.run.startSpan(method, SpanKind.SERVER, {}, agent.run.root);
+  // The handler runs in this synchronous execution (the channel publishes just before the
+  // server emits 'request'): step()/feature()/child processes inside it nest under the request.
+  enterSpan(span);
   const encrypted = (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true;
   inflight.set(req, { span, method, url: typeof req.url === 'string' ? req.url : '/', startMs: performance.now(), scheme: encrypted ? 'https' : 'http' });
 }
