@@ -8,8 +8,11 @@
  * - Metrics: exactly-once in the totals. Deltas are folded into cumulative streams once per batch id
  *   (recorded atomically with the accumulator) before anything is sent; what is sent is cumulative,
  *   so a resend is harmless.
- * - Permanent rejections (400 and other 4xx but 408/429) drop the batch and count it; nothing is
- *   retried forever. Retryable failures back off exponentially with jitter, honour Retry-After, and
+ * - Permanent rejections (400 and other 4xx but 401/403/408/429) drop the batch and count it;
+ *   nothing is retried forever. 401/403 keep every batch and pause delivery (a person fixes them).
+ * - Requests are bounded (options.ts) and acknowledged files are deleted before the next request
+ *   leaves, so a crash duplicates at most one request.
+ * - Consent is re-checked before every request (consent-check.ts). Retryable failures back off exponentially with jitter, honour Retry-After, and
  *   past a limit open the circuit breaker (in shipper-state.json) and exit, so runs stop spawning
  *   doomed shippers until the next attempt time.
  */
