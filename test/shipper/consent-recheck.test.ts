@@ -8,9 +8,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeSandbox, REPO_ROOT, runFixture, type Env, type Sandbox } from '../support/run-fixture';
-import { startReceiver, type ReceivedRequest, type Receiver } from '../support/otlp-receiver';
+import { freePort, startReceiver, type ReceivedRequest, type Receiver } from '../support/otlp-receiver';
 import { decodeProtobuf, flattenMetrics, flattenSpans } from '../support/otlp-decode';
-import { DIST, ensureBuilt, readJsonFile, runShipperProcess, runWriter, spoolFiles, waitShipperGone } from './helpers';
+import { DIST, ensureBuilt, lockPid, readJsonFile, runShipperProcess, runWriter, spoolFiles, waitShipperGone } from './helpers';
+import { isAlive, waitUntil } from '../support/run-fixture';
 import { metricsStateFile, shipperStateFile } from '../../src/spool/layout';
 
 let sb: Sandbox;
@@ -96,6 +97,37 @@ describe('consent is re-checked before every request', () => {
     // 3 batches of 1 span + 2 metric points, and the 2 cumulative streams folded from them.
     expect(dropped(env)).toEqual({ 'opted-out': 3 * 3 + 2 });
     expect(cli(env, 'status')).toMatch(/dropped: +11 opted-out/);
+  }, 60_000);
+
+  it('a real run while nothing listens, `disable --all` while its shipper waits, collector up: not one connection', async () => {
+    const port = await freePort(); // the collector is down: connections are refused
+    const env = freshEnv({
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+      DEVTOOL_TELEMETRY_RETRY_BASE_MS: '2000',
+      DEVTOOL_TELEMETRY_RETRY_MAX_MS: '2000',
+      DEVTOOL_TELEMETRY_SHIPPER_MAX_WAIT_MS: '10000',
+      DEVTOOL_TELEMETRY_SHIPPER_MAX_ATTEMPTS: '20',
+    });
+    const run = await runFixture({ script: 'fixture-tool/cli.js', args: ['ok'], env, mode: 'require' });
+    expect(run.code).toBe(0);
+    // The shipper the run started has failed once and now waits to retry.
+    await waitUntil(() => {
+      try {
+        return readJsonFile<{ failures: number }>(shipperStateFile(env)).failures >= 1;
+      } catch {
+        return false;
+      }
+    }, 15_000, 'first failed attempt');
+    const pid = lockPid(env);
+    expect(pid && isAlive(pid)).toBeTruthy();
+    expect(spoolFiles(env).length).toBeGreaterThan(0);
+    cli(env, 'disable', '--all');
+    const rx = await startReceiver({ port });
+    cleanups.push(() => rx.close());
+    await waitShipperGone(env, 30_000);
+    expect(rx.connections).toBe(0);
+    expect(spoolFiles(env)).toEqual([]);
+    expect(dropped(env)['opted-out']).toBeGreaterThan(0);
   }, 60_000);
 
   it('OTEL_SERVICE_NAME does not bypass a tool opt-out: consent follows the tool recorded with the batch', async () => {
