@@ -5,6 +5,8 @@
  */
 import type { ConsentDecision } from '../consent/resolve';
 import type { ToolIdentity } from '../resource/tool';
+import { durationMs } from '../config/durations';
+import type { BatchOrigin } from '../model';
 import { argvShape } from './argv';
 import { installChildProcessHook } from '../instrument/child-process';
 import { extractContext } from './propagation';
@@ -17,6 +19,7 @@ import { currentAgent, setAgent, type Agent } from './global';
 import { Run } from './run';
 
 const DEFAULT_FLUSH_MS = 60_000;
+const MAX_FLUSH_MS = 24 * 3600_000;
 
 export interface StartAgentOptions {
   tool: ToolIdentity;
@@ -27,11 +30,14 @@ export interface StartAgentOptions {
   notes: string[];
 }
 
-function flushInterval(env: NodeJS.ProcessEnv, tool: ToolIdentity): number {
-  const raw = env.DEVTOOL_TELEMETRY_FLUSH_INTERVAL ?? tool.options.flushIntervalMs;
-  const n = Number(raw);
-  if (raw === undefined || raw === '' || !Number.isFinite(n) || n < 0) return DEFAULT_FLUSH_MS;
-  return n === 0 ? 0 : Math.max(1000, n);
+/** 0 turns the periodic flush off; otherwise 1 s to 24 h (a timer of 2^31 ms or more would fire every 1 ms). */
+function flushInterval(env: NodeJS.ProcessEnv, tool: ToolIdentity, notes: string[]): number {
+  const fromEnv = env.DEVTOOL_TELEMETRY_FLUSH_INTERVAL;
+  const raw = fromEnv !== undefined && fromEnv !== '' ? fromEnv : tool.options.flushIntervalMs;
+  const what = fromEnv !== undefined && fromEnv !== '' ? 'DEVTOOL_TELEMETRY_FLUSH_INTERVAL' : 'flushIntervalMs';
+  const d = durationMs(raw, { fallback: DEFAULT_FLUSH_MS, min: 1_000, max: MAX_FLUSH_MS, allowZero: true }, what);
+  if (d.problem) notes.push(d.problem);
+  return d.ms;
 }
 
 export function startAgent(opts: StartAgentOptions): Agent {
@@ -41,6 +47,9 @@ export function startAgent(opts: StartAgentOptions): Agent {
   const toolName = (env.OTEL_SERVICE_NAME || '').trim() || tool.name || 'node';
   const shape = argvShape(process.argv.slice(2), tool.options.subcommands);
   const identity = decision.identity;
+  // Who recorded, for the shipper's consent re-check: the tool identity consent was decided for
+  // (never OTEL_SERVICE_NAME, a display name) and the directory whose project files applied.
+  const origin = batchOrigin(tool);
   let installId: string | undefined;
   const inherited = extractContext(env);
   const sessionOpts = { ci: decision.ci, inTree: inherited.inTree, treeSessionBase: inherited.treeSessionBase };
@@ -87,6 +96,7 @@ export function startAgent(opts: StartAgentOptions): Agent {
   const flush = (): void => {
     if (!run.dirty) return;
     const batch = run.takeBatch();
+    if (origin) batch.origin = origin;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     if (identity !== 'none') (require('../session') as typeof import('../session')).addSessionTotals(batch);
     if (!run.sampled) batch.spans = []; // an unsampled parent: the tree records no spans
@@ -127,7 +137,7 @@ export function startAgent(opts: StartAgentOptions): Agent {
     },
   });
 
-  const every = flushInterval(env, tool);
+  const every = flushInterval(env, tool, opts.notes);
   if (every > 0) setInterval(flush, every).unref();
   return agent;
 }
@@ -143,4 +153,16 @@ function loadInstallId(env: NodeJS.ProcessEnv): string {
   }
   // Not storable (read-only home): a per-run id, never a reused unstored one.
   return newUuid();
+}
+
+function batchOrigin(tool: ToolIdentity): BatchOrigin | undefined {
+  try {
+    const o: BatchOrigin = { cwd: process.cwd() };
+    if (tool.name) o.tool = tool.name;
+    if (tool.options.prompt === true) o.prompt = true;
+    if (typeof tool.options.defaultLevel === 'string') o.defaultLevel = tool.options.defaultLevel;
+    return o;
+  } catch {
+    return tool.name ? { tool: tool.name } : undefined; // cwd deleted under us
+  }
 }

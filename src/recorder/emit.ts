@@ -46,6 +46,8 @@ export function emit(raw: Batch, opts: EmitOptions): void {
       debugPrint(batch, opts.notes());
       return;
     }
+    // Not telemetry: kept beside the records for the shipper's consent re-check, never sent.
+    if (raw.origin) batch.origin = raw.origin;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { writeBatch } = require('../spool/spool') as typeof import('../spool/spool');
     const written = writeBatch(batch, opts.env);

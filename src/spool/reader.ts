@@ -6,7 +6,7 @@
  */
 import fs = require('node:fs');
 import path = require('node:path');
-import type { AttrValue, Attributes, Batch, HistogramPoint, MetricRecord, SpanRecord, SumPoint } from '../model';
+import type { AttrValue, Attributes, Batch, BatchOrigin, HistogramPoint, MetricRecord, SpanRecord, SumPoint } from '../model';
 import { LEVELS } from '../model';
 import { type BatchName, batchDir, quarantineDir, sortBatchNames } from './layout';
 
@@ -220,9 +220,26 @@ export function validateBatch(x: unknown): { batch: Batch; invalidRecords: numbe
       metrics,
       // Tool-declared catalog extensions: passed on as data, re-validated by the sanitizer.
       ...(r.extensions && typeof r.extensions === 'object' && !Array.isArray(r.extensions) ? { extensions: r.extensions as Batch['extensions'] } : {}),
+      ...validOrigin(r.origin),
     },
     invalidRecords,
   };
+}
+
+/** The recorder's identity for consent re-checks: short strings only, anything else ignored. */
+function validOrigin(x: unknown): { origin?: BatchOrigin } {
+  if (!x || typeof x !== 'object' || Array.isArray(x)) return {};
+  const o = x as Record<string, unknown>;
+  const str = (v: unknown, max: number) => (typeof v === 'string' && v.length > 0 && v.length <= max && !v.includes('\0') ? v : undefined);
+  const origin: BatchOrigin = {};
+  const tool = str(o.tool, 214);
+  const cwd = str(o.cwd, 4096);
+  const def = str(o.defaultLevel, 16);
+  if (tool) origin.tool = tool;
+  if (cwd) origin.cwd = cwd;
+  if (o.prompt === true) origin.prompt = true;
+  if (def) origin.defaultLevel = def;
+  return { origin };
 }
 
 function parseBatchText(text: string): ReadOutcome {

@@ -30,6 +30,11 @@ export interface ShipperState {
   sentBatches: number;
   /** endpointKey() of the configuration the breaker was opened for: another endpoint is not down. */
   breakerKey?: string;
+  /**
+   * The collector refused our credentials (401/403): a configuration problem a person fixes. The
+   * batches are kept and delivery is paused (breaker) until the settings change; cleared on success.
+   */
+  auth?: { status: number; at: number; failures: number };
 }
 
 export function emptyShipperState(): ShipperState {
@@ -79,6 +84,10 @@ export function readShipperState(env: Env): ShipperState {
   s.sentSpans = num(raw.sentSpans) ?? 0;
   s.sentBatches = num(raw.sentBatches) ?? 0;
   if (typeof raw.breakerKey === 'string') s.breakerKey = raw.breakerKey;
+  const a = raw.auth as Partial<NonNullable<ShipperState['auth']>> | undefined;
+  if (a && typeof a === 'object' && num(a.status) !== undefined && num(a.at) !== undefined) {
+    s.auth = { status: a.status as number, at: a.at as number, failures: num(a.failures) ?? 1 };
+  }
   return s;
 }
 
