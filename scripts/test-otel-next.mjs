@@ -13,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { nodeBinary, pinnedVersions, vitestWith } from './test-node-versions.mjs';
+import { nodeBinary, pinnedVersions, vitestWith } from './node-versions-lib.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const base = join(root, 'build', 'otel-next');
@@ -27,7 +27,7 @@ function installDeps() {
   rmSync(deps, { recursive: true, force: true });
   mkdirSync(deps, { recursive: true });
   for (const f of ['package.json', 'package-lock.json']) cpSync(join(root, 'test/otel-next', f), join(deps, f));
-  execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: deps, stdio: 'inherit' });
+  execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'], { cwd: deps, stdio: 'inherit' });
   writeFileSync(stamp, lock);
   return deps;
 }
