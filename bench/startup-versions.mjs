@@ -39,7 +39,9 @@ export async function run({ runs = Number(process.env.BENCH_RUNS) || 15 } = {}) 
         { runs },
       );
       const esmBase = rows.find((r) => r.name === 'plain node, ESM tool');
-      printTable(`Start-up + exit on Node ${version} (collector up, ${runs} runs each, medians; ESM rows vs plain ESM: ${'+'}${(rows[4].ms - esmBase.ms).toFixed(1)} ms wall)`, rows, 'plain node');
+      const esm = rows[4];
+      const hook = `ESM tool with the LLM hook vs plain ESM: +${(esm.ms - esmBase.ms).toFixed(1)} ms wall, +${(esm.cpuMs - esmBase.cpuMs).toFixed(1)} ms CPU`;
+      printTable(`Start-up + exit on Node ${version} (collector up, ${runs} runs each, medians; ${hook})`, rows, 'plain node');
       all.push({ version, rows });
     }
     return all;

@@ -99,7 +99,8 @@ interface Serializers {
 }
 
 // Loaded on first use, in the shipper only (never in the tool's process): the public entry, which
-// loads the serializers of every signal and encoding.
+// loads the serializers of every signal and encoding (measured: +15 ms CPU and +1 MB per shipper run
+// against the two internal paths used before; the price of an upgrade that is a version bump).
 function serializers(protocol: OtlpProtocol): Serializers {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const t = require('@opentelemetry/otlp-transformer') as typeof import('@opentelemetry/otlp-transformer');
