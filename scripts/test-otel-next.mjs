@@ -41,6 +41,7 @@ function overlay(deps) {
     mkdirSync(dirname(join(repo, f)), { recursive: true });
     cpSync(join(root, f), join(repo, f));
   }
+  if (!existsSync(join(root, 'dist', 'cjs', 'shipper', 'main.js'))) throw new Error('otel-next: dist/ is missing: run `npm run build` first');
   cpSync(join(root, 'dist'), join(repo, 'dist'), { recursive: true });
   const nm = join(repo, 'node_modules');
   mkdirSync(join(nm, '@opentelemetry'), { recursive: true });
