@@ -7,6 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const ALL = [
   'startup',
+  'startup-versions',
   'consent-off',
   'child-process',
   'sanitizer',

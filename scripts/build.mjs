@@ -72,7 +72,12 @@ function facade(name, cjsPath, names) {
     `export default cjs;`,
   ];
   writeFileSync(join(esm, `${name}.mjs`), lines.join('\n') + '\n');
-  writeFileSync(join(esm, `${name}.d.mts`), `export * from '${cjsPath}.js';\n`);
+  // The types say what index.mjs exports: every named export, and the CommonJS exports object as
+  // `default` (attw and publint check this on the packed tarball: test/core/package-lint.test.ts).
+  writeFileSync(
+    join(esm, `${name}.d.mts`),
+    [`import * as cjs from '${cjsPath}.js';`, `export * from '${cjsPath}.js';`, `export default cjs;`, ''].join('\n'),
+  );
 }
 
 // register has no exports: importing it runs the CommonJS preload once.

@@ -13,11 +13,16 @@
  *     land (see installRequireHook: nothing of ours is ever on the app's stack), patching the
  *     client's prototypes right after it loads;
  *   - ESM: a load hook (esm-loader.ts) that hands the client's ESM namespace to the same patcher.
- *     On Node 20 it needs `module.register()`, which starts a hooks thread and routes every module
- *     load through it (+40-60 ms measured, more for apps importing many modules), so it is
- *     installed only when the entry is an ES module AND the tool's package.json declares `openai`
- *     or `@anthropic-ai/sdk`; every other app pays nothing for it. Where Node has synchronous
- *     in-thread hooks (`module.registerHooks`, 22.15+) those are used instead.
+ *     Each Node version gets what it does best:
+ *       - 22.15+ / 23.5+ (`module.registerHooks`): synchronous hooks in this thread, a function
+ *         call per module load, so they are installed for every ES-module entry: clients that
+ *         reach the app through another package (not declared by the tool) are captured too.
+ *       - 20.6+ / 22.0-22.14 (`module.register` only): a hooks thread that every module load is
+ *         routed through (+40-60 ms measured, more for apps importing many modules), so only when
+ *         the entry is an ES module AND the tool's package.json declares `openai` or
+ *         `@anthropic-ai/sdk`; every other app pays nothing for it.
+ *     CommonJS entries keep the require hook alone on every version (require(esm), on by default
+ *     from 22.12, loads a client's CJS build through require: the same hook sees it).
  */
 import fs = require('node:fs');
 import path = require('node:path');
@@ -46,8 +51,10 @@ export function installInstrumentations(agent: Agent): void {
     /* never break the app's require */
   }
   try {
+    // `module.constructor` is node:module's Module: registerHooks is a static of it when present.
+    const syncHooks = typeof (module.constructor as unknown as ModuleInternals).registerHooks === 'function';
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    if (esmEntry(agent) && declaresClient(agent.tool.root)) installEsmHook(require('node:module') as ModuleInternals);
+    if (esmEntry(agent) && (syncHooks || declaresClient(agent.tool.root))) installEsmHook(require('node:module') as ModuleInternals);
   } catch {
     /* ESM apps then run uninstrumented */
   }
@@ -188,7 +195,7 @@ function installEsmHook(Module: ModuleInternals): void {
   const hand = (name: string, version: string | null, ns: unknown) => loaded(name, version ?? undefined, ns, 'import');
   if (typeof Module.registerHooks === 'function') {
     // Node 22.15+: synchronous hooks in this thread, no hooks thread and no per-module messaging.
-    // (Not exercised by the test suite, which runs on Node 20: there the branch below is taken.)
+    // (Exercised by test/llm/capture.test.ts under Node 22 and 24: scripts/test-node-versions.mjs.)
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { instrumentSource } = require('./esm-loader') as typeof import('./esm-loader');
     g[ESM_CALLBACK] = hand;
