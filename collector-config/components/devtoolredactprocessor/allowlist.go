@@ -19,7 +19,7 @@ type keyKind uint8
 
 const (
 	kindText    keyKind = iota // every value rule applies
-	kindID                     // a random id: a uuid or 128-bit hex, nothing else (the SDK's `id` rule)
+	kindID                     // a random id: a uuid or hex id, nothing else (the SDK's `id` rule; see isIDValue)
 	kindURLPath                // a URL path or route: not a file path, the path rule does not apply
 )
 

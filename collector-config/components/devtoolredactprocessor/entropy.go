@@ -97,13 +97,15 @@ func isUUID(t string) bool {
 	return true
 }
 
-// isOurID: what the SDK's `id` rule accepts (a uuid, or 128-bit hex).
-func isOurID(t string) bool {
+// isIDValue: what an id key (catalog rule `id`) may hold: a uuid, or a hex id of 16 to 64 digits. The SDK
+// sends uuids and 128-bit hex; other SDKs' instance ids are often 64-bit hex, and they key cumulative metric
+// streams, so they are kept too. Anything else (a host or pod name, free text) is dropped.
+func isIDValue(t string) bool {
 	if isUUID(t) {
 		return true
 	}
 	ok, _, _ := isHexString(t)
-	return ok && len(t) == 32
+	return ok && len(t) >= 16 && len(t) <= 64
 }
 
 // judge reports whether one token must be masked. hexIDs: hex ids and uuids count (free text).

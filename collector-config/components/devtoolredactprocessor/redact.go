@@ -105,7 +105,7 @@ const (
 	keyKeep keyVerdict = iota
 	keyDrop
 	keyMaskValue
-	keyID      // accepted id key: a uuid / 128-bit hex is kept as is, anything else is dropped
+	keyID      // accepted id key: a uuid or hex id is kept as is, anything else is dropped
 	keyURLPath // accepted URL path key: every rule but the file-path rule
 )
 
@@ -383,8 +383,8 @@ func (r *redactor) attrs(m pcommon.Map) {
 		case keyMaskValue:
 			v.SetStr(r.mask)
 		case keyID:
-			// an id key holds our random ids only (as in the SDK); anything else is removed below
-			if v.Type() != pcommon.ValueTypeStr || !isOurID(v.Str()) {
+			// an id key holds random ids only (uuid or hex, see isIDValue); anything else is removed below
+			if v.Type() != pcommon.ValueTypeStr || !isIDValue(v.Str()) {
 				dropped = true
 			}
 		case keyURLPath:
@@ -399,7 +399,7 @@ func (r *redactor) attrs(m pcommon.Map) {
 			case keyDrop:
 				return true
 			case keyID:
-				return v.Type() != pcommon.ValueTypeStr || !isOurID(v.Str())
+				return v.Type() != pcommon.ValueTypeStr || !isIDValue(v.Str())
 			}
 			return false
 		})
