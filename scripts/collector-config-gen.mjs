@@ -47,9 +47,10 @@ export function tokenRules() {
   const lits = [...new Set(R.vendorPrefixes.map((v) => literalStart(v.prefix)))];
   const aws = R.awsKeyIds;
   return [
-    { when: [lits.map((l) => `lit:${l}`).join('|')], pattern: `(?P<pre>^|[^A-Za-z0-9])(?:${alts.join('|')})` },
+    // tokenrun: 15+ characters of the token class in a row, which every match has (prefix + 12, or a head)
+    { when: ['tokenrun', lits.map((l) => `lit:${l}`).join('|')], pattern: `(?P<pre>^|[^A-Za-z0-9])(?:${alts.join('|')})` },
     {
-      when: [aws.prefixes.map((p) => `lit:${p}`).join('|')],
+      when: ['tokenrun', aws.prefixes.map((p) => `lit:${p}`).join('|')],
       pattern: `(?P<pre>^|[^A-Za-z0-9])(?:${aws.prefixes.join('|')})${aws.body}(?P<post>$|[^A-Za-z0-9])`,
     },
   ];

@@ -33,7 +33,8 @@ type Rule struct {
 	// (the value contains text) or `ilit:<text>` (contains it, ASCII case-insensitive). Features:
 	// at ('@'), colon (':'), colons5 (5+ ':'), ipv6ish ("::" or 7+ ':'), question ('?'),
 	// backslash ('\'), space (ASCII whitespace), dots3 (3+ '.'), longrun (13+ consecutive
-	// [A-Za-z0-9_-]), dashes5 ("-----"), home ("/home", "/Users", "/root" or ":\").
+	// [A-Za-z0-9_-]), tokenrun (15+ consecutive [A-Za-z0-9_.=+/-]: every secret token with a known prefix),
+	// dashes5 ("-----"), home ("/home", "/Users", "/root" or ":\").
 	// Empty: always run.
 	When []string `mapstructure:"when"`
 }
@@ -107,6 +108,7 @@ const (
 	featHome
 	featColons5
 	featIPv6ish
+	featTokenRun
 )
 
 var featureNames = map[string]uint16{
@@ -121,6 +123,7 @@ var featureNames = map[string]uint16{
 	"home":      featHome,
 	"colons5":   featColons5,
 	"ipv6ish":   featIPv6ish,
+	"tokenrun":  featTokenRun,
 }
 
 type condGroup struct {

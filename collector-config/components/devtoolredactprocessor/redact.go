@@ -184,9 +184,17 @@ func isRunByte(c byte) bool {
 // features computes, in one pass, the cheap properties the rules are gated on.
 func features(s string) uint16 {
 	var f uint16
-	dots, run, dashes, colons := 0, 0, 0, 0
+	dots, run, dashes, colons, tok := 0, 0, 0, 0, 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
+		if isRunByte(c) || c == '.' || c == '=' || c == '+' || c == '/' {
+			tok++
+			if tok >= 15 {
+				f |= featTokenRun
+			}
+		} else {
+			tok = 0
+		}
 		if isRunByte(c) {
 			run++
 			if run >= 13 {

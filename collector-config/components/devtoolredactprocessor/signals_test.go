@@ -263,3 +263,39 @@ func TestAllowedKeysFileIsTheCatalog(t *testing.T) {
 		}
 	}
 }
+
+// A span shaped like our SDK's (catalog attributes, ~15 resource attributes): the per-span cost.
+func BenchmarkRealisticSpan(b *testing.B) {
+	r := newTestRedactor(b, true)
+	td := ptrace.NewTraces()
+	rs := td.ResourceSpans().AppendEmpty()
+	for k, v := range map[string]string{"service.name": "bench-tool", "service.version": "1.4.2", "service.instance.id": "5b8c1f0e-3f6a-4c1e-9d2a-7e4b6c8d9a01",
+		"os.type": "linux", "os.version": "6.8.0-45-generic", "os.name": "Ubuntu", "os.description": "Ubuntu 24.04.1 LTS", "host.arch": "amd64",
+		"process.runtime.name": "nodejs", "process.runtime.version": "20.19.43", "telemetry.sdk.name": "devtool-telemetry", "telemetry.sdk.language": "nodejs",
+		"telemetry.sdk.version": "0.1.0", "devtool.install.id": "0f8e6c1a-2b3d-4e5f-8a9b-0c1d2e3f4a5b", "devtool.session.id": "9a7b5c3d-1e2f-4a6b-8c0d-2e4f6a8b0c1d"} {
+		rs.Resource().Attributes().PutStr(k, v)
+	}
+	ss := rs.ScopeSpans().AppendEmpty()
+	ss.Scope().SetName("devtool-telemetry")
+	ss.Scope().SetVersion("0.1.0")
+	for i := 0; i < 100; i++ {
+		sp := ss.Spans().AppendEmpty()
+		sp.SetName("bench-tool build")
+		a := sp.Attributes()
+		a.PutStr("devtool.command.name", "bench-tool build")
+		a.PutStr("devtool.command.outcome", "success")
+		a.PutInt("process.exit.code", 0)
+		a.PutStr("gen_ai.request.model", "gpt-4o-mini-2024-07-18")
+		a.PutStr("gen_ai.operation.name", "chat")
+		a.PutStr("error.type", "ENOENT")
+		a.PutDouble("devtool.process.cpu.user", 0.42)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		c := ptrace.NewTraces()
+		td.CopyTo(c)
+		if _, err := r.processTraces(b.Context(), c); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
