@@ -12,6 +12,7 @@
  * - relative with three separators or more (`clients/acme-corp/merger-plan/x.ts`). Shorter relative
  *   names (`node_modules/.bin/tsc`, `./src/index.ts`, `meta-llama/Llama-3.1-70B`, `GNU/Linux`) stay: they
  *   are package, model and product names more often than private places.
+ * A path goes on through a space when the next word has a separator too (`/Users/Ann Lee/Documents/x`).
  * Not paths: URLs (`scheme://...`, handled by the URL rules), route templates (`/users/:id`), and the
  * target of an HTTP method (`GET /api/v1/items`), which is a URL path with its own normalization.
  * Linear: one pass, no regex.
@@ -96,6 +97,27 @@ export function isPathToken(s: string, start: number, end: number): boolean {
   return seps >= 3;
 }
 
+/** End of the token that starts at `start`. */
+function tokenEnd(s: string, start: number): number {
+  const n = s.length;
+  let j = start;
+  let query = false;
+  while (j < n) {
+    const d = s.charCodeAt(j);
+    // a query string stays with its path (`/a/b?key=value` goes whole), so `=` no longer ends it
+    if (d === 63 /* ? */) query = true;
+    if (isStop(d) && !(query && d === 61)) break;
+    if (d === 58 /* : */) {
+      // a drive letter's colon (`C:\`) and a route parameter (`/:id`) stay inside the token
+      const driveColon = j === start + 1 && isLetter(s.charCodeAt(start)) && j + 1 < n && isSep(s.charCodeAt(j + 1));
+      const routeParam = j > start && s.charCodeAt(j - 1) === 47;
+      if (!driveColon && !routeParam) break;
+    }
+    j++;
+  }
+  return j;
+}
+
 /** Replace every path token of `s` by `{path}`; returns `s` itself when there is none. */
 export function replacePaths(s: string): string {
   // Cheap exit: no separator, no path.
@@ -108,25 +130,20 @@ export function replacePaths(s: string): string {
     const c = s.charCodeAt(i);
     if (isStop(c) || c === 58 /* : */) { i++; continue; }
     const start = i;
-    let j = i;
-    let query = false;
-    while (j < n) {
-      const d = s.charCodeAt(j);
-      // a query string stays with its path (`/a/b?key=value` goes whole), so `=` no longer ends it
-      if (d === 63 /* ? */) query = true;
-      if (isStop(d) && !(query && d === 61)) break;
-      if (d === 58 /* : */) {
-        // a drive letter's colon (`C:\`) and a route parameter (`/:id`) stay inside the token
-        const driveColon = j === start + 1 && isLetter(s.charCodeAt(start)) && j + 1 < n && isSep(s.charCodeAt(j + 1));
-        const routeParam = j > start && s.charCodeAt(j - 1) === 47;
-        if (!driveColon && !routeParam) break;
-      }
-      j++;
-    }
+    let j = tokenEnd(s, i);
     // `//host/...` after `scheme:` is a URL (or a protocol-relative one): skip it to the next blank.
     if (s.charCodeAt(start) === 47 && s.charCodeAt(start + 1) === 47 && s.charCodeAt(start + 2) !== 47) {
       while (j < n && !isBlank(s.charCodeAt(j)) && !isQuote(s.charCodeAt(j))) j++;
     } else if (isPathToken(s, start, j)) {
+      // A name with a space (`C:\Users\Ann Lee\Documents\x`): a following word that has a separator
+      // continues the same path.
+      while (j + 1 < n && s.charCodeAt(j) === 32) {
+        const k = tokenEnd(s, j + 1);
+        let sep = false;
+        for (let x = j + 1; x < k && !sep; x++) sep = isSep(s.charCodeAt(x));
+        if (!sep) break;
+        j = k;
+      }
       out += s.slice(last, start) + PATH_PLACEHOLDER;
       last = j;
     }

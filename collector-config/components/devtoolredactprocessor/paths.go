@@ -89,6 +89,30 @@ func isPathToken(s string, start, end int) bool {
 	return seps >= 3
 }
 
+// tokenEnd: the end of the token that starts at start.
+func tokenEnd(s string, start int) int {
+	n := len(s)
+	j, query := start, false
+	for j < n {
+		d := s[j]
+		if d == '?' {
+			query = true // a query string stays with its path, so `=` no longer ends it
+		}
+		if isStopByte(d) && !(query && d == '=') {
+			break
+		}
+		if d == ':' {
+			driveColon := j == start+1 && isLetterByte(s[start]) && j+1 < n && isSepByte(s[j+1])
+			routeParam := j > start && s[j-1] == '/'
+			if !driveColon && !routeParam {
+				break
+			}
+		}
+		j++
+	}
+	return j
+}
+
 // replacePaths replaces every path token of s by ph; ok is false when there is none.
 func replacePaths(s, ph string) (string, bool) {
 	if strings.IndexByte(s, '/') < 0 && strings.IndexByte(s, '\\') < 0 {
@@ -103,29 +127,21 @@ func replacePaths(s, ph string) (string, bool) {
 			i++
 			continue
 		}
-		start, j, query := i, i, false
-		for j < n {
-			d := s[j]
-			if d == '?' {
-				query = true
-			}
-			if isStopByte(d) && !(query && d == '=') {
-				break
-			}
-			if d == ':' {
-				driveColon := j == start+1 && isLetterByte(s[start]) && j+1 < n && isSepByte(s[j+1])
-				routeParam := j > start && s[j-1] == '/'
-				if !driveColon && !routeParam {
-					break
-				}
-			}
-			j++
-		}
+		start := i
+		j := tokenEnd(s, i)
 		if s[start] == '/' && start+1 < n && s[start+1] == '/' && (start+2 >= n || s[start+2] != '/') {
 			for j < n && !isBlankByte(s[j]) && !isQuoteByte(s[j]) {
 				j++
 			}
 		} else if isPathToken(s, start, j) {
+			// a name with a space: a following word that has a separator continues the same path
+			for j+1 < n && s[j] == ' ' {
+				k := tokenEnd(s, j+1)
+				if strings.IndexAny(s[j+1:k], `/\`) < 0 {
+					break
+				}
+				j = k
+			}
 			b.WriteString(s[last:start])
 			b.WriteString(ph)
 			last = j

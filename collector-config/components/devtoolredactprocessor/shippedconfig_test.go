@@ -83,7 +83,7 @@ func parseShippedConfig(yaml string) (*Config, error) {
 	return cfg, nil
 }
 
-// unquote: a YAML single-quoted scalar as the collector sees it (`''` is `'`, `$$` is `$`).
+// unquote: a YAML single-quoted scalar as the collector sees it (`”` is `'`, `$$` is `$`).
 func unquote(v string) string {
 	if len(v) >= 2 && v[0] == '\'' && v[len(v)-1] == '\'' {
 		v = strings.ReplaceAll(v[1:len(v)-1], "''", "'")
