@@ -18,6 +18,8 @@ import { INSTRUMENTS } from '../recorder/instruments';
 import { MetricAggregator } from '../recorder/metrics';
 import { isOwnedDir, procIdentity, RUN_SUFFIX, runsDir, type StartRecordData } from '../recorder/start-record';
 import { writeBatch } from '../spool/spool';
+import { ensureInstallId } from '../consent/user-config';
+import { detectResource } from '../resource/detect';
 import { resanitize } from './resanitize';
 
 type Env = NodeJS.ProcessEnv;
@@ -149,13 +151,10 @@ export function abandonedBatch(rec: StartRecordData, endNs: bigint, env: Env): B
 
 /** The dead run's resource: its own tool identity and enums, this machine's OS and runtime. */
 function resourceOf(rec: StartRecordData, env: Env): Attributes {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { detectResource } = require('../resource/detect') as typeof import('../resource/detect');
   let installId = rec.installId;
   if (rec.identity === 'install' && !installId) {
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      installId = (require('../consent/user-config') as typeof import('../consent/user-config')).ensureInstallId(env);
+      installId = ensureInstallId(env);
     } catch {
       /* none */
     }

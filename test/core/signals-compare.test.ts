@@ -123,6 +123,14 @@ describe('CPU-bound', () => {
   });
 });
 
+describe('process.kill observed, not changed', () => {
+  it('results, errors, arity, and a self-kill with the default signal', async () => {
+    const c = await check('process.kill calls, self SIGTERM', { command: NODE, args: ['kill-calls.js'] }, { kind: 'interrupted', signal: 'SIGTERM' });
+    expect(c.plain.signal).toBe('SIGTERM');
+    expect(c.plain.stdout.toString()).toContain('threw TypeError ERR_UNKNOWN_SIGNAL');
+  });
+});
+
 describe('real libraries and CLIs', () => {
   it('an execa child running, Ctrl-C to the group', async () => {
     await check('execa child, SIGINT to group', { command: NODE, args: ['execa-child.mjs'], schedule: after('SIGINT') }, { kind: 'interrupted', signal: 'SIGINT' });
