@@ -16,7 +16,7 @@ import type { Attributes, Batch } from '../model';
 import { SpanKind, StatusCode } from '../model';
 import { INSTRUMENTS } from '../recorder/instruments';
 import { MetricAggregator } from '../recorder/metrics';
-import { isOwnedDir, procIdentity, RUN_SUFFIX, runsDir, type StartRecordData } from '../recorder/start-record';
+import { isOwnedDir, pidNamespace, RUN_SUFFIX, runsDir, startTicks, type StartRecordData } from '../recorder/start-record';
 import { writeBatch } from '../spool/spool';
 import { ensureInstallId } from '../consent/user-config';
 import { detectResource } from '../resource/detect';
@@ -49,26 +49,41 @@ function bootTimeNs(): bigint | undefined {
   return bootNs;
 }
 
+/** Linux USER_HZ: /proc start times are in these ticks (100 on every mainstream kernel). */
+const CLK_TCK = 100n;
+/**
+ * How far the kernel's start time of a pid may be from the start time the run recorded and still
+ * be that run: btime is whole seconds and process.uptime() is read a little after the exec. A pid
+ * reused within this window would need the whole pid space to wrap in seconds.
+ */
+const SAME_PROCESS_NS = 2_000_000_000n;
+
 /** Is the process that wrote `rec` still running? */
-export function liveness(rec: StartRecordData, own = procIdentity('self')): Liveness {
+export function liveness(rec: StartRecordData, ownNs = pidNamespace()): Liveness {
   const boot = bootTimeNs();
+  const started = BigInt(rec.startNs);
   // Started before the last boot: long gone, whatever holds its pid now.
-  if (boot !== undefined && BigInt(rec.startNs) < boot - 2_000_000_000n) return 'dead';
-  if (rec.pidns && own.pidns && rec.pidns !== own.pidns) return 'unknown';
-  if (rec.ticks) {
-    let stat: string;
-    try {
-      stat = fs.readFileSync(`/proc/${rec.pid}/stat`, 'latin1');
-    } catch (e) {
-      return (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'dead' : 'unknown';
-    }
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (rest[0] === 'Z' || rest[0] === 'X') return 'dead'; // exited, not yet reaped by its parent
-    return rest[19] === rec.ticks ? 'alive' : 'dead';
+  if (boot !== undefined && started < boot - SAME_PROCESS_NS) return 'dead';
+  if (rec.pidns && ownNs && rec.pidns !== ownNs) return 'unknown';
+  let stat: string | undefined;
+  try {
+    stat = fs.readFileSync(`/proc/${rec.pid}/stat`, 'latin1');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' && boot !== undefined) return 'dead';
   }
+  if (stat !== undefined && boot !== undefined) {
+    if (stat.slice(stat.lastIndexOf(')') + 2)[0] === 'Z') return 'dead'; // exited, not reaped yet
+    const ticks = startTicks(stat);
+    if (ticks === undefined) return 'unknown';
+    if (rec.ticks) return rec.ticks === ticks ? 'alive' : 'dead';
+    const kernelStart = boot + (BigInt(ticks) * 1_000_000_000n) / CLK_TCK;
+    const diff = kernelStart > started ? kernelStart - started : started - kernelStart;
+    return diff <= SAME_PROCESS_NS ? 'alive' : 'dead';
+  }
+  // No /proc (macOS, Windows): the pid alone cannot tell a reused pid from ours.
   try {
     process.kill(rec.pid, 0);
-    return 'unknown'; // something has this pid; without a start time we cannot tell it is ours
+    return 'unknown';
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'ESRCH' ? 'dead' : 'unknown';
   }
@@ -190,7 +205,7 @@ export function finalizeAbandonedRuns(env: Env, now = Date.now()): FinalizeResul
   } catch {
     return result;
   }
-  const own = procIdentity('self');
+  const own = pidNamespace();
   for (const f of files) {
     const file = path.join(dir, f);
     try {

@@ -8,17 +8,17 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { procIdentity, runsDir, startTicks, writeStartRecord, type StartRecordData } from '../../src/recorder/start-record';
+import { processStartNs } from '../../src/recorder/clock';
+import { pidNamespace, procStartTicks, runsDir, startTicks, writeStartRecord, type StartRecordData } from '../../src/recorder/start-record';
 import { finalizeAbandonedRuns, liveness, parseStartRecord } from '../../src/shipper/abandoned-runs';
 import { makeSandbox, type Sandbox } from '../support/run-fixture';
 import { readBatches } from '../support/spool-helpers';
 
-const own = procIdentity('self');
 const base = (over: Partial<StartRecordData> = {}): StartRecordData => ({
   v: 1,
   pid: process.pid,
-  ...own,
-  startNs: (BigInt(Date.now() - 5000) * 1_000_000n).toString(),
+  pidns: pidNamespace(),
+  startNs: processStartNs().toString(),
   traceId: 'a'.repeat(31) + '1',
   spanId: 'b'.repeat(15) + '2',
   name: 'plain-cli install',
@@ -39,9 +39,14 @@ function deadPid(): number {
 
 describe('liveness', () => {
   it('this process is alive; a reused pid (other start time) is dead; an exited pid is dead', () => {
-    expect(own.ticks).toMatch(/^\d+$/);
     expect(liveness(base())).toBe('alive');
-    expect(liveness(base({ ticks: String(Number(own.ticks) + 1) }))).toBe('dead');
+    // The same pid, but a process started 10 s earlier or later than the one that wrote the record.
+    expect(liveness(base({ startNs: (processStartNs() - 10_000_000_000n).toString() }))).toBe('dead');
+    expect(liveness(base({ startNs: (processStartNs() + 10_000_000_000n).toString() }))).toBe('dead');
+    const ticks = procStartTicks('self')!;
+    expect(ticks).toMatch(/^\d+$/);
+    expect(liveness(base({ ticks }))).toBe('alive');
+    expect(liveness(base({ ticks: String(Number(ticks) + 1) }))).toBe('dead');
     expect(liveness(base({ pid: deadPid() }))).toBe('dead');
   });
 
@@ -49,7 +54,7 @@ describe('liveness', () => {
     // sh starts `sleep 0.2` in the background, then becomes `sleep 5`, which never reaps it.
     const parent = spawn('sh', ['-c', 'sleep 0.2 & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
     const pid = Number(await new Promise<string>((r) => parent.stdout.once('data', (d) => r(String(d)))));
-    const ticks = procIdentity(pid).ticks!;
+    const ticks = procStartTicks(pid)!;
     expect(ticks).toMatch(/^\d+$/);
     expect(liveness(base({ pid, ticks }))).toBe('alive');
     await new Promise((r) => setTimeout(r, 700));
@@ -91,7 +96,7 @@ describe('finalizeAbandonedRuns', () => {
   function plant(rec: StartRecordData, mtimeMs?: number): string {
     const dir = runsDir(sb.env);
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const file = path.join(dir, `${rec.pid}-${rec.ticks ?? 0}-${rec.spanId}.run`);
+    const file = path.join(dir, `${rec.pid}-${rec.spanId}.run`);
     fs.writeFileSync(file, JSON.stringify(rec), { mode: 0o600 });
     if (mtimeMs) fs.utimesSync(file, new Date(mtimeMs), new Date(mtimeMs));
     return file;
@@ -99,7 +104,7 @@ describe('finalizeAbandonedRuns', () => {
 
   it('a dead run becomes one abnormal command span and its run metrics, ending when last known alive', () => {
     const lastAlive = Date.now() - 2000;
-    const rec = base({ pid: deadPid(), ticks: '1' });
+    const rec = base({ pid: deadPid(), startNs: (BigInt(Date.now() - 10_000) * 1_000_000n).toString() });
     const file = plant(rec, lastAlive);
     const r = finalizeAbandonedRuns(sb.env);
     expect(r.finalized).toBe(1);
@@ -149,7 +154,7 @@ describe('finalizeAbandonedRuns', () => {
     fs.symlinkSync(other, runsDir(sb.env));
     expect(writeStartRecord(base(), sb.env)).toBeUndefined();
     expect(fs.readdirSync(other)).toEqual([]);
-    fs.writeFileSync(path.join(other, `${deadPid()}-1-c.run`), JSON.stringify(base({ pid: deadPid(), ticks: '1' })));
+    fs.writeFileSync(path.join(other, `${deadPid()}-1-c.run`), JSON.stringify(base({ pid: deadPid() })));
     expect(finalizeAbandonedRuns(sb.env).finalized).toBe(0);
 
     fs.unlinkSync(runsDir(sb.env));
