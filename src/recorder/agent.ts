@@ -109,7 +109,6 @@ export function startAgent(opts: StartAgentOptions): Agent {
     );
   }
   const flush = (): void => {
-    startRecord?.touch();
     if (!run.dirty) return;
     const batch = run.takeBatch();
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -148,7 +147,13 @@ export function startAgent(opts: StartAgentOptions): Agent {
   });
 
   const every = flushInterval(env, tool);
-  if (every > 0) setInterval(flush, every).unref();
+  if (every > 0) {
+    // Each period also marks the run alive: if it then dies without JS, its end time is close.
+    setInterval(() => {
+      startRecord?.touch();
+      flush();
+    }, every).unref();
+  }
   return agent;
 }
 
