@@ -30,7 +30,7 @@ const WHAT: Record<Exclude<Level, 'off'>, string> = {
 const shownThisRun = new Set<string>();
 
 /**
- * Where the data goes, as a host name only (never credentials, port-less path or query): the
+ * Where the data goes, as a host name only (never credentials, port, path or query): the
  * traces endpoint, which is where command runs are sent.
  */
 export function destinationHost(env: NodeJS.ProcessEnv): string {
