@@ -34,6 +34,7 @@ export function bootstrap(entry: string | undefined, options?: StartOptions, env
       if (name) tool.name = name;
       if (version) tool.version = version;
       tool.options = { ...tool.options, ...rest };
+      tool.integrated = true; // start() called in the tool's own code
     }
     const decision = resolveConsent({ env, cwd: safeCwd(), tool });
     if (decision.level === 'off') {
@@ -68,6 +69,6 @@ function safeCwd(): string {
 
 /** For apps that do not preload: start recording this process (idempotent). */
 export function start(options?: StartOptions): { enabled: boolean; level: Level } {
-  const agent = bootstrap(process.argv[1], options);
+  const agent = bootstrap(process.argv[1], options ?? {}); // {}: the tool's own code started us
   return { enabled: !!agent, level: agent?.level ?? 'off' };
 }

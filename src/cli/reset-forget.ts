@@ -10,6 +10,7 @@ import { cacheDir, configDir } from '../config/paths';
 import { newInstallId, readUserConfig, updateUserConfigDetailed, type UserConfig } from '../consent/user-config';
 import { destinationKeys, destinationsRoot, quarantineDir } from '../spool/layout';
 import { listBatches, removeBatch } from '../spool/reader';
+import { RUNS_DIR } from '../recorder/start-record';
 import { allowFlags, type CliContext, EXIT, line } from './context';
 import { writeFailure } from './toggle';
 
@@ -57,14 +58,17 @@ export function resetVerb(ctx: CliContext): number {
     removed += batches.length - remaining;
     left += remaining;
   }
+  // Start records carry the old id: a run that later dies without JS would send it after the reset.
+  let runsError: string | undefined;
+  for (const key of destinationKeys(ctx.env)) runsError ??= clearDir(path.join(destinationsRoot(ctx.env), key, RUNS_DIR)).error;
   const q = clearDir(quarantineDir(ctx.env));
   // Sessions continue across runs; one spanning the reset would link the old id to the new one.
   const sessions = clearDir(path.join(cacheDir(ctx.env), 'sessions'));
   line(ctx.out, `New anonymous install id: ${id}`);
   line(ctx.out, `Removed ${removed} unsent batch(es) (${records} record(s)) from ${destinationsRoot(ctx.env)}${q.removed ? ` and ${q.removed} set-aside file(s)` : ''}.`);
   if (sessions.removed) line(ctx.out, 'Ended the current session(s): the next run starts a new one.');
-  if (left || q.error || sessions.error) {
-    line(ctx.err, `${ctx.prog}: some unsent data could not be removed: ${q.error ?? sessions.error ?? `${left} batch file(s) in ${destinationsRoot(ctx.env)}`}. Check the permissions of ${cacheDir(ctx.env)}.`);
+  if (left || q.error || sessions.error || runsError) {
+    line(ctx.err, `${ctx.prog}: some unsent data could not be removed: ${q.error ?? sessions.error ?? runsError ?? `${left} batch file(s) in ${destinationsRoot(ctx.env)}`}. Check the permissions of ${cacheDir(ctx.env)}.`);
     return EXIT.FAILED;
   }
   return EXIT.OK;

@@ -7,6 +7,7 @@
  * The preload calls maybeShowNotice at the start of an enabled run; spooling and shipping happen at
  * exit, so the notice always precedes the first send.
  */
+import { DEFAULT_OTLP_ENDPOINT, parseOtlpEnv } from '../config/otlp-env';
 import type { Level } from '../model';
 import { toolEnvPrefix, type ToolIdentity } from '../resource/tool';
 import type { ConsentDecision } from './resolve';
@@ -28,14 +29,44 @@ const WHAT: Record<Exclude<Level, 'off'>, string> = {
 /** Tools whose notice this process already showed (or decided not to repeat). */
 const shownThisRun = new Set<string>();
 
+/**
+ * Where the data goes, as a host name only (never credentials, port, path or query): the
+ * traces endpoint, which is where command runs are sent.
+ */
+export function destinationHost(env: NodeJS.ProcessEnv): string {
+  try {
+    const url = parseOtlpEnv(env).traces.url ?? DEFAULT_OTLP_ENDPOINT;
+    return new URL(url).hostname || 'an unusable endpoint';
+  } catch {
+    return 'an unusable endpoint';
+  }
+}
+
 /** The notice text for a decision (exported for tests and for `status`). */
-export function noticeText(decision: ConsentDecision, tool: ToolIdentity): string {
+export function noticeText(decision: ConsentDecision, tool: ToolIdentity, env: NodeJS.ProcessEnv = {}): string {
   const name = tool.name ?? 'this tool';
   const level = decision.level === 'off' ? 'usage' : decision.level;
   const docs = tool.options?.docsUrl || DEFAULT_DOCS;
   const optOut = tool.name
     ? `DO_NOT_TRACK=1, ${toolEnvPrefix(tool.name)}_TELEMETRY_DISABLED=1, or: npx devtool-telemetry disable --tool ${tool.name}`
     : 'DO_NOT_TRACK=1, or: npx devtool-telemetry disable --all';
+  // The tool does not use us: the preload came from the environment (NODE_OPTIONS set by a CI or
+  // platform team). Its authors receive nothing; say who set it up and where the data goes.
+  if (tool.integrated === false) {
+    const host = destinationHost(env);
+    if (decision.ci) {
+      return `devtool-telemetry: this environment (not ${name}) records anonymous telemetry about runs of ${name} and sends it to ${host} (level ${level}, throwaway ids in CI); opt out with DO_NOT_TRACK=1. Details: ${DEFAULT_DOCS}\n`;
+    }
+    return [
+      `devtool-telemetry: this environment records anonymous telemetry about runs of ${name} (level ${level}) and sends it to ${host}.`,
+      `  Set up by: whoever configured this machine or CI (a devtool-telemetry preload in NODE_OPTIONS or on the node command line), not by ${name}; ${name}'s authors receive nothing.`,
+      `  Recorded: ${WHAT[level]}.`,
+      `  Never: arguments, file contents, code, prompts, paths, environment values, user or host names.`,
+      `  Opt out: ${optOut}`,
+      `  Details: ${DEFAULT_DOCS}. This notice is shown once.`,
+      '',
+    ].join('\n');
+  }
   if (decision.ci) {
     return `devtool-telemetry: ${name} records anonymous telemetry (level ${level}, throwaway ids in CI); opt out with DO_NOT_TRACK=1. Details: ${docs}\n`;
   }
@@ -67,7 +98,7 @@ export function maybeShowNotice(
     if (shownThisRun.has(key)) return;
     shownThisRun.add(key);
     if (decision.ci) {
-      safeWrite(out, noticeText(decision, tool));
+      safeWrite(out, noticeText(decision, tool, env));
       return;
     }
     const read = readUserConfig(env);
@@ -90,7 +121,7 @@ export function maybeShowNotice(
       installId = cfg.installId;
     });
     if (stored && needId && installId) decision.installId = installId;
-    if (!shownBefore) safeWrite(out, noticeText(decision, tool));
+    if (!shownBefore) safeWrite(out, noticeText(decision, tool, env));
   } catch {
     /* the preload stays silent */
   }

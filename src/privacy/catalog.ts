@@ -65,7 +65,7 @@ function a(
   return Object.freeze({ key, type, level, on: Object.freeze(on), rule: r, description, example, ...(why ? { why } : {}) });
 }
 
-const OUTCOME = rule.enum(['success', 'failure', 'interrupted']);
+const OUTCOME = rule.enum(['success', 'failure', 'interrupted', 'abnormal']);
 const STEP_OUTCOME = rule.enum(['success', 'failure']);
 const AGENTS = ['cursor', 'cursor-cli', 'claude', 'codex', 'gemini', 'github-copilot', 'replit', 'opencode', 'augment', 'antigravity', 'other'];
 const MEMORY_BUCKETS = ['0-2GiB', '2-4GiB', '4-8GiB', '8-16GiB', '16-32GiB', '32-64GiB', '64-128GiB', '128-256GiB', '256+GiB'];
@@ -110,7 +110,7 @@ export const CATALOG: readonly AttributeSpec[] = Object.freeze([
 
   // ---- command runs
   a('devtool.command.name', 'string', 'minimal', SM, rule.name(128), 'Command run: the tool name and its subcommand (never argument values).', 'fixture-tool build', WHY_RUNS),
-  a('devtool.command.outcome', 'string', 'minimal', SM, OUTCOME, 'How the run ended.', 'success', WHY_RUNS),
+  a('devtool.command.outcome', 'string', 'minimal', SM, OUTCOME, 'How the run ended: `interrupted` when a signal ended it, `abnormal` when the process died without running its exit path (an unhandled signal, SIGKILL or a crash; its end time is then the last time it was known alive).', 'success', WHY_RUNS),
   a('devtool.command.flags', 'string[]', 'usage', S, rule.flag(), 'Names of the flags used (never their values).', ['--verbose', '--watch'], 'Which options people use.'),
   a(sc.ATTR_PROCESS_EXIT_CODE, 'int', 'minimal', S, rule.int(-2147483648, 4294967295), 'Process exit code.', 0, WHY_RUNS),
   a(sc.ATTR_ERROR_TYPE, 'string', 'minimal', SEM, rule.errorType(), 'Error class name or error code (never the message).', 'ENOENT', 'Which errors happen most.'),

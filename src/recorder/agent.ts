@@ -17,6 +17,9 @@ import { newUuid } from './ids';
 import { errorType } from './error-type';
 import { currentAgent, setAgent, type Agent } from './global';
 import { Run } from './run';
+import { writeStartRecord, type StartRecord } from './start-record';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const DEFAULT_FLUSH_MS = 60_000;
 const MAX_FLUSH_MS = 24 * 3600_000;
@@ -93,6 +96,33 @@ export function startAgent(opts: StartAgentOptions): Agent {
     }
     return out;
   };
+  // Written before the app's code runs: if the process then dies without running JS (an
+  // unhandled signal, SIGKILL, a crash), the shipper still records the run (start-record.ts).
+  // Not under debug, which writes nothing to disk.
+  let startRecord: StartRecord | undefined;
+  if (!debug) {
+    const handed = env.DEVTOOL_TELEMETRY_SESSION_ID;
+    startRecord = writeStartRecord(
+      {
+        startNs: run.root.startNs.toString(),
+        traceId: run.traceId,
+        spanId: run.root.spanId,
+        name: run.commandName,
+        flags: decision.level === 'minimal' ? [] : shape.flags,
+        level: decision.level,
+        toolName: tool.name,
+        toolVersion: tool.version,
+        serviceName: (env.OTEL_SERVICE_NAME || '').trim() || undefined,
+        identity,
+        ci: decision.ci,
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        agent: (require('../consent/agent') as typeof import('../consent/agent')).detectAgent(env),
+        installId: identity === 'install' ? decision.installId : undefined,
+        sessionId: identity !== 'none' && handed && UUID.test(handed) ? handed : undefined,
+      },
+      env,
+    );
+  }
   const flush = (): void => {
     if (!run.dirty) return;
     const batch = run.takeBatch();
@@ -118,6 +148,7 @@ export function startAgent(opts: StartAgentOptions): Agent {
       if (run.root.ended) return;
       run.finish({ code });
       flush();
+      startRecord?.remove();
     },
   };
   setAgent(agent);
@@ -134,11 +165,18 @@ export function startAgent(opts: StartAgentOptions): Agent {
       if (run.root.ended) return;
       run.finish(info);
       flush();
+      startRecord?.remove();
     },
   });
 
   const every = flushInterval(env, tool, opts.notes);
-  if (every > 0) setInterval(flush, every).unref();
+  if (every > 0) {
+    // Each period also marks the run alive: if it then dies without JS, its end time is close.
+    setInterval(() => {
+      startRecord?.touch();
+      flush();
+    }, every).unref();
+  }
   return agent;
 }
 

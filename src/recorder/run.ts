@@ -13,7 +13,7 @@ import { MetricAggregator } from './metrics';
 const MAX_PENDING_SPANS = 5000;
 const MAX_EVENTS_PER_SPAN = 128;
 
-export type Outcome = 'success' | 'failure' | 'interrupted';
+export type Outcome = 'success' | 'failure' | 'interrupted' | 'abnormal';
 
 export interface ExitInfo {
   code: number;
