@@ -13,9 +13,12 @@ import type { ToolIdentity } from './resource/tool';
 
 export * from './index';
 
-/** Called by bootstrap after an enabled decision: the notice first, then the recorder. */
-export function startRecording(decision: ConsentDecision, tool: ToolIdentity, env: NodeJS.ProcessEnv): Agent {
-  maybeShowNotice(decision, tool, env);
+/**
+ * Called by bootstrap after an enabled decision: the notice first, then the recorder. Undefined
+ * when the run must stay off because its notice cannot be remembered (notice.ts).
+ */
+export function startRecording(decision: ConsentDecision, tool: ToolIdentity, env: NodeJS.ProcessEnv): Agent | undefined {
+  if (!maybeShowNotice(decision, tool, env)) return undefined;
   const notes = decision.reports.filter((r) => r.problem).map((r) => `${r.source}: ${r.problem}`);
   return startAgent({ tool, decision, env, debug: isDebug(env), notes });
 }
