@@ -88,8 +88,8 @@ function checkOne(dir: string): Trust {
     if (c === 'ENOENT') return { ok: false, reason: `${dir} does not exist`, missing: true };
     // O_NOFOLLOW on a link: ELOOP; O_DIRECTORY on anything else: ENOTDIR.
     if (c === 'ELOOP') return { ok: false, reason: `${dir} is a symbolic link` };
-    if (c === 'ENOTDIR') return { ok: false, reason: `${dir} is not a directory` };
-    return { ok: false, reason: `${dir} cannot be opened (${c})` };
+    if (c === 'ENOTDIR') return { ok: false, reason: `${dir} is not a directory (ENOTDIR)`, code: c };
+    return { ok: false, reason: `${dir} cannot be opened (${c})`, code: c };
   }
   try {
     if (!POSIX) return { ok: true };
