@@ -37,8 +37,11 @@ export function bootstrap(entry: string | undefined, options?: StartOptions, env
     }
     const decision = resolveConsent({ env, cwd: safeCwd(), tool });
     if (decision.level === 'off') {
-      const why = decision.reports.find((r) => r.decided)?.problem;
-      debugLine(env, `telemetry off (decided by ${decision.source}${why ? `: ${why}` : ''}); nothing recorded, written or sent`);
+      if (isDebug(env)) {
+        // Only under debug: `reports` is computed lazily on the fast opt-out path (every source read).
+        const why = decision.reports.find((r) => r.decided)?.problem;
+        debugLine(env, `telemetry off (decided by ${decision.source}${why ? `: ${why}` : ''}); nothing recorded, written or sent`);
+      }
       return undefined;
     }
     // Only the main thread records. Checked after the decision: loading node:worker_threads costs
