@@ -80,6 +80,12 @@ export function makeDirs(dir: string): void {
 
 /** One directory, opened without following a link, checked on the open descriptor. */
 function checkOne(dir: string): Trust {
+  if (!POSIX) {
+    // No uid/mode bits, and no opening a directory: existence and kind only (see the header).
+    const st = fs.statSync(dir, { throwIfNoEntry: false });
+    if (!st) return { ok: false, reason: `${dir} does not exist`, missing: true };
+    return st.isDirectory() ? { ok: true } : { ok: false, reason: `${dir} is not a directory (ENOTDIR)`, code: 'ENOTDIR' };
+  }
   let fd: number;
   try {
     fd = fs.openSync(dir, DIR_FLAGS);
@@ -92,7 +98,6 @@ function checkOne(dir: string): Trust {
     return { ok: false, reason: `${dir} cannot be opened (${c})`, code: c };
   }
   try {
-    if (!POSIX) return { ok: true };
     const st = fs.fstatSync(fd);
     const uid = (process.getuid as () => number)();
     if (!st.isDirectory()) return { ok: false, reason: `${dir} is not a directory` };
