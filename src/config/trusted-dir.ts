@@ -102,7 +102,7 @@ function checkOne(dir: string): Trust {
     const uid = (process.getuid as () => number)();
     if (!st.isDirectory()) return { ok: false, reason: `${dir} is not a directory` };
     if (st.uid !== uid) return { ok: false, reason: `${dir} is owned by uid ${st.uid}, not by you (uid ${uid})` };
-    if (st.mode & 0o022) return { ok: false, reason: `${dir} is writable by group or others (mode ${(st.mode & 0o7777).toString(8)})` };
+    if (st.mode & 0o022) return { ok: false, reason: `${dir} is writable by group or others (mode ${(st.mode & 0o7777).toString(8)}; \`chmod go-w\` it if it is yours)` };
     return { ok: true };
   } finally {
     fs.closeSync(fd);
