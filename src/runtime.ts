@@ -14,12 +14,15 @@ import type { ToolIdentity } from './resource/tool';
 
 export * from './index';
 
-/** Called by bootstrap after an enabled decision: the notice first, then the recorder. */
-export function startRecording(decision: ConsentDecision, tool: ToolIdentity, env: NodeJS.ProcessEnv): Agent {
+/**
+ * Called by bootstrap after an enabled decision: the notice first, then the recorder. Undefined
+ * when the run must stay off because its notice cannot be remembered (notice.ts).
+ */
+export function startRecording(decision: ConsentDecision, tool: ToolIdentity, env: NodeJS.ProcessEnv): Agent | undefined {
   // A process started by another preloaded process stays silent: the top-level process of the
   // tree showed the notice (once, for the tree); a child's notice would land in its parent's
   // output (`concurrently` prefixes and prints it).
-  if (!extractContext(env).inTree) maybeShowNotice(decision, tool, env);
+  if (!extractContext(env).inTree && !maybeShowNotice(decision, tool, env)) return undefined;
   const notes = decision.reports.filter((r) => r.problem).map((r) => `${r.source}: ${r.problem}`);
   return startAgent({ tool, decision, env, debug: isDebug(env), notes });
 }

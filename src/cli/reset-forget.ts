@@ -7,6 +7,7 @@
 import fs = require('node:fs');
 import path = require('node:path');
 import { cacheDir, configDir } from '../config/paths';
+import { removeNoFollow } from '../config/trusted-dir';
 import { newInstallId, readUserConfig, updateUserConfigDetailed, type UserConfig } from '../consent/user-config';
 import { destinationKeys, destinationsRoot, quarantineDir } from '../spool/layout';
 import { listBatches, removeBatch } from '../spool/reader';
@@ -14,22 +15,30 @@ import { RUNS_DIR } from '../recorder/start-record';
 import { allowFlags, type CliContext, EXIT, line } from './context';
 import { writeFailure } from './toggle';
 
+/**
+ * Empty a state directory without ever following a link: a link (or file) planted where the
+ * directory should be is removed as such, and nothing below it is touched.
+ */
 function clearDir(dir: string): { removed: number; error?: string } {
   let removed = 0;
-  let names: string[];
+  let st: fs.Stats;
   try {
-    names = fs.readdirSync(dir);
+    st = fs.lstatSync(dir);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     return code === 'ENOENT' ? { removed } : { removed, error: `${dir}: ${code ?? 'error'}` };
   }
-  for (const n of names) {
-    try {
-      fs.rmSync(path.join(dir, n), { recursive: true, force: true });
-      removed++;
-    } catch (e) {
-      return { removed, error: `${dir}/${n}: ${(e as NodeJS.ErrnoException).code ?? 'error'}` };
+  try {
+    if (!st.isDirectory()) {
+      fs.unlinkSync(dir);
+      return { removed: 1 };
     }
+    for (const n of fs.readdirSync(dir)) {
+      removeNoFollow(path.join(dir, n));
+      removed++;
+    }
+  } catch (e) {
+    return { removed, error: `${dir}: ${(e as NodeJS.ErrnoException).code ?? 'error'}` };
   }
   return { removed };
 }
@@ -90,7 +99,7 @@ export function forgetVerb(ctx: CliContext): number {
   const failed: string[] = [];
   for (const d of dirs) {
     try {
-      fs.rmSync(d, { recursive: true, force: true });
+      removeNoFollow(d); // a link at d is removed as a link, never followed
     } catch (e) {
       failed.push(`${d} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
     }

@@ -11,7 +11,8 @@ import { DEFAULT_OTLP_ENDPOINT, parseOtlpEnv } from '../config/otlp-env';
 import type { Level } from '../model';
 import { toolEnvPrefix, type ToolIdentity } from '../resource/tool';
 import type { ConsentDecision } from './resolve';
-import { newInstallId, readUserConfig, updateUserConfig } from './user-config';
+import { isDebug } from './booleans';
+import { newInstallId, readUserConfig, updateUserConfigDetailed } from './user-config';
 
 export interface TextSink {
   write(text: string): unknown;
@@ -83,31 +84,36 @@ export function noticeText(decision: ConsentDecision, tool: ToolIdentity, env: N
 /**
  * Show the notice if this run needs one. Never throws, never writes to stdout. For a persistent
  * identity it also stores a new install id in the same write and sets `decision.installId`.
- * If the record cannot be written (read-only config dir) the notice is still shown: telling the user
- * matters more than not repeating ourselves in a later run; in this run it is shown at most once.
+ * Returns false when this run must not record: the notice is due but cannot be remembered
+ * (read-only or untrusted config dir, corrupt file). Showing it anyway would repeat five lines on
+ * every run; recording without it would break the promise that the notice precedes the first
+ * send. So telemetry stays off for the run, said only under DEVTOOL_TELEMETRY_DEBUG.
  */
 export function maybeShowNotice(
   decision: ConsentDecision,
   tool: ToolIdentity,
   env: NodeJS.ProcessEnv,
   out: TextSink = process.stderr,
-): void {
+): boolean {
   try {
-    if (decision.level === 'off') return;
+    if (decision.level === 'off') return true;
     const key = tool.name ?? '';
-    if (shownThisRun.has(key)) return;
-    shownThisRun.add(key);
+    if (shownThisRun.has(key)) return true;
     if (decision.ci) {
+      shownThisRun.add(key);
       safeWrite(out, noticeText(decision, tool, env));
-      return;
+      return true;
     }
     const read = readUserConfig(env);
     const entry = key && read.ok ? read.config.tools?.[key] : undefined;
     const shownBefore = key ? Boolean(entry?.noticeShownAt) : Boolean(read.ok && read.config.all?.noticeShownAt);
     const needId = decision.identity === 'install' && !decision.installId;
-    if (shownBefore && !needId) return;
+    if (shownBefore && !needId) {
+      shownThisRun.add(key);
+      return true;
+    }
     let installId: string | undefined;
-    const stored = updateUserConfig(env, (cfg) => {
+    const stored = updateUserConfigDetailed(env, (cfg) => {
       if (!shownBefore) {
         const now = new Date().toISOString();
         if (key) {
@@ -119,11 +125,17 @@ export function maybeShowNotice(
       }
       if (needId) cfg.installId ||= newInstallId();
       installId = cfg.installId;
-    });
-    if (stored && needId && installId) decision.installId = installId;
+    }, { onCorrupt: 'fail' });
+    if (!stored.ok && !shownBefore) {
+      if (isDebug(env)) safeWrite(process.stderr, `[devtool-telemetry] debug: telemetry off for this run: the first-run notice cannot be remembered (${stored.file}: ${stored.error}), and it is not repeated on every run\n`);
+      return false;
+    }
+    shownThisRun.add(key);
+    if (stored.ok && needId && installId) decision.installId = installId;
     if (!shownBefore) safeWrite(out, noticeText(decision, tool, env));
+    return true;
   } catch {
-    /* the preload stays silent */
+    return false; // the preload stays silent; not recording is the safe side
   }
 }
 

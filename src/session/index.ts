@@ -12,7 +12,8 @@
 import path = require('node:path');
 import type { Batch } from '../model';
 import type { ToolIdentity } from '../resource/tool';
-import { appendTotals, claimHead, createHead, isUuid, readHead, readTotals, removeLogs, sessionFile, type SessionHead, type SessionRecord } from './store';
+import { appendTotals, claimHead, createHead, isUuid, readHead, readTotals, removeLogs, sessionFile, trustedSessionsDir, type SessionHead, type SessionRecord } from './store';
+import { explainUntrusted } from '../config/trusted-dir';
 import { summaryMetrics, totalsOf } from './totals';
 import { processStartNs } from '../recorder/clock';
 import { newUuid } from '../recorder/ids';
@@ -111,7 +112,11 @@ export function resolveSessionId(
     // Only the `install` identity links processes into a session kept in a file. `session` is the
     // Visivo mode: a new id at each start (or the one a parent hands down), nothing persistent.
     // CI runs get throwaway ids too (a shared runner must not group different jobs).
-    if (!opts.ci && identity === 'install') file = sessionFile(env, toolKey(env, tool));
+    if (!opts.ci && identity === 'install') {
+      const trust = trustedSessionsDir(env);
+      if (trust.ok) file = sessionFile(env, toolKey(env, tool));
+      else explainUntrusted(env, 'session state', trust);
+    }
   } catch {
     /* no cache dir: a per-process session */
   }

@@ -18,7 +18,7 @@
  */
 import fs = require('node:fs');
 import path = require('node:path');
-import { configDir, policyFile, PROJECT_FILE, userConfigFile } from '../config/paths';
+import { configDir, policyFiles, PROJECT_FILE, userConfigFile } from '../config/paths';
 import { resolveConsent } from '../consent/resolve';
 import type { BatchOrigin, Level } from '../model';
 import { LEVELS } from '../model';
@@ -59,10 +59,8 @@ export class ConsentCheck {
 
   /** Re-stat the files decisions depend on; call before each request. */
   refresh(): void {
-    const noOverride = { ...this.env };
-    delete noOverride.DEVTOOL_TELEMETRY_POLICY_FILE;
-    // The machine policy and a relocated one: both may apply, so both are watched.
-    const files = new Set([policyFile(this.env), policyFile(noOverride), userConfigFile(this.env), configDir(this.env)]);
+    // The machine policy and an added one: both apply, so both are watched.
+    const files = new Set([...policyFiles(this.env), userConfigFile(this.env), configDir(this.env)]);
     this.globalStamp = [...files].map((f) => `${f}=${stamp(f)}`).join('|');
     this.projectStamps = new Map();
   }

@@ -8,7 +8,8 @@ import fs = require('node:fs');
 import path = require('node:path');
 import type { AttrValue, Attributes, Batch, BatchOrigin, HistogramPoint, MetricRecord, SpanRecord, SumPoint } from '../model';
 import { LEVELS } from '../model';
-import { type BatchName, batchDir, quarantineDir, sortBatchNames } from './layout';
+import { removeNoFollow, trustDir } from '../config/trusted-dir';
+import { type BatchName, batchDir, quarantineDir, sortBatchNames, spoolRoot } from './layout';
 
 type Env = NodeJS.ProcessEnv;
 
@@ -22,7 +23,10 @@ const MAX_QUARANTINED = 50;
 /** Batches waiting for this env's destination (or for the destination folder `key`). */
 export function listBatches(env: Env, key?: string): BatchName[] {
   try {
-    return sortBatchNames(fs.readdirSync(batchDir(env, key)));
+    const dir = batchDir(env, key);
+    // Nothing is read from a spool that is not ours (planted batches would go out under our name).
+    if (!trustDir(dir, { root: spoolRoot(env) }).ok) return [];
+    return sortBatchNames(fs.readdirSync(dir));
   } catch {
     return [];
   }
@@ -315,12 +319,15 @@ export function quarantineBatch(env: Env, name: BatchName): void {
   const qdir = quarantineDir(env);
   const src = path.join(batchDir(env), name.file);
   try {
-    fs.mkdirSync(qdir, { recursive: true, mode: 0o700 });
+    // Created if missing (bounded) and used only when it is ours: a planted link or another user's
+    // directory here would make the trimming below delete files somewhere else.
+    const trust = trustDir(qdir, { create: true, root: spoolRoot(env) });
+    if (!trust.ok) throw new Error(trust.reason);
     fs.renameSync(src, path.join(qdir, name.file));
     const files = fs.readdirSync(qdir).sort();
     for (const f of files.slice(0, Math.max(0, files.length - MAX_QUARANTINED))) {
       try {
-        fs.rmSync(path.join(qdir, f), { force: true, recursive: true });
+        removeNoFollow(path.join(qdir, f));
       } catch {
         /* best effort */
       }
@@ -328,7 +335,7 @@ export function quarantineBatch(env: Env, name: BatchName): void {
   } catch {
     // Could not move it: delete it, so one bad file cannot block the spool forever.
     try {
-      fs.rmSync(src, { force: true, recursive: true });
+      removeNoFollow(src);
     } catch {
       /* nothing more to do */
     }

@@ -4,6 +4,7 @@
  * file, not writable, owned by someone else; an invalid endpoint). Read-only, never throws.
  */
 import fs = require('node:fs');
+import { trustDir } from '../config/trusted-dir';
 import { lockFile, batchDir, destinationKey, destinationKeys, spoolRoot } from './layout';
 import { listBatches, quarantinedCount } from './reader';
 import { readShipperState } from './state';
@@ -68,6 +69,8 @@ export function spoolStats(env: Env, now = Date.now()): SpoolStats {
       break;
     }
   }
+  const trust = trustDir(batchDir(env), { root: dir });
+  if (!trust.ok && !trust.missing) problems.push(`spool not used (nothing is written to it, read from it or sent from it): ${trust.reason}`);
   const names = listBatches(env);
   let pendingBytes = 0;
   let pendingRecords = 0;

@@ -160,6 +160,7 @@ describe('the packed tarball installed in a fresh project', () => {
     expect(fs.existsSync(path.join(pkgDir, 'dist/esm/register.mjs'))).toBe(true);
     expect(fs.existsSync(path.join(pkgDir, 'dist/cjs/index.d.ts'))).toBe(true);
     expect(fs.existsSync(path.join(pkgDir, 'TELEMETRY.md'))).toBe(true);
+    expect(fs.existsSync(path.join(pkgDir, 'SECURITY.md'))).toBe(true);
     expect(fs.existsSync(path.join(pkgDir, 'src'))).toBe(false);
     expect(fs.existsSync(path.join(pkgDir, 'test'))).toBe(false);
   });
