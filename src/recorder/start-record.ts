@@ -13,11 +13,12 @@
  *   reused) and finalizes it as an abnormal end (abandoned-runs.ts in the shipper).
  *
  * Only names and enums go in (the same values the command span carries before sanitizing), and the
- * directory is used only when it is a real directory owned by this user and not writable by others.
+ * directory is used only when config/trusted-dir.ts trusts it (ours, not writable by others, no link).
  */
 import fs = require('node:fs');
 import path = require('node:path');
-import { destinationDir } from '../spool/layout';
+import { trustDir } from '../config/trusted-dir';
+import { destinationDir, spoolRoot } from '../spool/layout';
 
 export const RUNS_DIR = 'runs';
 export const RUN_SUFFIX = '.run';
@@ -82,18 +83,6 @@ export function startTicks(stat: string): string | undefined {
   return t && /^\d+$/.test(t) ? t : undefined;
 }
 
-/** A directory we may use: a real directory (no symlink), ours, not writable by group or others. */
-export function isOwnedDir(dir: string): boolean {
-  try {
-    const st = fs.lstatSync(dir);
-    if (!st.isDirectory()) return false;
-    if (typeof process.getuid === 'function' && st.uid !== process.getuid()) return false;
-    return (st.mode & 0o022) === 0;
-  } catch {
-    return false;
-  }
-}
-
 export interface StartRecord {
   /** Mark the run as alive now (mtime = last known alive). */
   touch(): void;
@@ -108,11 +97,8 @@ export function writeStartRecord(data: Omit<StartRecordData, 'v' | 'pid' | 'tick
     const pidns = pidNamespace();
     const record: StartRecordData = { v: 1, pid: process.pid, ...(pidns ? { pidns } : {}), ...data };
     const file = path.join(dir, `${process.pid}-${data.spanId}${RUN_SUFFIX}`);
-    if (!isOwnedDir(dir)) {
-      // First run for this destination: create the folders (owner-only), then check again.
-      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-      if (!isOwnedDir(dir)) return undefined;
-    }
+    // the one gate of every state directory: ours, not writable by others, no link on the way (bounded mkdir)
+    if (!trustDir(dir, { create: true, root: spoolRoot(env) }).ok) return undefined;
     // 'wx': never follows or replaces something planted at our name.
     fs.writeFileSync(file, JSON.stringify(record), { mode: 0o600, flag: 'wx' });
     let removed = false;

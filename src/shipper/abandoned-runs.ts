@@ -16,7 +16,9 @@ import type { Attributes, Batch } from '../model';
 import { SpanKind, StatusCode } from '../model';
 import { INSTRUMENTS } from '../recorder/instruments';
 import { MetricAggregator } from '../recorder/metrics';
-import { isOwnedDir, pidNamespace, RUN_SUFFIX, runsDir, startTicks, type StartRecordData } from '../recorder/start-record';
+import { pidNamespace, RUN_SUFFIX, runsDir, startTicks, type StartRecordData } from '../recorder/start-record';
+import { trustDir } from '../config/trusted-dir';
+import { spoolRoot } from '../spool/layout';
 import { writeBatch } from '../spool/spool';
 import { ensureInstallId } from '../consent/user-config';
 import { detectResource } from '../resource/detect';
@@ -197,7 +199,7 @@ export function finalizeAbandonedRuns(env: Env, now = Date.now()): FinalizeResul
   const dir = runsDir(env);
   let files: string[];
   try {
-    if (!isOwnedDir(dir)) return result;
+    if (!trustDir(dir, { root: spoolRoot(env) }).ok) return result;
     const all = fs.readdirSync(dir);
     // A claim left by a finalizer that died mid-way: its batch was written or is lost; either way, done.
     for (const f of all) if (f.endsWith('.claim') && olderThan(path.join(dir, f), now, 600_000)) unlinkQuiet(path.join(dir, f));
