@@ -12,6 +12,7 @@ const ALL = [
   'exit-delay',
   'shipper-throughput',
   'llm-overhead',
+  'esm-llm-startup',
   'feature-event',
   'collector-throughput',
 ];

@@ -15,14 +15,18 @@
  *   - ESM: a load hook (esm-loader.ts) that hands the client's ESM namespace to the same patcher.
  *     On Node 20 it needs `module.register()`, which starts a hooks thread and routes every module
  *     load through it (+40-60 ms measured, more for apps importing many modules), so it is
- *     installed only when the entry is an ES module AND the tool's package.json declares `openai`
- *     or `@anthropic-ai/sdk`; every other app pays nothing for it. Where Node has synchronous
- *     in-thread hooks (`module.registerHooks`, 22.15+) those are used instead.
+ *     installed only when the entry is an ES module AND a client is installed where the app can
+ *     reach it (reach.ts: node_modules directories from the entry up, pnpm's store; whether the
+ *     app declares it or gets it through a framework does not matter); every other app pays
+ *     nothing for it. Where Node has synchronous in-thread hooks (`module.registerHooks`, 22.15+)
+ *     those are used instead: no hooks thread, one function call per module load.
+ * Both are skipped when no client is installed at all (a few stats at start, no JSON parsed).
  */
 import fs = require('node:fs');
 import path = require('node:path');
 import type { Agent } from '../recorder/global';
 import type { LoadResult } from './esm-loader';
+import { CLIENTS, clientInstalled, parentAt, wrapperParents } from './reach';
 
 /** Must match CALLBACK in esm-loader.ts. */
 export const ESM_CALLBACK = Symbol.for('devtool-telemetry.esm-client-loaded');
@@ -37,17 +41,29 @@ type SyncNextLoad = (url: string, context?: unknown) => LoadResult;
 
 export function installInstrumentations(agent: Agent): void {
   if (!agent.run.allows('usage')) return; // LLM requests are `usage` records
+  // The CommonJS Module class, without loading the public `node:module` API (~0.3 ms at start).
+  const Module = module.constructor as unknown as ModuleInternals;
   try {
-    // The CommonJS Module class, without loading the public `node:module` API (~0.3 ms at start).
-    const Module = module.constructor as unknown as ModuleInternals;
-    installRequireHook(Module);
     patchAlreadyLoaded(Module);
+  } catch {
+    /* leave loaded clients alone */
+  }
+  const entry = process.argv[1];
+  let reachable = false;
+  try {
+    reachable = !!entry && clientInstalled(path.dirname(path.resolve(entry)));
+  } catch {
+    /* unreadable tree: treat as no client */
+  }
+  if (!reachable) return; // the common case for tools that use no LLM: nothing installed, nothing paid
+  try {
+    installRequireHook(Module);
   } catch {
     /* never break the app's require */
   }
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    if (esmEntry(agent) && declaresClient(agent.tool.root)) installEsmHook(require('node:module') as ModuleInternals);
+    if (esmEntry(agent)) installEsmHook(require('node:module') as ModuleInternals);
   } catch {
     /* ESM apps then run uninstrumented */
   }
@@ -57,8 +73,6 @@ function loaded(name: string, version: string | undefined, exports: unknown, via
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   (require('./packages') as typeof import('./packages')).onClientLoaded(name, version, exports, via);
 }
-
-const CLIENTS = ['openai', '@anthropic-ai/sdk'] as const;
 
 /**
  * Patch a client right after its CommonJS entry finished loading, without putting any function of
@@ -71,19 +85,24 @@ const CLIENTS = ['openai', '@anthropic-ai/sdk'] as const;
  */
 function installRequireHook(Module: ModuleInternals): void {
   const cache = Module._cache;
-  const nodeModulePaths = (Module as unknown as { _nodeModulePaths?: (dir: string) => string[] })._nodeModulePaths;
+  const M = Module as unknown as Parameters<typeof parentAt>[0];
   const entry = process.argv[1];
-  if (!cache || !entry || typeof nodeModulePaths !== 'function') return;
-  const parent = { id: entry, filename: entry, paths: nodeModulePaths(path.dirname(path.resolve(entry))) };
-  for (const name of CLIENTS) {
-    let file: string;
-    try {
-      file = Module._resolveFilename(name, parent, false);
-    } catch {
-      continue; // not installed where the app would find it: nothing to watch
+  if (!cache || !entry || typeof M._nodeModulePaths !== 'function') return;
+  const main = parentAt(M, path.resolve(entry));
+  // The entry's own `require('openai')`, then the copies frameworks would load (reach.ts).
+  const trapped = new Set<string>();
+  for (const parent of [main, ...wrapperParents(M, main)]) {
+    for (const name of CLIENTS) {
+      let file: string;
+      try {
+        file = Module._resolveFilename(name, parent, false);
+      } catch {
+        continue; // not installed where that module would find it: nothing to watch
+      }
+      if (trapped.has(file) || Object.prototype.hasOwnProperty.call(cache, file)) continue; // loaded already: patchAlreadyLoaded
+      trapped.add(file);
+      trapCacheSlot(cache as Record<string, unknown>, file, (mod) => watchLoaded(mod, name, file));
     }
-    if (Object.prototype.hasOwnProperty.call(cache, file)) continue; // loaded already: patchAlreadyLoaded
-    trapCacheSlot(cache as Record<string, unknown>, file, (mod) => watchLoaded(mod, name, file));
   }
 }
 
@@ -157,10 +176,6 @@ function esmEntry(agent: Agent): boolean {
 
 interface PackageJson {
   type?: unknown;
-  dependencies?: Record<string, unknown>;
-  devDependencies?: Record<string, unknown>;
-  optionalDependencies?: Record<string, unknown>;
-  peerDependencies?: Record<string, unknown>;
 }
 
 function readPackage(root: string | undefined): PackageJson | undefined {
@@ -171,15 +186,6 @@ function readPackage(root: string | undefined): PackageJson | undefined {
   } catch {
     return undefined;
   }
-}
-
-function declaresClient(root: string | undefined): boolean {
-  const pkg = readPackage(root);
-  if (!pkg) return false;
-  for (const deps of [pkg.dependencies, pkg.devDependencies, pkg.optionalDependencies, pkg.peerDependencies]) {
-    if (deps && typeof deps === 'object' && ('openai' in deps || '@anthropic-ai/sdk' in deps)) return true;
-  }
-  return false;
 }
 
 function installEsmHook(Module: ModuleInternals): void {
