@@ -5,13 +5,11 @@
 // openai): "no client" has no node_modules at all; "client" gets node_modules/openai linked to
 // ours and imports it (through a module of its own, as a framework would).
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchHome, compare, printTable, startSink } from './lib/measure.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const require = createRequire(import.meta.url);
 const register = join(here, '..', 'dist/esm/register.mjs');
 
 const CLI = `const args = process.argv.slice(2);
@@ -27,7 +25,7 @@ function makeApps(root) {
   writeFileSync(join(none, 'cli.mjs'), CLI);
   const withClient = join(root, 'client');
   mkdirSync(join(withClient, 'node_modules'), { recursive: true });
-  symlinkSync(dirname(require.resolve('openai/package.json')), join(withClient, 'node_modules', 'openai'), 'dir');
+  symlinkSync(join(here, '..', 'node_modules', 'openai'), join(withClient, 'node_modules', 'openai'), 'dir');
   writeFileSync(join(withClient, 'package.json'), '{"name":"client","version":"1.0.0","type":"module"}\n');
   writeFileSync(join(withClient, 'framework.mjs'), "export { OpenAI } from 'openai';\n");
   writeFileSync(join(withClient, 'cli.mjs'), `import { OpenAI } from './framework.mjs';\nnew OpenAI({ apiKey: 'k', baseURL: 'http://127.0.0.1:9/v1' });\n${CLI}`);
