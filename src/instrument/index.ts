@@ -1,5 +1,6 @@
 /**
- * Automatic capture of LLM requests made through the `openai` and `@anthropic-ai/sdk` clients,
+ * Automatic capture of LLM requests made through the `openai` and `@anthropic-ai/sdk` clients, and
+ * of MCP tool calls (`@modelcontextprotocol/sdk` Client),
  * installed by the agent at start (level `usage` and above). Nothing is patched, and no client
  * code of ours loads, until the app itself loads one of those packages.
  *
@@ -26,7 +27,7 @@ import fs = require('node:fs');
 import path = require('node:path');
 import type { Agent } from '../recorder/global';
 import type { LoadResult } from './esm-loader';
-import { CLIENTS, clientInstalled, parentAt, wrapperParents } from './reach';
+import { TRAPS, clientInstalled, parentAt, wrapperParents } from './reach';
 
 /** Must match CALLBACK in esm-loader.ts. */
 export const ESM_CALLBACK = Symbol.for('devtool-telemetry.esm-client-loaded');
@@ -92,10 +93,10 @@ function installRequireHook(Module: ModuleInternals): void {
   // The entry's own `require('openai')`, then the copies frameworks would load (reach.ts).
   const trapped = new Set<string>();
   for (const parent of [main, ...wrapperParents(M, main)]) {
-    for (const name of CLIENTS) {
+    for (const { name, request } of TRAPS) {
       let file: string;
       try {
-        file = Module._resolveFilename(name, parent, false);
+        file = Module._resolveFilename(request, parent, false);
       } catch {
         continue; // not installed where that module would find it: nothing to watch
       }
@@ -157,7 +158,9 @@ function patchAlreadyLoaded(Module: ModuleInternals): void {
       ? 'openai'
       : file.endsWith(`${path.sep}@anthropic-ai${path.sep}sdk${path.sep}index.js`)
         ? '@anthropic-ai/sdk'
-        : undefined;
+        : file.endsWith(['', '@modelcontextprotocol', 'sdk', 'dist', 'cjs', 'client', 'index.js'].join(path.sep))
+          ? '@modelcontextprotocol/sdk'
+          : undefined;
     const exports = name ? cache[file]?.exports : undefined;
     if (!name || !exports) continue;
     // eslint-disable-next-line @typescript-eslint/no-require-imports

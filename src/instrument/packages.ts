@@ -44,6 +44,10 @@ export function onClientLoaded(name: string, version: string | undefined, export
       const m = require('./anthropic') as typeof import('./anthropic');
       if (!m.ANTHROPIC_MAJORS.includes(major)) return note(`@anthropic-ai/sdk ${version ?? '(unknown version)'} left alone: not a version we know`);
       patched = m.patchAnthropic(exports);
+    } else if (name === '@modelcontextprotocol/sdk') {
+      const m = require('./mcp') as typeof import('./mcp');
+      if (!m.MCP_MAJORS.includes(major)) return note(`@modelcontextprotocol/sdk ${version ?? '(unknown version)'} left alone: not a version we know`);
+      patched = m.patchMcp(exports);
     }
     note(`${name} ${version} (${via}): ${patched} method(s) instrumented`);
   } catch (err) {

@@ -2,10 +2,10 @@
  * Where could the app reach an LLM client from? Cheap checks at start, so that apps which use no
  * client pay nothing for the ESM hook and the CommonJS traps.
  *
- * - clientInstalled(): is an `openai` or `@anthropic-ai/sdk` directory in any node_modules from the
+ * - clientInstalled(): is an `openai`, `@anthropic-ai/sdk` or `@modelcontextprotocol/sdk` directory in any node_modules from the
  *   entry's directory up to the filesystem root (npm/yarn hoisting, workspace roots), or in pnpm's
  *   hoisted virtual store (`node_modules/.pnpm/node_modules`, where transitive deps live)? Only
- *   existence checks: one stat per level without node_modules, five with; no JSON is parsed.
+ *   existence checks: one stat per level without node_modules, up to seven with; no JSON is parsed.
  *   The client's own package.json, or whether the entry declares it, does not matter: most agents
  *   reach it through a framework (`@langchain/openai`, `@openai/agents`) or a workspace package.
  * - wrapperParents(): for CommonJS, a client nested under a framework
@@ -17,6 +17,13 @@ import fs = require('node:fs');
 import path = require('node:path');
 
 export const CLIENTS = ['openai', '@anthropic-ai/sdk'] as const;
+/** Packages whose presence makes the hooks worth installing. */
+const INSTALLED = [...CLIENTS, '@modelcontextprotocol/sdk'];
+/** What to trap in the require cache: package name and the module request that loads its patch target. */
+export const TRAPS: ReadonlyArray<{ name: string; request: string }> = [
+  ...CLIENTS.map((name) => ({ name, request: name })),
+  { name: '@modelcontextprotocol/sdk', request: '@modelcontextprotocol/sdk/client/index.js' },
+];
 
 /** Packages that import a client themselves; `via` first when the framework comes through another. */
 const WRAPPERS: Array<{ name: string; via?: string }> = [
@@ -34,7 +41,7 @@ export function clientInstalled(fromDir: string): boolean {
   for (let i = 0; i < MAX_LEVELS; i++) {
     const nm = path.join(dir, 'node_modules');
     if (fs.existsSync(nm)) {
-      for (const name of CLIENTS) {
+      for (const name of INSTALLED) {
         if (fs.existsSync(path.join(nm, name)) || fs.existsSync(path.join(nm, '.pnpm', 'node_modules', name))) return true;
       }
     }
