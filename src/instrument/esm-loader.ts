@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 const TARGETS: Array<[marker: string, name: string, entry: string]> = [
   ['/node_modules/openai/', 'openai', 'index.mjs'],
   ['/node_modules/@anthropic-ai/sdk/', '@anthropic-ai/sdk', 'index.mjs'],
+  ['/node_modules/@google/genai/', '@google/genai', 'dist/node/index.mjs'],
   ['/node_modules/@modelcontextprotocol/sdk/', '@modelcontextprotocol/sdk', 'dist/esm/client/index.js'],
 ];
 /** Must match ESM_CALLBACK in esm-hook.ts. */

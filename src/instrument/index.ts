@@ -158,7 +158,9 @@ function patchAlreadyLoaded(Module: ModuleInternals): void {
       ? 'openai'
       : file.endsWith(`${path.sep}@anthropic-ai${path.sep}sdk${path.sep}index.js`)
         ? '@anthropic-ai/sdk'
-        : file.endsWith(['', '@modelcontextprotocol', 'sdk', 'dist', 'cjs', 'client', 'index.js'].join(path.sep))
+        : file.endsWith(['', '@google', 'genai', 'dist', 'node', 'index.cjs'].join(path.sep))
+          ? '@google/genai'
+          : file.endsWith(['', '@modelcontextprotocol', 'sdk', 'dist', 'cjs', 'client', 'index.js'].join(path.sep))
           ? '@modelcontextprotocol/sdk'
           : undefined;
     const exports = name ? cache[file]?.exports : undefined;
