@@ -15,6 +15,7 @@ const TARGETS: Array<[marker: string, name: string, entry: string]> = [
   ['/node_modules/openai/', 'openai', 'index.mjs'],
   ['/node_modules/@anthropic-ai/sdk/', '@anthropic-ai/sdk', 'index.mjs'],
   ['/node_modules/@google/genai/', '@google/genai', 'dist/node/index.mjs'],
+  ['/node_modules/ai/', 'ai', 'dist/index.js'],
   ['/node_modules/@modelcontextprotocol/sdk/', '@modelcontextprotocol/sdk', 'dist/esm/client/index.js'],
 ];
 /** Must match ESM_CALLBACK in esm-hook.ts. */
@@ -39,7 +40,7 @@ function versionAt(pkgUrl: string): string | undefined {
 
 /** Adds the hand-over lines to the ESM entry of a client package; every other module unchanged. */
 export function instrumentSource(url: string, result: LoadResult): LoadResult {
-  if (!url.endsWith('index.mjs') && !url.endsWith('/client/index.js')) return result; // the common case, one check
+  if (!url.endsWith('index.mjs') && !url.endsWith('/index.js')) return result; // most modules: one or two checks
   if (result.format !== 'module' || result.source === undefined) return result;
   for (const [marker, name, entry] of TARGETS) {
     const at = url.lastIndexOf(marker);

@@ -2,10 +2,10 @@
  * Where could the app reach an LLM client from? Cheap checks at start, so that apps which use no
  * client pay nothing for the ESM hook and the CommonJS traps.
  *
- * - clientInstalled(): is an `openai`, `@anthropic-ai/sdk`, `@google/genai` or `@modelcontextprotocol/sdk` directory in any node_modules from the
+ * - clientInstalled(): is an `openai`, `@anthropic-ai/sdk`, `@google/genai`, `ai` or `@modelcontextprotocol/sdk` directory in any node_modules from the
  *   entry's directory up to the filesystem root (npm/yarn hoisting, workspace roots), or in pnpm's
  *   hoisted virtual store (`node_modules/.pnpm/node_modules`, where transitive deps live)? Only
- *   existence checks: one stat per level without node_modules, up to nine with; no JSON is parsed.
+ *   existence checks: one stat per level without node_modules, up to eleven with; no JSON is parsed.
  *   The client's own package.json, or whether the entry declares it, does not matter: most agents
  *   reach it through a framework (`@langchain/openai`, `@openai/agents`) or a workspace package.
  * - wrapperParents(): for CommonJS, a client nested under a framework
@@ -18,7 +18,7 @@ import path = require('node:path');
 
 export const CLIENTS = ['openai', '@anthropic-ai/sdk'] as const;
 /** Packages whose presence makes the hooks worth installing. */
-const INSTALLED = [...CLIENTS, '@google/genai', '@modelcontextprotocol/sdk'];
+const INSTALLED = [...CLIENTS, '@google/genai', 'ai', '@modelcontextprotocol/sdk'];
 /** What to trap in the require cache: package name and the module request that loads its patch target. */
 export const TRAPS: ReadonlyArray<{ name: string; request: string }> = [
   ...CLIENTS.map((name) => ({ name, request: name })),
