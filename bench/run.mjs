@@ -14,6 +14,7 @@ const ALL = [
   'exit-delay',
   'shipper-throughput',
   'llm-overhead',
+  'esm-llm-startup',
   'feature-event',
   'collector-throughput',
 ];

@@ -145,6 +145,8 @@ export const CATALOG: readonly AttributeSpec[] = Object.freeze([
   a(sc.ATTR_GEN_AI_REQUEST_TEMPERATURE, 'double', 'usage', S, rule.double(0, 10), 'Sampling temperature requested.', 0.2, WHY_LLM),
   a(sc.ATTR_GEN_AI_REQUEST_TOP_P, 'double', 'usage', S, rule.double(0, 1), 'Top-p requested.', 0.9, WHY_LLM),
   a(sc.ATTR_GEN_AI_REQUEST_STREAM, 'boolean', 'usage', S, rule.boolean(), 'Whether the response was streamed.', true, WHY_LLM),
+  a(sc.ATTR_GEN_AI_TOOL_NAME, 'string', 'usage', S, rule.name(128), 'Tool executed (execute_tool spans: MCP callTool).', 'read_file', 'Which tools agents call, how long they take and how often they fail.'),
+  a(sc.ATTR_GEN_AI_TOOL_CALL_ID, 'string', 'usage', S, rule.name(128), 'Tool-call identifier, when the caller provided one.', 'call_42', 'Links a tool execution to the model call that requested it.'),
   a(sc.ATTR_GEN_AI_TOKEN_TYPE, 'string', 'usage', ['metric'], rule.enum([sc.GEN_AI_TOKEN_TYPE_INPUT, sc.GEN_AI_TOKEN_TYPE_OUTPUT]), 'Token kind of a token-usage point.', 'input', WHY_LLM),
   // content: the `full` level only, and scrubbed even then
   a(sc.ATTR_GEN_AI_INPUT_MESSAGES, 'string', 'full', SE, rule.content(), 'Prompt messages (JSON). Only with the "full" level.', '[{"role":"user","parts":[{"type":"text","content":"Fix the failing test"}]}]', 'Debugging agents, for people who opt in to content.'),
