@@ -158,15 +158,17 @@ async function main() {
 
   step('the traces this demo just made');
   let jaegerHasUi = false;
+  // the agent example's run is the newest ai-agent run that is not the process-tree demo's
+  const skipTraceIds = tree ? [tree.traceID] : [];
   const shown = [
-    ['ai-agent', 'the agent run (steps, LLM calls with model and tokens)', 'ai-agent fix'],
+    ['ai-agent', 'the agent run (steps, LLM calls with model and tokens)'],
     ['cli-tool', 'the last cli-tool run'],
-    ...(tree ? [['ai-agent', 'the process tree (an agent and the two tools it ran, one trace)', undefined, tree.traceID]] : []),
+    ...(tree ? [['ai-agent', 'the process tree (an agent and the two tools it ran, one trace)', tree.traceID]] : []),
   ];
-  for (const [tool, what, command, traceId] of shown) {
+  for (const [tool, what, traceId] of shown) {
     const run = traceId
       ? { traceId, command: 'ai-agent', outcome: 'one trace' }
-      : await latestRun(endpoints.jaegerUi, { tool, command, sinceMs: startedAt - 1000 }).catch(() => null);
+      : await latestRun(endpoints.jaegerUi, { tool, skipTraceIds, sinceMs: startedAt - 1000 }).catch(() => null);
     if (!run) {
       say(`  ${what}: not in Jaeger yet`);
       continue;
