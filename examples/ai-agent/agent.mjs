@@ -7,30 +7,11 @@
 // here: a `chat gpt-4o-mini` span with model and token counts, nested in the step that made it,
 // plus the gen_ai.client.* metrics. The steps and the typed-prompt counter use the small API;
 // the prompt text itself is never recorded (only at the explicit `full` level, after scrubbing).
-import { spawn } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 import { step, userInput } from 'devtool-telemetry';
+import { startLocalServer } from './local-llm.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
 const MODEL = process.env.AGENT_MODEL || 'gpt-4o-mini';
-
-/** Start fake-llm-server.mjs on a free port; resolves with its URL and a stop function. */
-function startLocalServer() {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(here, 'fake-llm-server.mjs'), '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /listening (\S+)/.exec(out);
-      if (m) resolve({ url: m[1], stop: () => child.kill('SIGTERM') });
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => reject(new Error(`fake LLM server exited (${code})`)));
-  });
-}
 
 async function main() {
   const task = process.argv.slice(2).join(' ') || 'fix the failing parser test';

@@ -8,31 +8,17 @@
 // loop: `chat gpt-4o-mini` (asks for tools) -> `execute_tool read_file`, `execute_tool run_tests`
 // (with the model's call ids) -> `chat gpt-4o-mini` (the answer). Tool arguments and results,
 // like prompts, are recorded only at the explicit `full` level.
-import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { step, userInput } from 'devtool-telemetry';
+import { startLocalServer } from './local-llm.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const MODEL = process.env.AGENT_MODEL || 'gpt-4o-mini';
 
-function startLocalServer() {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(here, 'fake-llm-server.mjs'), '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /listening (\S+)/.exec(out);
-      if (m) resolve({ url: m[1], stop: () => child.kill('SIGTERM') });
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => reject(new Error(`fake LLM server exited (${code})`)));
-  });
-}
 
 async function main() {
   const task = process.argv.slice(2).join(' ') || 'fix the failing parser test';
