@@ -7,7 +7,7 @@
  * The preload calls maybeShowNotice at the start of an enabled run; spooling and shipping happen at
  * exit, so the notice always precedes the first send.
  */
-import { DEFAULT_OTLP_ENDPOINT, parseOtlpEnv } from '../config/otlp-env';
+import { parseOtlpEnv } from '../config/otlp-env';
 import type { Level } from '../model';
 import { toolEnvPrefix, type ToolIdentity } from '../resource/tool';
 import type { ConsentDecision } from './resolve';
@@ -36,8 +36,9 @@ const shownThisRun = new Set<string>();
  */
 export function destinationHost(env: NodeJS.ProcessEnv): string {
   try {
-    const url = parseOtlpEnv(env).traces.url ?? DEFAULT_OTLP_ENDPOINT;
-    return new URL(url).hostname || 'an unusable endpoint';
+    // an invalid endpoint sends nothing (status says so): never name the default host for it
+    const url = parseOtlpEnv(env).traces.url;
+    return (url && new URL(url).hostname) || 'an unusable endpoint';
   } catch {
     return 'an unusable endpoint';
   }

@@ -46,7 +46,8 @@ const MAX_UP = 32;
 /** Find the tool's package.json walking up from `start` (a file or directory). */
 export function detectTool(start: string | undefined): ToolIdentity {
   const problems: string[] = [];
-  if (!start) return { options: {}, problems: ['no entry script'] };
+  // `node -e`, stdin, the REPL: no script of a tool's own, so the preload came from the environment
+  if (!start) return { options: {}, integrated: false, problems: ['no entry script'] };
   let dir: string;
   try {
     // The real path, as Node resolves the main module: a bin reached through node_modules/.bin

@@ -4,6 +4,7 @@
  * authors collect anything: it says the environment set it up, and where the data goes (the
  * endpoint's host only: never credentials, port, path or query).
  */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -11,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { destinationHost, noticeText } from '../../src/consent/notice';
 import type { ConsentDecision } from '../../src/consent/resolve';
 import { detectTool, type ToolIdentity } from '../../src/resource/tool';
-import { FIXTURES_DIR, linkPackage, makeSandbox, runFixture, type Sandbox } from '../support/run-fixture';
+import { FIXTURES_DIR, linkPackage, makeSandbox, REPO_ROOT, runFixture, type Sandbox } from '../support/run-fixture';
 
 const decision = (ci = false): ConsentDecision => ({ level: 'usage', source: 'default', reports: [], ci, identity: ci ? 'session' : 'install' }) as unknown as ConsentDecision;
 const ENDPOINT = 'https://bob:s3cret-PASS@collector.acme.example:4318/tenant-42/otlp?token=QUERY-SECRET';
@@ -36,6 +37,8 @@ describe('noticeText', () => {
     expect(destinationHost({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://traces.example/v1/traces', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://other.example' })).toBe('traces.example');
     expect(destinationHost({})).toBe('localhost');
     expect(destinationHost({ OTEL_EXPORTER_OTLP_ENDPOINT: 'not a url' })).not.toContain('not a url');
+    // an invalid endpoint sends nothing: the notice must not name the default host for it
+    expect(destinationHost({ OTEL_EXPORTER_OTLP_ENDPOINT: 'garbage' })).toBe('an unusable endpoint');
   });
 
   it('a tool built on us keeps its own notice', () => {
@@ -63,6 +66,9 @@ describe('detectTool: does the tool use us?', () => {
     expect(tool({ name: 'a', dependencies: { 'devtool-telemetry': '0.1.0' } }).integrated).toBe(true);
     expect(tool({ name: 'b', optionalDependencies: { 'devtool-telemetry': '0.1.0' } }).integrated).toBe(true);
     expect(tool({ name: 'c', devtoolTelemetry: { docsUrl: 'https://c.example/telemetry' } }).integrated).toBe(true);
+  });
+  it('no entry script at all (node -e, stdin, the REPL): not integrated', () => {
+    expect(detectTool(undefined).integrated).toBe(false);
   });
   it('a script outside any package: not integrated', () => {
     const d = fs.mkdtempSync(path.join(os.tmpdir(), 'loose-'));
@@ -101,6 +107,19 @@ describe('first run under NODE_OPTIONS (real processes)', () => {
     expect(run.stderr).toContain('collector.acme.example');
     expect(run.stderr).not.toContain('help its authors');
     for (const leak of LEAKS) expect(run.stderr).not.toContain(leak);
+  });
+
+  it('`node -e` (no script of a tool of its own): the environment notice', () => {
+    const run = spawnSync(process.execPath, ['-e', 'console.log(1)'], {
+      cwd: sb.home,
+      env: { ...sb.env, NODE_OPTIONS: `--require ${path.join(REPO_ROOT, 'dist', 'cjs', 'register.js')}`, OTEL_EXPORTER_OTLP_ENDPOINT: ENDPOINT },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toBe('1\n');
+    expect(run.stderr).toContain('devtool-telemetry: this environment records anonymous telemetry');
+    expect(run.stderr).not.toContain('help its authors');
   });
 
   it('a tool that depends on us: its own notice', async () => {
