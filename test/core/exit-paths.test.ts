@@ -3,6 +3,7 @@
  * arrives as one command span with the right exit code and error class, and the app's stdout,
  * stderr (apart from the first-run notice), exit code and signal are exactly as without us.
  */
+import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPlain, type PreloadMode } from '../support/run-fixture';
 import { harness, runAndCollect, stripNotice, type Harness } from './helpers';
@@ -80,9 +81,19 @@ for (const { fixture, tool, modes } of VARIANTS) {
             expect(root.status.code).toBe(2);
             // the class only: the planted message never travels
             expect(JSON.stringify(root)).not.toContain('secret message');
+          } else if (c.exitCode !== 0) {
+            // CLI conventions: error.type whenever the exit code is not 0; the code itself when
+            // there is no exception class.
+            expect(root.attributes['error.type']).toBe(String(c.exitCode));
+            expect(root.status.code).toBe(2);
           } else {
             expect(root.attributes['error.type']).toBeUndefined();
           }
+          // Required by the CLI conventions.
+          expect(root.attributes['process.executable.name']).toBe(path.basename(process.execPath));
+          expect(Number.isInteger(root.attributes['process.pid'])).toBe(true);
+          expect(root.attributes['process.pid']).toBeGreaterThan(0);
+          expect(root.attributes['process.pid']).not.toBe(process.pid);
           if (c.outcome === 'success') expect(root.status.code).not.toBe(2);
           if (c.signal) expect(root.attributes['devtool.process.signal']).toBe(c.signal);
           expect(root.durationMs).toBeGreaterThan(0);

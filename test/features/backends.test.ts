@@ -119,7 +119,7 @@ describe('to Jaeger and Prometheus', { timeout: 240_000 }, () => {
     expect(await promSum('sum({__name__=~"devtool_session_runs(_.*)?_count"})')).toBe(1);
     expect(await promSum('sum({__name__=~"devtool_session_tokens(_.*)?_sum"})')).toBe(60);
     expect(await promSum('sum({__name__=~"devtool_session_steps(_.*)?_sum"})')).toBe(8);
-    const labelled = await stack.queryPrometheus('{__name__=~"devtool_session_.*", devtool_session_id!=""}');
+    const labelled = await stack.queryPrometheus('{__name__=~"devtool_session_.*", session_id!=""}');
     expect(labelled).toEqual([]);
   });
 });
