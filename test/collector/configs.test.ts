@@ -92,7 +92,7 @@ describe('collector configs', () => {
     expect(cfg.exporters['otlp/jaeger'].endpoint).toBe('127.0.0.1:14317');
     expect(cfg.exporters['otlp/jaeger'].sending_queue.storage).toBe('file_storage');
     expect(cfg.exporters.prometheus.resource_to_telemetry_conversion.enabled).toBe(false);
-    expect(cfg.processors['resource/metrics'].attributes.map((a: any) => a.key).sort()).toEqual(['app.installation.id', 'session.id']);
+    expect(cfg.processors['resource/metrics'].attributes.map((a: any) => a.key).sort()).toEqual(['app.installation.id', 'process.pid', 'session.id']);
     expect(cfg.service.pipelines.metrics.processors).toContain('deltatocumulative');
 
     const env = stackLib.collectorEnv({ ...stackLib.DEFAULT_PORTS, collectorGrpcPort: 24317, collectorHttpPort: 24318, healthPort: 23133, promExporterPort: 28889, jaegerOtlpGrpcPort: 24319 });
