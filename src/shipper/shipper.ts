@@ -8,7 +8,7 @@
  * - Metrics: exactly-once in the totals. Deltas are folded into cumulative streams once per batch id
  *   (recorded atomically with the accumulator) before anything is sent; what is sent is cumulative,
  *   so a resend is harmless.
- * - Permanent rejections (400 and other 4xx but 408/429) drop the batch and count it; nothing is
+ * - Permanent rejections (every 4xx/5xx but 429/502/503/504, as OTLP/HTTP says) drop the batch and count it; nothing is
  *   retried forever. Retryable failures back off exponentially with jitter, honour Retry-After, and
  *   past a limit open the circuit breaker (in shipper-state.json) and exit, so runs stop spawning
  *   doomed shippers until the next attempt time.
@@ -17,6 +17,7 @@ import zlib = require('node:zlib');
 import type { Batch } from '../model';
 import { type OtlpConfig, type OtlpSignalConfig, parseOtlpEnv } from '../config/otlp-env';
 import type { BatchName } from '../spool/layout';
+import { isRetryableStatus, userAgent } from './otlp-http-policy';
 import { listBatches, quarantineBatch, readBatch, removeBatch, removeBatchAsync, cleanStaleTemps } from '../spool/reader';
 import { appendSentLog, MAX_RECORDS, type SentLogEntry } from '../spool/sent-log';
 import { DROP_REASON_ATTR, DROPPED_METRIC } from '../spool/spool';
@@ -237,7 +238,7 @@ export class Shipper {
     const h: Record<string, string> = {
       ...cfg.headers,
       'content-type': cfg.protocol === 'http/json' ? 'application/json' : 'application/x-protobuf',
-      'user-agent': 'devtool-telemetry-shipper',
+      'user-agent': userAgent(),
     };
     if (cfg.compression === 'gzip') h['content-encoding'] = 'gzip';
     else delete h['content-encoding'];
@@ -271,7 +272,7 @@ export class Shipper {
       return { outcome: { kind: 'ok', rejected: ps.rejected }, res };
     }
     if (s >= 300 && s < 400) return { outcome: { kind: 'retry', status: s, error: `HTTP ${s}: redirect not followed (check the endpoint)` }, res };
-    if (s === 408 || s === 429 || s >= 500) {
+    if (isRetryableStatus(s)) {
       const ra = s === 429 || s === 503 ? parseRetryAfter(res.headers['retry-after']) : undefined;
       return { outcome: { kind: 'retry', status: s, error: `HTTP ${s}`, ...(ra !== undefined ? { retryAfterMs: Math.min(ra, this.opts.maxRetryAfterMs) } : {}) }, res };
     }
