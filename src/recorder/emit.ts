@@ -4,6 +4,7 @@
  * final flush runs inside the 'exit' event. The spool and shipper modules load here, at flush
  * time, never at start-up; the network lives in the shipper process alone.
  */
+import type { ExportersConfig } from '../config/exporters-env';
 import type { Batch } from '../model';
 import type { Sanitizer } from '../privacy/sanitize';
 import { localIdentity } from '../resource/local-identity';
@@ -38,17 +39,42 @@ function debugPrint(batch: Batch, notes: string[]): void {
   process.stderr.write(lines.join('\n') + '\n');
 }
 
+let exporters: ExportersConfig | undefined;
+
+/**
+ * OTEL_TRACES_EXPORTER / OTEL_METRICS_EXPORTER: `console` prints a signal's sanitized records to
+ * stderr, `none` drops them; what remains for `otlp` is spooled. Undefined: nothing to spool.
+ */
+function applyExporters(batch: Batch, env: NodeJS.ProcessEnv): Batch | undefined {
+  if (!exporters) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    exporters = (require('../config/exporters-env') as typeof import('../config/exporters-env')).parseExportersEnv(env);
+  }
+  const { traces, metrics } = exporters;
+  if (traces.otlp && metrics.otlp && !traces.console && !metrics.console) return batch;
+  if (traces.console || metrics.console) {
+    const shown = { ...batch, spans: traces.console ? batch.spans : [], metrics: metrics.console ? batch.metrics : [] };
+    if (shown.spans.length || shown.metrics.length) process.stderr.write(`[devtool-telemetry] console: ${JSON.stringify(shown, null, 2)}\n`);
+  }
+  const spans = traces.otlp ? batch.spans : [];
+  const points = metrics.otlp ? batch.metrics : [];
+  return spans.length || points.length ? { ...batch, spans, metrics: points } : undefined;
+}
+
 /** Never throws: telemetry must not break the tool. */
 export function emit(raw: Batch, opts: EmitOptions): void {
   try {
     const batch = getSanitizer(raw, opts.env).batch(raw);
     if (opts.debug) {
-      debugPrint(batch, opts.notes());
+      if (!exporters) exporters = (require('../config/exporters-env') as typeof import('../config/exporters-env')).parseExportersEnv(opts.env); // eslint-disable-line @typescript-eslint/no-require-imports
+      debugPrint(batch, [...opts.notes(), ...exporters.problems]);
       return;
     }
+    const toSpool = applyExporters(batch, opts.env);
+    if (!toSpool) return;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { writeBatch } = require('../spool/spool') as typeof import('../spool/spool');
-    const written = writeBatch(batch, opts.env);
+    const written = writeBatch(toSpool, opts.env);
     if (!written.ok) return; // disk full, read-only home...: the tool runs on; `status` shows why
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { kickShipper } = require('../shipper/kick') as typeof import('../shipper/kick');

@@ -1,0 +1,103 @@
+// The standard OpenTelemetry SDK switches, each against real preloaded tool processes and the test
+// OTLP receiver: OTEL_SDK_DISABLED exactly as the specification reads it, OTEL_TRACES_EXPORTER and
+// OTEL_METRICS_EXPORTER with `otlp`, `console` and `none`.
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveConsent } from '../../src/consent/resolve';
+import { parseExportersEnv } from '../../src/config/exporters-env';
+import { startE2E, type E2E } from '../features/e2e';
+import { batchFiles } from '../support/spool-helpers';
+
+const TOOL = path.join(__dirname, '..', 'fixtures', 'fixture-tool', 'cli.js');
+
+let e: E2E;
+beforeAll(async () => {
+  e = await startE2E([]);
+});
+afterAll(async () => e?.close());
+
+/** One run of the fixture tool with `extra` env; what reached the receiver from it alone. */
+async function runWith(extra: Record<string, string>) {
+  e.receiver.reset();
+  const r = await e.run(TOOL, ['ok'], extra);
+  expect(r.code, r.stderr).toBe(0);
+  return { r, spans: e.receiver.spans(), metrics: e.receiver.metrics(), spooled: batchFiles({ ...e.env, ...extra }) };
+}
+
+describe('OTEL_SDK_DISABLED', () => {
+  it.each(['true', 'TRUE', 'True'])('=%s disables: nothing recorded, spooled or sent', async (v) => {
+    const { spans, metrics, spooled, r } = await runWith({ OTEL_SDK_DISABLED: v });
+    expect(spans).toEqual([]);
+    expect(metrics).toEqual([]);
+    expect(spooled).toEqual([]);
+    expect(e.receiver.requests).toEqual([]);
+    expect(r.stderr).not.toContain('devtool-telemetry');
+  });
+
+  it.each(['false', '1', 'yes', 'on'])('=%s does not disable (only "true" is true in the specification)', async (v) => {
+    const { spans } = await runWith({ OTEL_SDK_DISABLED: v });
+    expect(spans.filter((s) => !s.parentSpanId)).toHaveLength(1);
+  });
+
+  it('a value other than true/false is reported to the person who asks (status --explain)', () => {
+    const d = resolveConsent({ env: { ...e.env, OTEL_SDK_DISABLED: '1' }, cwd: e.sb.home, tool: { name: 'x', options: { defaultLevel: 'usage' }, problems: [] } });
+    expect(d.level).not.toBe('off');
+    const r = d.reports.find((x) => x.source === 'env:OTEL_SDK_DISABLED')!;
+    expect(r.effect).toBe('none');
+    expect(r.problem).toMatch(/only "true"/);
+  });
+});
+
+describe('OTEL_TRACES_EXPORTER', () => {
+  it('=none: no spans leave the process; metrics still do', async () => {
+    const { spans, metrics, r } = await runWith({ OTEL_TRACES_EXPORTER: 'none' });
+    expect(spans).toEqual([]);
+    expect(metrics.some((m) => m.name === 'devtool.command.runs')).toBe(true);
+    expect(r.stderr).not.toContain('[devtool-telemetry] console');
+  });
+
+  it('=console: spans printed to stderr (sanitized, like debug mode), not sent; metrics still sent', async () => {
+    const { spans, metrics, r } = await runWith({ OTEL_TRACES_EXPORTER: 'console' });
+    expect(spans).toEqual([]);
+    expect(metrics.some((m) => m.name === 'devtool.command.runs')).toBe(true);
+    const printed = JSON.parse(r.stderr.slice(r.stderr.indexOf('{'), r.stderr.lastIndexOf('}') + 1));
+    expect(printed.spans.map((s: { name: string }) => s.name)).toContain('fixture-tool ok');
+    expect(printed.metrics).toEqual([]);
+  });
+
+  it('=otlp (the default) and =otlp,console: spans sent', async () => {
+    expect((await runWith({ OTEL_TRACES_EXPORTER: 'otlp' })).spans.length).toBeGreaterThan(0);
+    const both = await runWith({ OTEL_TRACES_EXPORTER: 'otlp,console' });
+    expect(both.spans.length).toBeGreaterThan(0);
+    expect(both.r.stderr).toContain('[devtool-telemetry] console');
+  });
+
+  it('an unknown value is ignored (the default applies) and reported under debug', () => {
+    const c = parseExportersEnv({ OTEL_TRACES_EXPORTER: 'zipkin' });
+    expect(c.traces).toEqual({ otlp: true, console: false });
+    expect(c.problems.join()).toMatch(/OTEL_TRACES_EXPORTER: "zipkin" is not supported/);
+  });
+});
+
+describe('OTEL_METRICS_EXPORTER', () => {
+  it('=none: no metrics leave the process; spans still do', async () => {
+    const { spans, metrics } = await runWith({ OTEL_METRICS_EXPORTER: 'none' });
+    expect(metrics).toEqual([]);
+    expect(spans.filter((s) => !s.parentSpanId)).toHaveLength(1);
+  });
+
+  it('=console: metric points printed to stderr, not sent; spans still sent', async () => {
+    const { spans, metrics, r } = await runWith({ OTEL_METRICS_EXPORTER: 'console' });
+    expect(metrics).toEqual([]);
+    expect(spans.length).toBeGreaterThan(0);
+    const printed = JSON.parse(r.stderr.slice(r.stderr.indexOf('{'), r.stderr.lastIndexOf('}') + 1));
+    expect(printed.metrics.map((m: { name: string }) => m.name)).toContain('devtool.command.runs');
+    expect(printed.spans).toEqual([]);
+  });
+
+  it('both =none: nothing spooled, nothing sent', async () => {
+    const { spooled } = await runWith({ OTEL_METRICS_EXPORTER: 'none', OTEL_TRACES_EXPORTER: 'none' });
+    expect(spooled).toEqual([]);
+    expect(e.receiver.requests).toEqual([]);
+  });
+});
