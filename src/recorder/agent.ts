@@ -25,8 +25,15 @@ export interface StartAgentOptions {
   notes: string[];
 }
 
+/** OTEL_METRIC_EXPORT_INTERVAL (ms, > 0 per the SDK spec); anything else is ignored. */
+function otelExportInterval(env: NodeJS.ProcessEnv): string | undefined {
+  const v = env.OTEL_METRIC_EXPORT_INTERVAL?.trim();
+  return v && /^\d+$/.test(v) && Number(v) > 0 ? v : undefined;
+}
+
 function flushInterval(env: NodeJS.ProcessEnv, tool: ToolIdentity): number {
-  const raw = env.DEVTOOL_TELEMETRY_FLUSH_INTERVAL ?? tool.options.flushIntervalMs;
+  // Ours first, then the standard variable, then the tool's package.json option.
+  const raw = env.DEVTOOL_TELEMETRY_FLUSH_INTERVAL ?? otelExportInterval(env) ?? tool.options.flushIntervalMs;
   const n = Number(raw);
   if (raw === undefined || raw === '' || !Number.isFinite(n) || n < 0) return DEFAULT_FLUSH_MS;
   return n === 0 ? 0 : Math.max(1000, n);

@@ -1,11 +1,13 @@
 // The standard OpenTelemetry SDK switches, each against real preloaded tool processes and the test
 // OTLP receiver: OTEL_SDK_DISABLED exactly as the specification reads it, OTEL_TRACES_EXPORTER and
-// OTEL_METRICS_EXPORTER with `otlp`, `console` and `none`.
+// OTEL_METRICS_EXPORTER with `otlp`, `console` and `none`, OTEL_METRIC_EXPORT_INTERVAL for long-running apps.
+import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConsent } from '../../src/consent/resolve';
 import { parseExportersEnv } from '../../src/config/exporters-env';
 import { startE2E, type E2E } from '../features/e2e';
+import { preloadArgs } from '../support/run-fixture';
 import { batchFiles } from '../support/spool-helpers';
 
 const TOOL = path.join(__dirname, '..', 'fixtures', 'fixture-tool', 'cli.js');
@@ -99,5 +101,20 @@ describe('OTEL_METRICS_EXPORTER', () => {
     const { spooled } = await runWith({ OTEL_METRICS_EXPORTER: 'none', OTEL_TRACES_EXPORTER: 'none' });
     expect(spooled).toEqual([]);
     expect(e.receiver.requests).toEqual([]);
+  });
+});
+
+describe('OTEL_METRIC_EXPORT_INTERVAL', () => {
+  it('=1000: a long-running app delivers its records while it still runs', async () => {
+    e.receiver.reset();
+    const { args, env } = preloadArgs('require', { ...e.env, OTEL_METRIC_EXPORT_INTERVAL: '1000' });
+    const child = spawn(process.execPath, [...args, path.join(__dirname, '..', 'fixtures', 'fixture-tool', 'long-run.js')], { cwd: e.sb.home, env, stdio: 'ignore' });
+    try {
+      await e.receiver.waitFor(() => e.receiver.metrics().some((m) => m.name === 'devtool.step.duration'), 20_000);
+      expect(child.exitCode).toBeNull(); // still running: the periodic flush sent it
+      expect(e.receiver.spans().some((s) => s.name === 'step warm-up')).toBe(true);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 });
