@@ -40,17 +40,30 @@ function debugPrint(batch: Batch, notes: string[]): void {
 }
 
 let exporters: ExportersConfig | undefined;
+let sampler: { ratio: number; sampled: (traceId: string, ratio: number) => boolean; problems: string[] } | undefined;
+
+function loadSwitches(env: NodeJS.ProcessEnv): void {
+  if (exporters && sampler) return;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  exporters = (require('../config/exporters-env') as typeof import('../config/exporters-env')).parseExportersEnv(env);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const s = require('../config/sampler-env') as typeof import('../config/sampler-env');
+  const cfg = s.parseSamplerEnv(env);
+  sampler = { ratio: cfg.ratio, sampled: s.sampled, problems: cfg.problems };
+}
 
 /**
- * OTEL_TRACES_EXPORTER / OTEL_METRICS_EXPORTER: `console` prints a signal's sanitized records to
- * stderr, `none` drops them; what remains for `otlp` is spooled. Undefined: nothing to spool.
+ * The standard switches, after sanitizing (session totals were counted from the whole batch):
+ * OTEL_TRACES_SAMPLER drops the spans of unsampled traces (metrics untouched);
+ * OTEL_TRACES_EXPORTER / OTEL_METRICS_EXPORTER: `console` prints a signal's records to stderr,
+ * `none` drops them; what remains for `otlp` is spooled. Undefined: nothing to spool.
  */
-function applyExporters(batch: Batch, env: NodeJS.ProcessEnv): Batch | undefined {
-  if (!exporters) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    exporters = (require('../config/exporters-env') as typeof import('../config/exporters-env')).parseExportersEnv(env);
-  }
-  const { traces, metrics } = exporters;
+function applyExporters(input: Batch, env: NodeJS.ProcessEnv): Batch | undefined {
+  loadSwitches(env);
+  const { traces, metrics } = exporters!;
+  const { ratio, sampled } = sampler!;
+  const batch = ratio >= 1 ? input : { ...input, spans: input.spans.filter((sp) => sampled(sp.traceId, ratio)) };
+  if (batch !== input && batch.spans.length === 0 && batch.metrics.length === 0) return undefined;
   if (traces.otlp && metrics.otlp && !traces.console && !metrics.console) return batch;
   if (traces.console || metrics.console) {
     const shown = { ...batch, spans: traces.console ? batch.spans : [], metrics: metrics.console ? batch.metrics : [] };
@@ -66,8 +79,8 @@ export function emit(raw: Batch, opts: EmitOptions): void {
   try {
     const batch = getSanitizer(raw, opts.env).batch(raw);
     if (opts.debug) {
-      if (!exporters) exporters = (require('../config/exporters-env') as typeof import('../config/exporters-env')).parseExportersEnv(opts.env); // eslint-disable-line @typescript-eslint/no-require-imports
-      debugPrint(batch, [...opts.notes(), ...exporters.problems]);
+      loadSwitches(opts.env);
+      debugPrint(batch, [...opts.notes(), ...exporters!.problems, ...sampler!.problems]);
       return;
     }
     const toSpool = applyExporters(batch, opts.env);

@@ -1,12 +1,14 @@
 // The standard OpenTelemetry SDK switches, each against real preloaded tool processes and the test
 // OTLP receiver: OTEL_SDK_DISABLED exactly as the specification reads it, OTEL_TRACES_EXPORTER and
-// OTEL_METRICS_EXPORTER with `otlp`, `console` and `none`, OTEL_METRIC_EXPORT_INTERVAL for long-running apps.
+// OTEL_METRICS_EXPORTER with `otlp`, `console` and `none`, OTEL_TRACES_SAMPLER / _ARG (metrics stay
+// exact whatever is sampled), OTEL_METRIC_EXPORT_INTERVAL for long-running apps.
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConsent } from '../../src/consent/resolve';
 import { parseExportersEnv } from '../../src/config/exporters-env';
-import { startE2E, type E2E } from '../features/e2e';
+import { counterTotal, startE2E, type E2E } from '../features/e2e';
+import { parseSamplerEnv, sampled } from '../../src/config/sampler-env';
 import { preloadArgs } from '../support/run-fixture';
 import { batchFiles } from '../support/spool-helpers';
 
@@ -116,5 +118,49 @@ describe('OTEL_METRIC_EXPORT_INTERVAL', () => {
     } finally {
       child.kill('SIGKILL');
     }
+  });
+});
+
+describe('OTEL_TRACES_SAMPLER', () => {
+  /** n runs; the root spans and the (cumulative) run count they added at the receiver. */
+  async function runs(n: number, extra: Record<string, string>) {
+    const count = () => ({ roots: e.receiver.spans().filter((s) => !s.parentSpanId).length, total: counterTotal(e.receiver.metrics(), 'devtool.command.runs') });
+    const before = count();
+    for (let i = 0; i < n; i++) {
+      const r = await e.run(TOOL, ['ok'], extra);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const after = count();
+    return { roots: after.roots - before.roots, total: after.total - before.total };
+  }
+
+  it.each(['always_off', 'parentbased_always_off'])('=%s: no spans; the run counter stays exact', async (v) => {
+    expect(await runs(3, { OTEL_TRACES_SAMPLER: v })).toEqual({ roots: 0, total: 3 });
+  });
+
+  it('=traceidratio with OTEL_TRACES_SAMPLER_ARG=0 samples nothing, =1 everything; metrics exact either way', async () => {
+    expect(await runs(2, { OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '0' })).toEqual({ roots: 0, total: 2 });
+    expect(await runs(2, { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '1' })).toEqual({ roots: 2, total: 2 });
+  });
+
+  it('=always_on (and the default): every trace', async () => {
+    expect(await runs(2, { OTEL_TRACES_SAMPLER: 'always_on' })).toEqual({ roots: 2, total: 2 });
+  });
+
+  it('the ratio decision is deterministic in the trace id randomness, and proportional', () => {
+    expect(sampled('0123456789abcdef' + '00' + '00000000000000', 0.5)).toBe(false);
+    expect(sampled('0123456789abcdef' + '00' + 'ffffffffffffff', 0.5)).toBe(true);
+    expect(sampled('0123456789abcdef' + '00' + '80000000000000', 0.5)).toBe(true);
+    expect(sampled('0123456789abcdef' + '00' + '7fffffffffffff', 0.5)).toBe(false);
+    let kept = 0;
+    for (let i = 0; i < 4096; i++) if (sampled((i * 2654435761 >>> 0).toString(16).padStart(8, '0').repeat(4), 0.25)) kept++;
+    expect(kept / 4096).toBeGreaterThan(0.2);
+    expect(kept / 4096).toBeLessThan(0.3);
+  });
+
+  it('OTEL_TRACES_SAMPLER_ARG out of range or an unknown sampler: reported, and everything is kept', () => {
+    expect(parseSamplerEnv({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '1.5' })).toMatchObject({ ratio: 1, problems: [expect.stringMatching(/OTEL_TRACES_SAMPLER_ARG/)] });
+    expect(parseSamplerEnv({ OTEL_TRACES_SAMPLER: 'jaeger_remote' })).toMatchObject({ ratio: 1, name: 'parentbased_always_on', problems: [expect.stringMatching(/not supported/)] });
+    expect(parseSamplerEnv({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' }).ratio).toBe(0.1);
   });
 });
