@@ -12,6 +12,8 @@ const root = join(here, '..');
 const require = createRequire(import.meta.url);
 const cli = join(here, 'peers/tiny-cli.cjs');
 const register = join(root, 'dist/cjs/register.js');
+/** 10,000 exported variables, as a large CI or a long-lived shell may have. */
+const bigEnv = Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`BENCH_VAR_${i}`, `value-${i}`]));
 
 export async function run({ runs = Number(process.env.BENCH_RUNS) || 15 } = {}) {
   const sink = await startSink();
@@ -24,6 +26,9 @@ export async function run({ runs = Number(process.env.BENCH_RUNS) || 15 } = {}) 
         { name: 'plain node', cmd: node, args: [cli], env: base },
         { name: 'devtool-telemetry enabled', cmd: node, args: ['--require', register, cli], env: base },
         { name: 'devtool-telemetry disabled', cmd: node, args: ['--require', register, cli], env: { ...base, DO_NOT_TRACK: '1' } },
+        // The preload's cost must not grow with the environment (issue 13, item 14).
+        { name: 'plain node, 10k env vars', cmd: node, args: [cli], env: { ...base, ...bigEnv } },
+        { name: 'enabled, 10k env vars', cmd: node, args: ['--require', register, cli], env: { ...base, ...bigEnv } },
         { name: 'stock sdk-node preload', cmd: node, args: ['--require', join(here, 'peers/sdk-node-preload.cjs'), cli], env: base },
         {
           name: 'auto-instrumentations register',

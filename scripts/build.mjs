@@ -4,7 +4,8 @@
 // import (no dual-package hazard), and `--import devtool-telemetry/register` shares state with
 // `import { step } from 'devtool-telemetry'`.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,8 +31,9 @@ const runtimeExternal = {
     b.onResolve({ filter: /^\.\/runtime$/ }, () => ({ path: './runtime.js', external: true }));
   },
 };
-const bundle = (entry, outfile) =>
+const bundle = (entry, outfile, define = {}) =>
   build({
+    define,
     entryPoints: [join(root, entry)],
     outfile: join(root, outfile),
     bundle: true,
@@ -44,7 +46,10 @@ const bundle = (entry, outfile) =>
     legalComments: 'none',
   });
 await bundle('src/runtime.ts', 'dist/cjs/runtime.js');
-await bundle('src/register.ts', 'dist/cjs/register.js');
+// The runtime bundle's checksum, built into the preload: a V8 code cache is used only when its
+// header names this hash (load-runtime.ts), so a cache made from any other source never loads.
+const runtimeSha256 = createHash('sha256').update(readFileSync(join(root, 'dist/cjs/runtime.js'))).digest('hex');
+await bundle('src/register.ts', 'dist/cjs/register.js', { __RUNTIME_SHA256__: JSON.stringify(runtimeSha256) });
 writeFileSync(
   join(root, 'dist/cjs/index.js'),
   [
@@ -72,7 +77,12 @@ function facade(name, cjsPath, names) {
     `export default cjs;`,
   ];
   writeFileSync(join(esm, `${name}.mjs`), lines.join('\n') + '\n');
-  writeFileSync(join(esm, `${name}.d.mts`), `export * from '${cjsPath}.js';\n`);
+  // The types say what index.mjs exports: every named export, and the CommonJS exports object as
+  // `default` (attw and publint check this on the packed tarball: test/core/package-lint.test.ts).
+  writeFileSync(
+    join(esm, `${name}.d.mts`),
+    [`import * as cjs from '${cjsPath}.js';`, `export * from '${cjsPath}.js';`, `export default cjs;`, ''].join('\n'),
+  );
 }
 
 // register has no exports: importing it runs the CommonJS preload once.

@@ -32,9 +32,10 @@ exec 9>"$OUT_DIR/.build.lock"
 if command -v flock >/dev/null 2>&1 && ! flock -n 9; then log "another build is running; waiting for it"; flock 9; fi
 export GOTOOLCHAIN=local GOWORK=off CGO_ENABLED="${CGO_ENABLED:-0}" GOFLAGS="${GOFLAGS:--buildvcs=false}"
 
-# the hash covers the manifest and the sources of our own components (collector-config/components/)
+# the hash covers the manifest and the sources of our own components (collector-config/components/), with the
+# data files they embed (*.txt: the registry of accepted keys)
 HASH="$( { cat "$MANIFEST"; echo "builder=$BUILDER_VERSION"; go env GOVERSION;
-          find "$ROOT/collector-config/components" -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) ! -name '*_test.go' 2>/dev/null | LC_ALL=C sort | xargs -r cat; } \
+          find "$ROOT/collector-config/components" -type f \( -name '*.go' -o -name '*.txt' -o -name 'go.mod' -o -name 'go.sum' \) ! -name '*_test.go' 2>/dev/null | LC_ALL=C sort | xargs -r cat; } \
         | sha256sum | cut -d' ' -f1)"
 if [ "${FORCE:-0}" != 1 ] && [ -x "$BIN" ] && [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$HASH" ]; then
   log "up to date: $BIN (manifest hash ${HASH:0:12}); FORCE=1 to rebuild"

@@ -1,17 +1,23 @@
 #!/usr/bin/env node
 // Generates the shipped collector configs (otel-collector.yaml, collector-config/agent.yaml,
 // collector-config/gateway.yaml) from collector-config/templates/, so that all of them share ONE list of
-// privacy processors, ONE list of secret value rules (collector-config/secret-patterns.txt) and ONE
-// list of identifying keys (collector-config/identifying-keys.txt).
+// privacy processors, ONE list of personal-data value rules (collector-config/secret-patterns.txt), ONE
+// list of identifying keys (collector-config/identifying-keys.txt), the secret-token rules of the ONE
+// source shared with the SDK (src/privacy/secret-rules.json), and writes the registry of accepted
+// attribute names the devtool_redact processor embeds (its allowed-keys.txt), from the SDK's one catalog
+// (read from dist/: run `npm run build` first).
 //
-//   node scripts/collector-config-gen.mjs           write the configs
-//   node scripts/collector-config-gen.mjs --check   exit 1 if a config is out of date (used by tests)
+//   node scripts/collector-config-gen.mjs           write the configs and the registry
+//   node scripts/collector-config-gen.mjs --check   exit 1 if one is out of date (used by tests)
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CC = path.join(ROOT, 'collector-config');
+export const SECRET_RULES_FILE = path.join(ROOT, 'src', 'privacy', 'secret-rules.json');
+export const ALLOWED_KEYS_FILE = path.join(CC, 'components', 'devtoolredactprocessor', 'allowed-keys.txt');
 
 export const OUTPUTS = {
   'otel-collector.tpl.yaml': path.join(ROOT, 'otel-collector.yaml'),
@@ -22,13 +28,70 @@ export const OUTPUTS = {
 const lines = (file) =>
   fs.readFileSync(file, 'utf8').split('\n').map((l) => l.trimEnd()).filter((l) => l && !l.startsWith('#'));
 
+/** The literal text every match of a rule prefix starts with (the gate of its Go rule). */
+function literalStart(prefix) {
+  const m = /^[^[\](){}.*+?|\\^$]+/.exec(prefix);
+  if (!m) throw new Error(`secret-rules.json: prefix ${prefix} must start with literal text`);
+  return m[0];
+}
+
+/**
+ * The secret-token rules of the one source (src/privacy/secret-rules.json) as Go RE2 rules. RE2 has no
+ * lookbehind: the SDK's "not preceded by a letter or digit" is a `pre` group, which devtool_redact keeps
+ * around the mask (and `post` for "not followed by").
+ */
+export function tokenRules() {
+  const R = JSON.parse(fs.readFileSync(SECRET_RULES_FILE, 'utf8'));
+  const tail = (min) => `${R.tokenTail}{${min},}`;
+  const alts = R.vendorPrefixes.map((v) => v.prefix + (v.head ? v.head + tail(0) : tail(R.tokenTailMin)));
+  const lits = [...new Set(R.vendorPrefixes.map((v) => literalStart(v.prefix)))];
+  const aws = R.awsKeyIds;
+  return [
+    // tokenrun: 15+ characters of the token class in a row, which every match has (prefix + 12, or a head)
+    { when: ['tokenrun', lits.map((l) => `lit:${l}`).join('|')], pattern: `(?P<pre>^|[^A-Za-z0-9])(?:${alts.join('|')})` },
+    {
+      when: ['tokenrun', aws.prefixes.map((p) => `lit:${p}`).join('|')],
+      pattern: `(?P<pre>^|[^A-Za-z0-9])(?:${aws.prefixes.join('|')})${aws.body}(?P<post>$|[^A-Za-z0-9])`,
+    },
+  ];
+}
+
+/** The entropy / hex-id thresholds of the one source, as the processor's `entropy` block. */
+export function entropyConfig() {
+  const { entropy: e, hexId } = JSON.parse(fs.readFileSync(SECRET_RULES_FILE, 'utf8'));
+  return {
+    min_length: e.minLength, min_run: e.minRun, min_letters: e.minLetters, mixed_switch_ratio: e.mixedSwitchRatio,
+    no_digit_min_core: e.noDigitMinCore, no_digit_switch_ratio: e.noDigitSwitchRatio, single_kind_run: e.singleKindRun,
+    hex_min_length: hexId.minLength,
+  };
+}
+
 /** Secret / personal-data rules, in application order: { when: ['at', 'lit:://'], pattern } ('*' = no condition). */
 export function secretRules() {
-  return lines(path.join(CC, 'secret-patterns.txt')).map((l) => {
+  const own = lines(path.join(CC, 'secret-patterns.txt')).map((l) => {
     const i = l.indexOf(' ');
     const when = l.slice(0, i);
     return { when: when === '*' ? [] : when.split('+'), pattern: l.slice(i + 1) };
   });
+  return [...own, ...tokenRules()];
+}
+
+/**
+ * The registry of accepted attribute names, from the SDK's catalog (built: dist/cjs/privacy/catalog.js):
+ * `key kind` lines, kind being the catalog's value rule (the processor treats `id` and `urlPath` apart).
+ */
+export function allowedKeysText() {
+  const catalogJs = path.join(ROOT, 'dist', 'cjs', 'privacy', 'catalog.js');
+  if (!fs.existsSync(catalogJs)) throw new Error(`${path.relative(ROOT, catalogJs)} not found: run \`npm run build\` first`);
+  const { CATALOG } = createRequire(import.meta.url)(catalogJs);
+  const keys = [...new Map(CATALOG.map((s) => [s.key, s.rule.kind])).entries()].sort(([a], [b]) => (a < b ? -1 : 1));
+  return [
+    '# GENERATED by scripts/collector-config-gen.mjs from src/privacy/catalog.ts: do not edit.',
+    '# The attribute names devtool_redact accepts (allowed_keys), one `key value-rule` a line. Operators widen',
+    '# the list in their config (allowed_keys.extra / extra_patterns), never here.',
+    ...keys.map(([k, kind]) => `${k} ${kind}`),
+    '',
+  ].join('\n');
 }
 
 /** Secret / personal-data value patterns (Go RE2), in application order. */
@@ -49,11 +112,12 @@ export function render(templateName) {
     .readFileSync(path.join(CC, 'templates', 'privacy-processors.yaml'), 'utf8')
     .split('\n').filter((l) => !l.startsWith('#')).join('\n');
   let t = fs.readFileSync(path.join(CC, 'templates', templateName), 'utf8');
-  t = t.replaceAll('__PRIVACY_PROCESSORS__\n', privacy);
+  t = t.replaceAll('__PRIVACY_PROCESSORS__\n', () => privacy); // functions: no `$` patterns in replacements
   const rules = secretRules()
     .map((r) => `      - when: [${r.when.map(sq).join(', ')}]\n        pattern: ${sq(r.pattern)}`)
     .join('\n');
-  t = t.replaceAll('__KEYS__', sq(identifyingKeysRegex())).replaceAll('__DEVTOOL_REDACT_RULES__', rules);
+  const entropy = Object.entries(entropyConfig()).map(([k, v]) => `      ${k}: ${v}`).join('\n');
+  t = t.replaceAll('__KEYS__', () => sq(identifyingKeysRegex())).replaceAll('__DEVTOOL_REDACT_RULES__', () => rules).replaceAll('__ENTROPY__', () => entropy);
   if (/__[A-Z_]+__/.test(t)) throw new Error(`unreplaced placeholder in ${templateName}`);
   return t;
 }
@@ -61,8 +125,9 @@ export function render(templateName) {
 function main() {
   const check = process.argv.includes('--check');
   let stale = 0;
-  for (const [tpl, out] of Object.entries(OUTPUTS)) {
-    const text = render(tpl);
+  const outputs = [...Object.entries(OUTPUTS).map(([tpl, out]) => [() => render(tpl), out]), [allowedKeysText, ALLOWED_KEYS_FILE]];
+  for (const [make, out] of outputs) {
+    const text = make();
     const cur = fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '';
     if (cur === text) continue;
     if (check) {

@@ -8,6 +8,7 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { linkExamples } from '../examples/link.mjs';
+import { treeDemo } from './demo-tree.mjs';
 import { ensureBuilt, eventually, PATHS, portsFromEnv, ROOT, stackStatus, readStackInfo, startStack } from './stack-lib.mjs';
 import { latestRun, recordViewer, startViewerProcess, traceLinks } from '../viewer/stack.mjs';
 
@@ -138,6 +139,9 @@ async function main() {
     say(`  ${s.padEnd(15)} ${String(traces.length).padStart(3)} traces  spans: ${names.join(', ')}`);
   }
 
+  step('one trace per workflow: an agent runs two tools through step() (process tree)');
+  const tree = await treeDemo({ env, endpoints, say, eventually });
+
   step('what landed in Prometheus (scraped from the collector)');
   const q = async (promql) => {
     const r = await fetch(`${endpoints.prometheus}/api/v1/query?query=${encodeURIComponent(promql)}`).then((x) => x.json());
@@ -154,8 +158,15 @@ async function main() {
 
   step('the traces this demo just made');
   let jaegerHasUi = false;
-  for (const [tool, what] of [['ai-agent', 'the agent run (steps, LLM calls with model and tokens)'], ['cli-tool', 'the last cli-tool run']]) {
-    const run = await latestRun(endpoints.jaegerUi, { tool, sinceMs: startedAt - 1000 }).catch(() => null);
+  const shown = [
+    ['ai-agent', 'the agent run (steps, LLM calls with model and tokens)', 'ai-agent fix'],
+    ['cli-tool', 'the last cli-tool run'],
+    ...(tree ? [['ai-agent', 'the process tree (an agent and the two tools it ran, one trace)', undefined, tree.traceID]] : []),
+  ];
+  for (const [tool, what, command, traceId] of shown) {
+    const run = traceId
+      ? { traceId, command: 'ai-agent', outcome: 'one trace' }
+      : await latestRun(endpoints.jaegerUi, { tool, command, sinceMs: startedAt - 1000 }).catch(() => null);
     if (!run) {
       say(`  ${what}: not in Jaeger yet`);
       continue;

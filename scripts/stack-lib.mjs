@@ -181,17 +181,41 @@ export function assertPortFree(port, what = 'port') {
   });
 }
 
+/**
+ * Below the kernel's ephemeral range: ports there are never handed out as the source port of an
+ * outgoing connection or to a listen(0), so a port found free stays free until the component binds it
+ * (with the ephemeral range, a busy test run could take it in between: EADDRINUSE). Null when the
+ * range leaves no room below it (then port 0, the kernel's choice, is used).
+ */
+function quietPortRange() {
+  try {
+    const low = Number(fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return low > 11_000 ? [10_000, low] : null;
+  } catch {
+    return null;
+  }
+}
+
+function listenOn(port) {
+  return new Promise((res, rej) => {
+    const srv = net.createServer();
+    srv.once('error', rej);
+    srv.listen({ port, host: HOST, exclusive: true }, () => res(srv));
+  });
+}
+
 /** `n` distinct free loopback ports (held open together while choosing, so they differ). */
 export async function findFreePorts(n) {
   const servers = [];
+  const range = quietPortRange();
   try {
     for (let i = 0; i < n; i++) {
-      const srv = net.createServer();
-      await new Promise((res, rej) => {
-        srv.once('error', rej);
-        srv.listen({ port: 0, host: HOST, exclusive: true }, res);
-      });
-      servers.push(srv);
+      let srv = null;
+      // a random free port below the ephemeral range (bounded tries), else the kernel's choice
+      for (let tries = 0; range && !srv && tries < 50; tries++) {
+        srv = await listenOn(range[0] + Math.floor(Math.random() * (range[1] - range[0]))).catch(() => null);
+      }
+      servers.push(srv ?? (await listenOn(0)));
     }
     return servers.map((s) => s.address().port);
   } finally {

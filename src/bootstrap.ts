@@ -34,10 +34,15 @@ export function bootstrap(entry: string | undefined, options?: StartOptions, env
       if (name) tool.name = name;
       if (version) tool.version = version;
       tool.options = { ...tool.options, ...rest };
+      tool.integrated = true; // start() called in the tool's own code
     }
     const decision = resolveConsent({ env, cwd: safeCwd(), tool });
     if (decision.level === 'off') {
-      debugLine(env, `telemetry off (decided by ${decision.source}); nothing recorded, written or sent`);
+      if (isDebug(env)) {
+        // Only under debug: `reports` is computed lazily on the fast opt-out path (every source read).
+        const why = decision.reports.find((r) => r.decided)?.problem;
+        debugLine(env, `telemetry off (decided by ${decision.source}${why ? `: ${why}` : ''}); nothing recorded, written or sent`);
+      }
       return undefined;
     }
     // Only the main thread records. Checked after the decision: loading node:worker_threads costs
@@ -50,7 +55,7 @@ export function bootstrap(entry: string | undefined, options?: StartOptions, env
     const { loadRuntime } = require('./load-runtime') as typeof import('./load-runtime');
     const { runtime, saveCodeCacheAtExit } = loadRuntime(env);
     const agent = runtime.startRecording(decision, tool, env);
-    saveCodeCacheAtExit?.();
+    if (agent) saveCodeCacheAtExit?.();
     return agent;
   } catch (err) {
     debugLine(env, `not started: ${(err as Error)?.name ?? 'error'}`);
@@ -68,6 +73,6 @@ function safeCwd(): string {
 
 /** For apps that do not preload: start recording this process (idempotent). */
 export function start(options?: StartOptions): { enabled: boolean; level: Level } {
-  const agent = bootstrap(process.argv[1], options);
+  const agent = bootstrap(process.argv[1], options ?? {}); // {}: the tool's own code started us
   return { enabled: !!agent, level: agent?.level ?? 'off' };
 }

@@ -6,10 +6,27 @@
  * app's `require('devtool-telemetry')` gets the same instance. Any problem (no cache yet, a
  * rejected or unreadable cache, a read-only disk) falls back to a plain require; the cache is
  * (re)written at exit, after the run compiled what it uses.
+ *
+ * A code cache is code: V8 accepts a cache compiled from other source of the same length. So one
+ * is read only from a cache dir that is ours (trusted-dir.ts), only from a regular file of ours
+ * opened without following a link, and only when its header names the SHA-256 of this very bundle,
+ * computed at build time (no hashing at start-up). Written exclusively (O_EXCL|O_NOFOLLOW) and
+ * renamed into place.
  */
 import fs = require('node:fs');
 import path = require('node:path');
 import { cacheDir } from './config/paths';
+import { explainUntrusted, readOwnFile, trustDir, writeExclusive } from './config/trusted-dir';
+
+/** Set by the build (scripts/build.mjs) in the preload bundle only; absent elsewhere (no cache). */
+declare const __RUNTIME_SHA256__: string | undefined;
+const BUNDLE_SHA256 = typeof __RUNTIME_SHA256__ === 'string' ? __RUNTIME_SHA256__ : undefined;
+const MAX_CACHE = 16 << 20;
+
+/** `DTVC1 <sha256 of the bundle>\n`, then V8's data. */
+function cacheHeader(sha: string): Buffer {
+  return Buffer.from(`DTVC1 ${sha}\n`, 'latin1');
+}
 
 type Runtime = typeof import('./runtime');
 
@@ -42,8 +59,9 @@ export function loadRuntime(env: NodeJS.ProcessEnv): Loaded {
   const cached = Module._cache[filename];
   if (cached) return { runtime: cached.exports as Runtime };
   try {
-    // Only the built bundle is cached (under the test runner this file runs from src/).
-    if (path.basename(__dirname) === 'cjs') return loadCached(Module, filename, env);
+    // Only the built bundle is cached (under the test runner this file runs from src/), and only
+    // by the preload bundle, which knows the bundle's checksum.
+    if (BUNDLE_SHA256 && path.basename(__dirname) === 'cjs') return loadCached(Module, filename, env, BUNDLE_SHA256);
   } catch {
     delete Module._cache[filename];
   }
@@ -51,18 +69,25 @@ export function loadRuntime(env: NodeJS.ProcessEnv): Loaded {
   return { runtime: require('./runtime') as Runtime };
 }
 
-function loadCached(Module: ModuleClass, filename: string, env: NodeJS.ProcessEnv): Loaded {
+function loadCached(Module: ModuleClass, filename: string, env: NodeJS.ProcessEnv, sha: string): Loaded {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const vm = require('node:vm') as typeof import('node:vm');
   const source = fs.readFileSync(filename, 'utf8');
-  // A cheap key: V8 itself rejects a cache whose source or V8 version differ.
-  const stat = fs.statSync(filename);
-  const cacheFile = path.join(cacheDir(env), `v8-${process.version}-${process.arch}-${stat.size}-${Math.round(stat.mtimeMs)}.cache`);
+  const dir = cacheDir(env);
+  // Per Node version and bundle: V8 rejects another V8's cache, the header check another bundle's.
+  const cacheFile = path.join(dir, `v8-${process.version}-${process.arch}-${sha.slice(0, 16)}.cache`);
+  const header = cacheHeader(sha);
   let cachedData: Buffer | undefined;
-  try {
-    cachedData = fs.readFileSync(cacheFile);
-  } catch {
-    /* first run of this version */
+  const trust = trustDir(dir);
+  if (trust.ok) {
+    try {
+      const buf = readOwnFile(cacheFile, MAX_CACHE);
+      if (buf.length > header.length && buf.subarray(0, header.length).equals(header)) cachedData = buf.subarray(header.length);
+    } catch {
+      /* first run of this version, or not a file of ours: compile as usual */
+    }
+  } else if (!trust.missing) {
+    explainUntrusted(env, 'code cache', trust);
   }
   const script = new vm.Script(Module.wrap(source), { filename, cachedData });
   const fn = script.runInThisContext() as (e: unknown, r: unknown, m: unknown, f: string, d: string) => void;
@@ -75,17 +100,26 @@ function loadCached(Module: ModuleClass, filename: string, env: NodeJS.ProcessEn
   mod.loaded = true;
   const runtime = mod.exports as Runtime;
   if (cachedData && !script.cachedDataRejected) return { runtime };
-  return { runtime, saveCodeCacheAtExit: () => process.once('exit', () => writeCache(script, cacheFile)) };
+  // Not into a directory we found untrusted (it stays as it is; nothing of ours goes in there).
+  if (!trust.ok && !trust.missing) return { runtime };
+  return { runtime, saveCodeCacheAtExit: () => process.once('exit', () => writeCache(script, cacheFile, header)) };
 }
 
-function writeCache(script: import('node:vm').Script, file: string): void {
+function writeCache(script: import('node:vm').Script, file: string, header: Buffer): void {
+  const tmp = `${file}.${process.pid}.tmp`;
   try {
-    const data = script.createCachedData();
-    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, data, { mode: 0o600 });
+    if (!trustDir(path.dirname(file), { create: true }).ok) return;
+    writeExclusive(tmp, header, script.createCachedData());
+  } catch {
+    return; // read-only or full disk, or something planted at our temp name: left alone
+  }
+  try {
     fs.renameSync(tmp, file);
   } catch {
-    /* read-only or full disk: the next run compiles as usual */
+    try {
+      fs.unlinkSync(tmp); // ours: created exclusively above
+    } catch {
+      /* gone */
+    }
   }
 }

@@ -97,4 +97,18 @@ export interface Batch {
    * sanitizer judges the batch by the same catalog. Optional; validated again wherever it is read.
    */
   extensions?: { attributes: unknown[]; metrics: unknown[] };
+  /** Who recorded it, for the shipper's consent re-check. Local only: never encoded or sent. */
+  origin?: BatchOrigin;
+}
+
+/**
+ * The identity consent was decided for when the batch was recorded: the tool (package name, never
+ * the display name OTEL_SERVICE_NAME sets), the working directory whose project files applied, and
+ * the tool's own consent options. The shipper re-resolves consent from exactly these.
+ */
+export interface BatchOrigin {
+  tool?: string;
+  cwd?: string;
+  prompt?: boolean;
+  defaultLevel?: string;
 }

@@ -9,13 +9,20 @@ import { maybeShowNotice } from './consent/notice';
 import type { ConsentDecision } from './consent/resolve';
 import type { Agent } from './recorder/global';
 import { startAgent } from './recorder/agent';
+import { extractContext } from './recorder/propagation';
 import type { ToolIdentity } from './resource/tool';
 
 export * from './index';
 
-/** Called by bootstrap after an enabled decision: the notice first, then the recorder. */
-export function startRecording(decision: ConsentDecision, tool: ToolIdentity, env: NodeJS.ProcessEnv): Agent {
-  maybeShowNotice(decision, tool, env);
+/**
+ * Called by bootstrap after an enabled decision: the notice first, then the recorder. Undefined
+ * when the run must stay off because its notice cannot be remembered (notice.ts).
+ */
+export function startRecording(decision: ConsentDecision, tool: ToolIdentity, env: NodeJS.ProcessEnv): Agent | undefined {
+  // A process started by another preloaded process stays silent: the top-level process of the
+  // tree showed the notice (once, for the tree); a child's notice would land in its parent's
+  // output (`concurrently` prefixes and prints it).
+  if (!extractContext(env).inTree && !maybeShowNotice(decision, tool, env)) return undefined;
   const notes = decision.reports.filter((r) => r.problem).map((r) => `${r.source}: ${r.problem}`);
   return startAgent({ tool, decision, env, debug: isDebug(env), notes });
 }

@@ -46,7 +46,7 @@ export async function traceLinks({ viewerUrl, jaegerUrl, traceId }) {
 }
 
 /** The newest run in Jaeger (of `tool`, if given), started at or after `sinceMs`; null if none. */
-export async function latestRun(jaegerUrl, { tool, sinceMs = 0 } = {}) {
+export async function latestRun(jaegerUrl, { tool, sinceMs = 0, command } = {}) {
   const { runs } = await recentRuns(jaegerClient(jaegerUrl), { tool, perTool: 5 });
-  return runs.find((r) => r.startTimeUs / 1000 >= sinceMs) ?? null;
+  return runs.find((r) => r.startTimeUs / 1000 >= sinceMs && (!command || r.command === command)) ?? null;
 }

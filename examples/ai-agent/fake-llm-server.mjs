@@ -6,6 +6,10 @@
 //   POST /v1/embeddings         OpenAI embeddings (floats or base64, as asked)
 //   POST /v1/messages           Anthropic messages, JSON or SSE (message_start ... message_stop)
 // Token counts are words: input = words of every message text, output = words of the reply.
+// Tool use (chat completions, non-streamed): when the request offers `tools` and no tool result
+// has come back since the last user message, the reply calls every offered function (up to 3, ids
+// call_1..), with arguments made from each one's JSON-schema properties (strings "src/parser.js",
+// numbers 1, booleans true); output tokens are 5 per call. With tool results in, it answers in text.
 // The reply is a fixed function of the last user message. Special model names script failures:
 //   error-500 / error-400 / error-429 -> that status with an API error body
 //   flaky-N                            -> 503 (retry-after-ms: 5) for the first N requests, then OK
@@ -62,8 +66,37 @@ function apiError(res, status, provider) {
   res.end(JSON.stringify(body));
 }
 
+function toolCallsFor(body) {
+  const tools = Array.isArray(body.tools) ? body.tools.filter((t) => t?.type === 'function' && typeof t.function?.name === 'string') : [];
+  if (!tools.length || !Array.isArray(body.messages)) return undefined;
+  const lastUser = body.messages.map((m) => m?.role).lastIndexOf('user');
+  if (body.messages.slice(lastUser + 1).some((m) => m?.role === 'tool')) return undefined;
+  const sample = { string: 'src/parser.js', number: 1, integer: 1, boolean: true };
+  return tools.slice(0, 3).map((t, i) => {
+    const props = t.function.parameters?.properties ?? {};
+    const args = Object.fromEntries(Object.entries(props).map(([k, v]) => [k, sample[v?.type] ?? null]));
+    return { id: `call_${i + 1}`, type: 'function', function: { name: t.function.name, arguments: JSON.stringify(args) } };
+  });
+}
+
 function chat(body, res, mode) {
   const model = String(body.model);
+  const calls = body.stream ? undefined : toolCallsFor(body);
+  if (calls) {
+    const served = `${model.startsWith('gpt') ? model : 'gpt-fake'}-2026-01-01`;
+    const usage = { prompt_tokens: inputTokens(body), completion_tokens: 5 * calls.length, total_tokens: inputTokens(body) + 5 * calls.length };
+    res.writeHead(200, { 'content-type': 'application/json' });
+    return res.end(
+      JSON.stringify({
+        id: 'chatcmpl-fake-tools',
+        object: 'chat.completion',
+        created: 1767225600,
+        model: served,
+        choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: calls }, finish_reason: 'tool_calls' }],
+        usage,
+      }),
+    );
+  }
   const reply = replyFor(body.messages);
   const usage = { prompt_tokens: inputTokens(body), completion_tokens: words(reply), total_tokens: inputTokens(body) + words(reply) };
   const served = `${model.startsWith('gpt') ? model : 'gpt-fake'}-2026-01-01`;

@@ -7,28 +7,38 @@
 import fs = require('node:fs');
 import path = require('node:path');
 import { cacheDir, configDir } from '../config/paths';
+import { removeNoFollow } from '../config/trusted-dir';
 import { newInstallId, readUserConfig, updateUserConfigDetailed, type UserConfig } from '../consent/user-config';
 import { destinationKeys, destinationsRoot, quarantineDir } from '../spool/layout';
 import { listBatches, removeBatch } from '../spool/reader';
+import { RUNS_DIR } from '../recorder/start-record';
 import { allowFlags, type CliContext, EXIT, line } from './context';
 import { writeFailure } from './toggle';
 
+/**
+ * Empty a state directory without ever following a link: a link (or file) planted where the
+ * directory should be is removed as such, and nothing below it is touched.
+ */
 function clearDir(dir: string): { removed: number; error?: string } {
   let removed = 0;
-  let names: string[];
+  let st: fs.Stats;
   try {
-    names = fs.readdirSync(dir);
+    st = fs.lstatSync(dir);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     return code === 'ENOENT' ? { removed } : { removed, error: `${dir}: ${code ?? 'error'}` };
   }
-  for (const n of names) {
-    try {
-      fs.rmSync(path.join(dir, n), { recursive: true, force: true });
-      removed++;
-    } catch (e) {
-      return { removed, error: `${dir}/${n}: ${(e as NodeJS.ErrnoException).code ?? 'error'}` };
+  try {
+    if (!st.isDirectory()) {
+      fs.unlinkSync(dir);
+      return { removed: 1 };
     }
+    for (const n of fs.readdirSync(dir)) {
+      removeNoFollow(path.join(dir, n));
+      removed++;
+    }
+  } catch (e) {
+    return { removed, error: `${dir}: ${(e as NodeJS.ErrnoException).code ?? 'error'}` };
   }
   return { removed };
 }
@@ -57,14 +67,17 @@ export function resetVerb(ctx: CliContext): number {
     removed += batches.length - remaining;
     left += remaining;
   }
+  // Start records carry the old id: a run that later dies without JS would send it after the reset.
+  let runsError: string | undefined;
+  for (const key of destinationKeys(ctx.env)) runsError ??= clearDir(path.join(destinationsRoot(ctx.env), key, RUNS_DIR)).error;
   const q = clearDir(quarantineDir(ctx.env));
   // Sessions continue across runs; one spanning the reset would link the old id to the new one.
   const sessions = clearDir(path.join(cacheDir(ctx.env), 'sessions'));
   line(ctx.out, `New anonymous install id: ${id}`);
   line(ctx.out, `Removed ${removed} unsent batch(es) (${records} record(s)) from ${destinationsRoot(ctx.env)}${q.removed ? ` and ${q.removed} set-aside file(s)` : ''}.`);
   if (sessions.removed) line(ctx.out, 'Ended the current session(s): the next run starts a new one.');
-  if (left || q.error || sessions.error) {
-    line(ctx.err, `${ctx.prog}: some unsent data could not be removed: ${q.error ?? sessions.error ?? `${left} batch file(s) in ${destinationsRoot(ctx.env)}`}. Check the permissions of ${cacheDir(ctx.env)}.`);
+  if (left || q.error || sessions.error || runsError) {
+    line(ctx.err, `${ctx.prog}: some unsent data could not be removed: ${q.error ?? sessions.error ?? runsError ?? `${left} batch file(s) in ${destinationsRoot(ctx.env)}`}. Check the permissions of ${cacheDir(ctx.env)}.`);
     return EXIT.FAILED;
   }
   return EXIT.OK;
@@ -86,7 +99,7 @@ export function forgetVerb(ctx: CliContext): number {
   const failed: string[] = [];
   for (const d of dirs) {
     try {
-      fs.rmSync(d, { recursive: true, force: true });
+      removeNoFollow(d); // a link at d is removed as a link, never followed
     } catch (e) {
       failed.push(`${d} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
     }

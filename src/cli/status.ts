@@ -109,6 +109,9 @@ export function statusVerb(ctx: CliContext): number {
     if (sp.otherDestinations.batches) {
       line(o, `               ${sp.otherDestinations.batches} more batch(es) wait for ${sp.otherDestinations.destinations} other endpoint setting(s) (sent by the runs that use them)`);
     }
+    const dropped = Object.entries(sp.dropped).filter(([, n]) => n > 0);
+    // opted-out: spooled before an opt-out and deleted unsent; the others are delivery losses.
+    if (dropped.length) line(o, `  dropped:     ${dropped.map(([k, n]) => `${n} ${k}`).join(', ')} (records not delivered, by reason)`);
   }
   const last = s.lastSuccessfulSend;
   line(o, `  last send:   ${last ? `${fmtTime(last.time)} to ${last.endpoint} (${last.items} ${last.signal === 'traces' ? 'span(s)' : 'point(s)'})` : s.spool?.lastSuccessAt ? fmtTime(s.spool.lastSuccessAt) : 'never'}`);

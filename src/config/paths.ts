@@ -40,16 +40,23 @@ export function userConfigFile(env: Env = process.env): string {
   return path.join(configDir(env), 'config.json');
 }
 
-/**
- * The administrator policy file: locks telemetry off (or caps the level) for the whole machine.
- * `DEVTOOL_TELEMETRY_POLICY_FILE` relocates it (tests, and admins with unusual layouts).
- */
-export function policyFile(env: Env = process.env): string {
-  if (env.DEVTOOL_TELEMETRY_POLICY_FILE) return env.DEVTOOL_TELEMETRY_POLICY_FILE;
+/** The machine policy file: always read, wherever the environment points. */
+export function machinePolicyFile(): string {
   if (process.platform === 'win32') {
-    return path.join(env.ProgramData || 'C:\\ProgramData', DIR_NAME, 'policy.json');
+    return path.join(process.env.ProgramData || 'C:\\ProgramData', DIR_NAME, 'policy.json');
   }
   return path.join('/etc', DIR_NAME, 'policy.json');
+}
+
+/**
+ * The administrator policy files: lock telemetry off (or cap the level) for the whole machine. The
+ * machine file always applies; `DEVTOOL_TELEMETRY_POLICY_FILE` can only add a further policy (a
+ * repository's `.envrc` must not be able to move the machine policy out of the way).
+ */
+export function policyFiles(env: Env = process.env): string[] {
+  const machine = machinePolicyFile();
+  const extra = env.DEVTOOL_TELEMETRY_POLICY_FILE;
+  return extra && path.resolve(extra) !== machine ? [machine, extra] : [machine];
 }
 
 export function homeDir(env: Env = process.env): string {

@@ -7,10 +7,12 @@
  * The preload calls maybeShowNotice at the start of an enabled run; spooling and shipping happen at
  * exit, so the notice always precedes the first send.
  */
+import { DEFAULT_OTLP_ENDPOINT, parseOtlpEnv } from '../config/otlp-env';
 import type { Level } from '../model';
 import { toolEnvPrefix, type ToolIdentity } from '../resource/tool';
 import type { ConsentDecision } from './resolve';
-import { newInstallId, readUserConfig, updateUserConfig } from './user-config';
+import { isDebug } from './booleans';
+import { newInstallId, readUserConfig, updateUserConfigDetailed } from './user-config';
 
 export interface TextSink {
   write(text: string): unknown;
@@ -28,14 +30,44 @@ const WHAT: Record<Exclude<Level, 'off'>, string> = {
 /** Tools whose notice this process already showed (or decided not to repeat). */
 const shownThisRun = new Set<string>();
 
+/**
+ * Where the data goes, as a host name only (never credentials, port, path or query): the
+ * traces endpoint, which is where command runs are sent.
+ */
+export function destinationHost(env: NodeJS.ProcessEnv): string {
+  try {
+    const url = parseOtlpEnv(env).traces.url ?? DEFAULT_OTLP_ENDPOINT;
+    return new URL(url).hostname || 'an unusable endpoint';
+  } catch {
+    return 'an unusable endpoint';
+  }
+}
+
 /** The notice text for a decision (exported for tests and for `status`). */
-export function noticeText(decision: ConsentDecision, tool: ToolIdentity): string {
+export function noticeText(decision: ConsentDecision, tool: ToolIdentity, env: NodeJS.ProcessEnv = {}): string {
   const name = tool.name ?? 'this tool';
   const level = decision.level === 'off' ? 'usage' : decision.level;
   const docs = tool.options?.docsUrl || DEFAULT_DOCS;
   const optOut = tool.name
     ? `DO_NOT_TRACK=1, ${toolEnvPrefix(tool.name)}_TELEMETRY_DISABLED=1, or: npx devtool-telemetry disable --tool ${tool.name}`
     : 'DO_NOT_TRACK=1, or: npx devtool-telemetry disable --all';
+  // The tool does not use us: the preload came from the environment (NODE_OPTIONS set by a CI or
+  // platform team). Its authors receive nothing; say who set it up and where the data goes.
+  if (tool.integrated === false) {
+    const host = destinationHost(env);
+    if (decision.ci) {
+      return `devtool-telemetry: this environment (not ${name}) records anonymous telemetry about runs of ${name} and sends it to ${host} (level ${level}, throwaway ids in CI); opt out with DO_NOT_TRACK=1. Details: ${DEFAULT_DOCS}\n`;
+    }
+    return [
+      `devtool-telemetry: this environment records anonymous telemetry about runs of ${name} (level ${level}) and sends it to ${host}.`,
+      `  Set up by: whoever configured this machine or CI (a devtool-telemetry preload in NODE_OPTIONS or on the node command line), not by ${name}; ${name}'s authors receive nothing.`,
+      `  Recorded: ${WHAT[level]}.`,
+      `  Never: arguments, file contents, code, prompts, paths, environment values, user or host names.`,
+      `  Opt out: ${optOut}`,
+      `  Details: ${DEFAULT_DOCS}. This notice is shown once.`,
+      '',
+    ].join('\n');
+  }
   if (decision.ci) {
     return `devtool-telemetry: ${name} records anonymous telemetry (level ${level}, throwaway ids in CI); opt out with DO_NOT_TRACK=1. Details: ${docs}\n`;
   }
@@ -52,31 +84,36 @@ export function noticeText(decision: ConsentDecision, tool: ToolIdentity): strin
 /**
  * Show the notice if this run needs one. Never throws, never writes to stdout. For a persistent
  * identity it also stores a new install id in the same write and sets `decision.installId`.
- * If the record cannot be written (read-only config dir) the notice is still shown: telling the user
- * matters more than not repeating ourselves in a later run; in this run it is shown at most once.
+ * Returns false when this run must not record: the notice is due but cannot be remembered
+ * (read-only or untrusted config dir, corrupt file). Showing it anyway would repeat five lines on
+ * every run; recording without it would break the promise that the notice precedes the first
+ * send. So telemetry stays off for the run, said only under DEVTOOL_TELEMETRY_DEBUG.
  */
 export function maybeShowNotice(
   decision: ConsentDecision,
   tool: ToolIdentity,
   env: NodeJS.ProcessEnv,
   out: TextSink = process.stderr,
-): void {
+): boolean {
   try {
-    if (decision.level === 'off') return;
+    if (decision.level === 'off') return true;
     const key = tool.name ?? '';
-    if (shownThisRun.has(key)) return;
-    shownThisRun.add(key);
+    if (shownThisRun.has(key)) return true;
     if (decision.ci) {
-      safeWrite(out, noticeText(decision, tool));
-      return;
+      shownThisRun.add(key);
+      safeWrite(out, noticeText(decision, tool, env));
+      return true;
     }
     const read = readUserConfig(env);
     const entry = key && read.ok ? read.config.tools?.[key] : undefined;
     const shownBefore = key ? Boolean(entry?.noticeShownAt) : Boolean(read.ok && read.config.all?.noticeShownAt);
     const needId = decision.identity === 'install' && !decision.installId;
-    if (shownBefore && !needId) return;
+    if (shownBefore && !needId) {
+      shownThisRun.add(key);
+      return true;
+    }
     let installId: string | undefined;
-    const stored = updateUserConfig(env, (cfg) => {
+    const stored = updateUserConfigDetailed(env, (cfg) => {
       if (!shownBefore) {
         const now = new Date().toISOString();
         if (key) {
@@ -88,11 +125,17 @@ export function maybeShowNotice(
       }
       if (needId) cfg.installId ||= newInstallId();
       installId = cfg.installId;
-    });
-    if (stored && needId && installId) decision.installId = installId;
-    if (!shownBefore) safeWrite(out, noticeText(decision, tool));
+    }, { onCorrupt: 'fail' });
+    if (!stored.ok && !shownBefore) {
+      if (isDebug(env)) safeWrite(process.stderr, `[devtool-telemetry] debug: telemetry off for this run: the first-run notice cannot be remembered (${stored.file}: ${stored.error}), and it is not repeated on every run\n`);
+      return false;
+    }
+    shownThisRun.add(key);
+    if (stored.ok && needId && installId) decision.installId = installId;
+    if (!shownBefore) safeWrite(out, noticeText(decision, tool, env));
+    return true;
   } catch {
-    /* the preload stays silent */
+    return false; // the preload stays silent; not recording is the safe side
   }
 }
 

@@ -5,6 +5,7 @@
  * (timeout, end of input, anything but yes) means no. The preload never asks: a tool's own CLI
  * calls askConsent() when decision.promptPending is set.
  */
+import { durationMs } from '../config/durations';
 import { detectTool, type ToolIdentity } from '../resource/tool';
 import { detectAgent } from './agent';
 import { resolveConsent } from './resolve';
@@ -18,7 +19,7 @@ export interface AskConsentOptions {
   input?: NodeJS.ReadableStream & { isTTY?: boolean };
   /** Defaults to process.stderr (stdout belongs to the tool). */
   output?: NodeJS.WritableStream & { isTTY?: boolean };
-  /** How long to wait for an answer; default 30 s. */
+  /** How long to wait for an answer; default 30 s (1 s to 1 h). */
   timeoutMs?: number;
   cwd?: string;
 }
@@ -53,7 +54,8 @@ export async function askConsent(opts: AskConsentOptions = {}): Promise<AskConse
       input,
       output,
       `${tool.name} would like to send anonymous usage data (commands, durations, errors; never code, prompts or arguments) to help its authors. Allow? [y/N] `,
-      opts.timeoutMs ?? 30_000,
+      // Clamped: a timer of 2^31 ms or more would fire at once; 0 or garbage means the default.
+      durationMs(opts.timeoutMs, { fallback: 30_000, min: 1_000, max: 3600_000 }).ms,
     );
     const yes = answer !== undefined && /^\s*y(es)?\s*$/i.test(answer);
     const stored = updateUserConfig(env, (cfg) => {

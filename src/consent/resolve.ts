@@ -12,7 +12,7 @@
  * Only node:fs / node:path and small modules of ours load here. Never throws.
  */
 import type { Level } from '../model';
-import { policyFile } from '../config/paths';
+import { policyFiles } from '../config/paths';
 import { toolEnvPrefix, type ToolIdentity } from '../resource/tool';
 import { levelRank, parseBool, parseLevel, parseOtelBool, safeRaw } from './booleans';
 import { isCI } from './ci';
@@ -106,6 +106,11 @@ function envLevel(env: NodeJS.ProcessEnv, name: string): SourceReport {
 }
 
 function userEntry(source: string, entry: ConsentEntry | undefined, what: string): SourceReport {
+  if (entry !== undefined && (typeof entry !== 'object' || entry === null || Array.isArray(entry))) {
+    // A wrong-typed entry could have said off: read it as off for what it speaks about.
+    const raw = safeRaw(entry);
+    return report({ source, raw, parsed: 'invalid', effect: 'level', level: 'off', why: 'wrong-typed entry: treated as off (safer)', problem: `user config entry for ${what} is not an object: ${raw}` });
+  }
   const p = parseLevel(entry?.level);
   if (p.kind === 'unset') return report({ source, parsed: 'unset', effect: 'none', why: `no choice stored for ${what}` });
   const raw = safeRaw(entry?.level);
@@ -129,9 +134,14 @@ function fastOptOut(input: ResolveInput): ConsentDecision | undefined {
   const name = tool.name;
   const prefix = name ? toolEnvPrefix(name) || undefined : undefined;
   let source: string | undefined;
-  const policy = readPolicy(policyFile(env), name);
-  if (policy.level === 'off') source = policy.source;
-  else {
+  for (const file of policyFiles(env)) {
+    const policy = readPolicy(file, name);
+    if (policy.level === 'off') {
+      source = policy.source;
+      break;
+    }
+  }
+  if (!source) {
     for (const v of ['DO_NOT_TRACK', 'DEVTOOL_TELEMETRY_DISABLED', 'OTEL_SDK_DISABLED', ...(prefix ? [`${prefix}_TELEMETRY_DISABLED`] : [])]) {
       // OTEL_SDK_DISABLED is read exactly as the OpenTelemetry spec says: only `true` disables.
       const k = v === 'OTEL_SDK_DISABLED' ? (parseOtelBool(env[v]).kind === 'true' ? 'true' : 'false') : parseBool(env[v]).kind;
@@ -170,7 +180,7 @@ function resolve({ env, cwd, tool }: ResolveInput): ConsentDecision {
   const prefix = name ? toolEnvPrefix(name) || undefined : undefined;
   const reports: SourceReport[] = [];
 
-  reports.push(readPolicy(policyFile(env), name));
+  for (const file of policyFiles(env)) reports.push(readPolicy(file, name));
   reports.push(envBoolDisable(env, 'DO_NOT_TRACK'));
   reports.push(envBoolDisable(env, 'DEVTOOL_TELEMETRY_DISABLED'));
   reports.push(otelSdkDisabled(env));
@@ -183,7 +193,8 @@ function resolve({ env, cwd, tool }: ResolveInput): ConsentDecision {
 
   const user = readUserConfig(env);
   if (!user.ok) {
-    reports.push(report({ source: `user:${user.file}`, parsed: 'invalid', effect: 'none', why: 'user config ignored (treated as not set)', problem: `user config ${user.error}` }));
+    // It could have said off for this tool or for all: the safer reading is off.
+    reports.push(report({ source: `user:${user.file}`, parsed: 'invalid', effect: 'level', level: 'off', why: 'user config unusable: treated as off (safer)', problem: `user config ${user.error}` }));
   } else {
     if (name) reports.push(userEntry(`user:tool:${name}`, user.config.tools?.[name], name));
     reports.push(userEntry('user:all', user.config.all, 'all tools'));

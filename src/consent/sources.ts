@@ -134,7 +134,10 @@ export function readPolicy(file: string, toolName: string | undefined): SourceRe
   const data = got.data;
   const c = constraintsOf(data, ['maxLevel', 'level']);
   // Per-tool policy: {"tools": {"name": {"telemetry": "off"}}}.
-  if (toolName && isObject(data.tools) && data.tools[toolName] !== undefined) {
+  if (data.tools !== undefined && !isObject(data.tools)) {
+    c.problems.push('"tools" is not an object');
+    c.level = 'off';
+  } else if (toolName && isObject(data.tools) && data.tools[toolName] !== undefined) {
     const entry = data.tools[toolName];
     if (isObject(entry)) {
       const t = constraintsOf(entry, ['maxLevel', 'level']);
@@ -159,8 +162,8 @@ const MAX_UP = 64;
 
 /**
  * Every project file from `cwd` up to the file-system root (a repository turns telemetry off for
- * everyone who works in it; a nested file can lower further, never raise). A corrupt file is
- * reported and treated as not set: it is committed text someone may be editing.
+ * everyone who works in it; a nested file can lower further, never raise). An unreadable, corrupt
+ * or wrong-typed file could have said off, so it counts as off (reported, so `status` says why).
  */
 export function readProjectFiles(cwd: string, toolName: string | undefined): SourceReport[] {
   const out: SourceReport[] = [];
@@ -191,14 +194,24 @@ function projectFile(file: string, toolName: string | undefined): SourceReport |
   if (got.state === 'bad' || !isObject(got.data)) {
     const error = got.state === 'bad' ? got.error : 'not a JSON object';
     const raw = got.state === 'bad' ? (got.text === undefined ? undefined : safeRaw(got.text)) : compact(got.data);
-    return report({ source, raw, parsed: 'invalid', effect: 'none', why: 'project file ignored (treated as not set)', problem: `project file ${error}` });
+    return report({ source, raw, parsed: 'invalid', effect: 'cap', level: 'off', why: 'project file unreadable or corrupt: treated as off (safer)', problem: `project file ${error}` });
   }
   const data = got.data;
   const c = constraintsOf(data, ['level']);
-  if (toolName && isObject(data.tools) && isObject(data.tools[toolName])) {
-    const t = constraintsOf(data.tools[toolName] as Json, ['level']);
-    c.problems.push(...t.problems.map((p) => `tools.${toolName}: ${p}`));
-    if (t.level) c.level = c.level ? minLevel(c.level, t.level) : t.level;
+  if (data.tools !== undefined && !isObject(data.tools)) {
+    // Could have named this tool.
+    c.problems.push('"tools" is not an object');
+    c.level = 'off';
+  } else if (toolName && isObject(data.tools) && data.tools[toolName] !== undefined) {
+    const entry = data.tools[toolName];
+    if (isObject(entry)) {
+      const t = constraintsOf(entry, ['level']);
+      c.problems.push(...t.problems.map((p) => `tools.${toolName}: ${p}`));
+      if (t.level) c.level = c.level ? minLevel(c.level, t.level) : t.level;
+    } else {
+      c.problems.push(`tools.${toolName} is not an object`);
+      c.level = 'off';
+    }
   }
   const problem = c.problems.length ? c.problems.join('; ') : undefined;
   if (c.level === undefined) {

@@ -10,6 +10,7 @@
 import fs = require('node:fs');
 import path = require('node:path');
 import { configDir, userConfigFile } from '../config/paths';
+import { trustDir } from '../config/trusted-dir';
 
 /** Per-tool (or `all`) entry. `level` is kept as written; the resolver parses it strictly. */
 export interface ConsentEntry {
@@ -33,8 +34,11 @@ export interface UserConfig {
 export type UserConfigRead =
   /** `exists: false` when there is no file yet (an empty config). */
   | { ok: true; exists: boolean; config: UserConfig; file: string }
-  /** Unreadable or corrupt: treated as not set by the resolver, reported by `status`. */
-  | { ok: false; exists: boolean; config: UserConfig; file: string; error: string };
+  /**
+   * Unreadable, corrupt, or in a directory we do not trust: the resolver takes the safer choice
+   * (off) for everything it could have said, `status` reports why. `untrusted`: never written to.
+   */
+  | { ok: false; exists: boolean; config: UserConfig; file: string; error: string; untrusted?: boolean };
 
 export type UserConfigWrite = { ok: true; file: string; /** where a corrupt previous file was moved */ backup?: string } | { ok: false; file: string; error: string; code?: string };
 
@@ -45,6 +49,13 @@ export function readUserConfig(env: NodeJS.ProcessEnv): UserConfigRead {
   let file = '';
   try {
     file = userConfigFile(env);
+    // The directory first: a config another user can write (or one reached through a link) is not
+    // the user's word, so nothing from it is loaded.
+    const trust = trustDir(path.dirname(file));
+    if (!trust.ok) {
+      if (trust.missing) return { ok: true, exists: false, config: {}, file };
+      return { ok: false, exists: true, untrusted: true, config: {}, file, error: `in a directory that is not safe to use: ${trust.reason}` };
+    }
     let text: string;
     try {
       // Non-throwing stat first: no config yet is the common case on the preload's start path.
@@ -74,16 +85,15 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/**
+ * File-level shape only: what could speak for every tool. A wrong-typed `tools.<name>` entry speaks
+ * only for that tool, so the resolver reads it as off for that tool alone (resolve.ts userEntry).
+ */
 function validate(data: unknown): string | undefined {
   if (!isObject(data)) return 'not a JSON object';
   if (data.installId !== undefined && typeof data.installId !== 'string') return '"installId" is not a string';
   if (data.all !== undefined && !isObject(data.all)) return '"all" is not an object';
-  if (data.tools !== undefined) {
-    if (!isObject(data.tools)) return '"tools" is not an object';
-    for (const [name, entry] of Object.entries(data.tools)) {
-      if (!isObject(entry)) return `"tools.${name}" is not an object`;
-    }
-  }
+  if (data.tools !== undefined && !isObject(data.tools)) return '"tools" is not an object';
   return undefined;
 }
 
@@ -112,7 +122,7 @@ export function updateUserConfigDetailed(
     let config: UserConfig = current.config;
     let backup: string | undefined;
     if (!current.ok) {
-      if (options.onCorrupt !== 'backup' || !current.exists) {
+      if (options.onCorrupt !== 'backup' || !current.exists || current.untrusted) {
         return { ok: false, file, error: `existing config is ${current.error}` };
       }
       const aside = `${file}.corrupt-${Date.now()}`;
@@ -135,13 +145,21 @@ export function updateUserConfig(env: NodeJS.ProcessEnv, mutate: (config: UserCo
   return updateUserConfigDetailed(env, mutate, { onCorrupt: 'fail' }).ok;
 }
 
-/** Write `text` to `file` via a temp file + rename, file 0600, directory 0700. Throws on failure. */
+/**
+ * Write `text` to `file` via a temp file + rename, file 0600, directory 0700 (created, bounded, and
+ * checked to be ours first). Throws on failure.
+ */
 export function writeAtomic(file: string, text: string): void {
   const dir = path.dirname(file);
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const trust = trustDir(dir, { create: true });
+  if (!trust.ok) {
+    if (trust.code) throw Object.assign(new Error(trust.reason), { code: trust.code, path: dir });
+    throw Object.assign(new Error(`not safe to use: ${trust.reason}`), { code: 'EUNTRUSTED', reason: trust.reason });
+  }
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now().toString(36)}.tmp`);
   let fd: number | undefined;
   try {
+    // O_EXCL: never through a link, never over a planted file.
     fd = fs.openSync(tmp, 'wx', 0o600);
     fs.writeSync(fd, text);
     fs.fsyncSync(fd);
@@ -192,6 +210,8 @@ export function describeFsError(err: NodeJS.ErrnoException | undefined): string 
   const code = err?.code;
   const where = err?.path ? ` ${err.path}` : '';
   switch (code) {
+    case 'EUNTRUSTED':
+      return `the directory is not safe to use: ${(err as { reason?: string }).reason ?? err?.message}`;
     case 'EACCES':
     case 'EPERM':
       return `permission denied${where} (${code})`;

@@ -1,6 +1,6 @@
 /**
  * Module customization hook (`module.register`, runs in Node's hooks thread) for ESM apps: when
- * the ESM entry of `openai` or `@anthropic-ai/sdk` is loaded, append two lines to its source that
+ * the ESM entry of `openai` or `@anthropic-ai/sdk` (or the MCP SDK's client module) is loaded, append two lines to its source that
  * import the module's own namespace (a self-import is legal and sees every export once the body
  * has run) and hand it, with the package version, to the main thread's patcher through a global
  * symbol. Every other module passes through untouched. No dependencies: the hooks thread loads
@@ -10,11 +10,14 @@
 import fs = require('node:fs');
 import { fileURLToPath } from 'node:url';
 
-const TARGETS: Array<[marker: string, name: string]> = [
-  ['/node_modules/openai/', 'openai'],
-  ['/node_modules/@anthropic-ai/sdk/', '@anthropic-ai/sdk'],
+/** Package directory marker, package name, and the ESM file (inside it) whose namespace we patch. */
+const TARGETS: Array<[marker: string, name: string, entry: string]> = [
+  ['/node_modules/openai/', 'openai', 'index.mjs'],
+  ['/node_modules/@anthropic-ai/sdk/', '@anthropic-ai/sdk', 'index.mjs'],
+  ['/node_modules/@google/genai/', '@google/genai', 'dist/node/index.mjs'],
+  ['/node_modules/ai/', 'ai', 'dist/index.js'],
+  ['/node_modules/@modelcontextprotocol/sdk/', '@modelcontextprotocol/sdk', 'dist/esm/client/index.js'],
 ];
-const ENTRY = 'index.mjs';
 /** Must match ESM_CALLBACK in esm-hook.ts. */
 const CALLBACK = 'devtool-telemetry.esm-client-loaded';
 
@@ -37,10 +40,11 @@ function versionAt(pkgUrl: string): string | undefined {
 
 /** Adds the hand-over lines to the ESM entry of a client package; every other module unchanged. */
 export function instrumentSource(url: string, result: LoadResult): LoadResult {
-  if (!url.endsWith(ENTRY) || result.format !== 'module' || result.source === undefined) return result;
-  for (const [marker, name] of TARGETS) {
+  if (!url.endsWith('index.mjs') && !url.endsWith('/index.js')) return result; // most modules: one or two checks
+  if (result.format !== 'module' || result.source === undefined) return result;
+  for (const [marker, name, entry] of TARGETS) {
     const at = url.lastIndexOf(marker);
-    if (at < 0 || url.length !== at + marker.length + ENTRY.length) continue;
+    if (at < 0 || !url.endsWith(entry) || url.length !== at + marker.length + entry.length) continue;
     try {
       const source = typeof result.source === 'string' ? result.source : new TextDecoder().decode(result.source as Uint8Array);
       const version = versionAt(url.slice(0, at + marker.length));

@@ -1,5 +1,6 @@
 /**
- * Automatic capture of LLM requests made through the `openai` and `@anthropic-ai/sdk` clients,
+ * Automatic capture of LLM requests made through the `openai` and `@anthropic-ai/sdk` clients, and
+ * of MCP tool calls (`@modelcontextprotocol/sdk` Client),
  * installed by the agent at start (level `usage` and above). Nothing is patched, and no client
  * code of ours loads, until the app itself loads one of those packages.
  *
@@ -13,16 +14,23 @@
  *     land (see installRequireHook: nothing of ours is ever on the app's stack), patching the
  *     client's prototypes right after it loads;
  *   - ESM: a load hook (esm-loader.ts) that hands the client's ESM namespace to the same patcher.
- *     On Node 20 it needs `module.register()`, which starts a hooks thread and routes every module
- *     load through it (+40-60 ms measured, more for apps importing many modules), so it is
- *     installed only when the entry is an ES module AND the tool's package.json declares `openai`
- *     or `@anthropic-ai/sdk`; every other app pays nothing for it. Where Node has synchronous
- *     in-thread hooks (`module.registerHooks`, 22.15+) those are used instead.
+ *     Each Node version gets what it does best, and both are skipped when no client is installed
+ *     where the app can reach it (reach.ts: node_modules directories from the entry up, pnpm's store;
+ *     whether the app declares it or gets it through a framework does not matter; a few stats at
+ *     start, no JSON parsed):
+ *       - 22.15+ / 23.5+ (`module.registerHooks`): synchronous hooks in this thread, one function
+ *         call per module load.
+ *       - 20.6+ / 22.0-22.14 (`module.register` only): a hooks thread that every module load is
+ *         routed through (+40-60 ms measured, more for apps importing many modules), so only for
+ *         ES-module entries with a reachable client; every other app pays nothing for it.
+ *     CommonJS entries keep the require hook alone on every version (require(esm), on by default
+ *     from 22.12, loads a client's CJS build through require: the same hook sees it).
  */
 import fs = require('node:fs');
 import path = require('node:path');
 import type { Agent } from '../recorder/global';
 import type { LoadResult } from './esm-loader';
+import { TRAPS, clientInstalled, parentAt, wrapperParents } from './reach';
 
 /** Must match CALLBACK in esm-loader.ts. */
 export const ESM_CALLBACK = Symbol.for('devtool-telemetry.esm-client-loaded');
@@ -37,17 +45,29 @@ type SyncNextLoad = (url: string, context?: unknown) => LoadResult;
 
 export function installInstrumentations(agent: Agent): void {
   if (!agent.run.allows('usage')) return; // LLM requests are `usage` records
+  // The CommonJS Module class, without loading the public `node:module` API (~0.3 ms at start).
+  const Module = module.constructor as unknown as ModuleInternals;
   try {
-    // The CommonJS Module class, without loading the public `node:module` API (~0.3 ms at start).
-    const Module = module.constructor as unknown as ModuleInternals;
-    installRequireHook(Module);
     patchAlreadyLoaded(Module);
+  } catch {
+    /* leave loaded clients alone */
+  }
+  const entry = process.argv[1];
+  let reachable = false;
+  try {
+    reachable = !!entry && clientInstalled(path.dirname(path.resolve(entry)));
+  } catch {
+    /* unreadable tree: treat as no client */
+  }
+  if (!reachable) return; // the common case for tools that use no LLM: nothing installed, nothing paid
+  try {
+    installRequireHook(Module);
   } catch {
     /* never break the app's require */
   }
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    if (esmEntry(agent) && declaresClient(agent.tool.root)) installEsmHook(require('node:module') as ModuleInternals);
+    if (esmEntry(agent)) installEsmHook(require('node:module') as ModuleInternals);
   } catch {
     /* ESM apps then run uninstrumented */
   }
@@ -57,8 +77,6 @@ function loaded(name: string, version: string | undefined, exports: unknown, via
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   (require('./packages') as typeof import('./packages')).onClientLoaded(name, version, exports, via);
 }
-
-const CLIENTS = ['openai', '@anthropic-ai/sdk'] as const;
 
 /**
  * Patch a client right after its CommonJS entry finished loading, without putting any function of
@@ -71,19 +89,24 @@ const CLIENTS = ['openai', '@anthropic-ai/sdk'] as const;
  */
 function installRequireHook(Module: ModuleInternals): void {
   const cache = Module._cache;
-  const nodeModulePaths = (Module as unknown as { _nodeModulePaths?: (dir: string) => string[] })._nodeModulePaths;
+  const M = Module as unknown as Parameters<typeof parentAt>[0];
   const entry = process.argv[1];
-  if (!cache || !entry || typeof nodeModulePaths !== 'function') return;
-  const parent = { id: entry, filename: entry, paths: nodeModulePaths(path.dirname(path.resolve(entry))) };
-  for (const name of CLIENTS) {
-    let file: string;
-    try {
-      file = Module._resolveFilename(name, parent, false);
-    } catch {
-      continue; // not installed where the app would find it: nothing to watch
+  if (!cache || !entry || typeof M._nodeModulePaths !== 'function') return;
+  const main = parentAt(M, path.resolve(entry));
+  // The entry's own `require('openai')`, then the copies frameworks would load (reach.ts).
+  const trapped = new Set<string>();
+  for (const parent of [main, ...wrapperParents(M, main)]) {
+    for (const { name, request } of TRAPS) {
+      let file: string;
+      try {
+        file = Module._resolveFilename(request, parent, false);
+      } catch {
+        continue; // not installed where that module would find it: nothing to watch
+      }
+      if (trapped.has(file) || Object.prototype.hasOwnProperty.call(cache, file)) continue; // loaded already: patchAlreadyLoaded
+      trapped.add(file);
+      trapCacheSlot(cache as Record<string, unknown>, file, (mod) => watchLoaded(mod, name, file));
     }
-    if (Object.prototype.hasOwnProperty.call(cache, file)) continue; // loaded already: patchAlreadyLoaded
-    trapCacheSlot(cache as Record<string, unknown>, file, (mod) => watchLoaded(mod, name, file));
   }
 }
 
@@ -138,7 +161,11 @@ function patchAlreadyLoaded(Module: ModuleInternals): void {
       ? 'openai'
       : file.endsWith(`${path.sep}@anthropic-ai${path.sep}sdk${path.sep}index.js`)
         ? '@anthropic-ai/sdk'
-        : undefined;
+        : file.endsWith(['', '@google', 'genai', 'dist', 'node', 'index.cjs'].join(path.sep))
+          ? '@google/genai'
+          : file.endsWith(['', '@modelcontextprotocol', 'sdk', 'dist', 'cjs', 'client', 'index.js'].join(path.sep))
+          ? '@modelcontextprotocol/sdk'
+          : undefined;
     const exports = name ? cache[file]?.exports : undefined;
     if (!name || !exports) continue;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -157,10 +184,6 @@ function esmEntry(agent: Agent): boolean {
 
 interface PackageJson {
   type?: unknown;
-  dependencies?: Record<string, unknown>;
-  devDependencies?: Record<string, unknown>;
-  optionalDependencies?: Record<string, unknown>;
-  peerDependencies?: Record<string, unknown>;
 }
 
 function readPackage(root: string | undefined): PackageJson | undefined {
@@ -173,22 +196,13 @@ function readPackage(root: string | undefined): PackageJson | undefined {
   }
 }
 
-function declaresClient(root: string | undefined): boolean {
-  const pkg = readPackage(root);
-  if (!pkg) return false;
-  for (const deps of [pkg.dependencies, pkg.devDependencies, pkg.optionalDependencies, pkg.peerDependencies]) {
-    if (deps && typeof deps === 'object' && ('openai' in deps || '@anthropic-ai/sdk' in deps)) return true;
-  }
-  return false;
-}
-
 function installEsmHook(Module: ModuleInternals): void {
   const g = globalThis as { [ESM_CALLBACK]?: unknown };
   if (g[ESM_CALLBACK]) return;
   const hand = (name: string, version: string | null, ns: unknown) => loaded(name, version ?? undefined, ns, 'import');
   if (typeof Module.registerHooks === 'function') {
     // Node 22.15+: synchronous hooks in this thread, no hooks thread and no per-module messaging.
-    // (Not exercised by the test suite, which runs on Node 20: there the branch below is taken.)
+    // (Exercised by test/llm/capture.test.ts under Node 22 and 24: scripts/test-node-versions.mjs.)
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { instrumentSource } = require('./esm-loader') as typeof import('./esm-loader');
     g[ESM_CALLBACK] = hand;

@@ -1,5 +1,5 @@
 /**
- * The `openai` client (6.x, Stainless-generated): chat completions, Responses and embeddings,
+ * The `openai` client (6.x and 7.x, Stainless-generated): chat completions, Responses and embeddings,
  * patched on their prototypes so clients created before or after are covered, in both the
  * CommonJS build (`require`) and the ESM build (`import`, a separate set of classes).
  * Streams report usage only when the app asked for it (`stream_options.include_usage`); we never
@@ -23,7 +23,7 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object';
 
 /** Majors whose APIPromise / Stream internals we have tested against. Others are left alone. */
-export const OPENAI_MAJORS = [6];
+export const OPENAI_MAJORS = [6, 7];
 
 function provider(resource: unknown): string {
   const client = isObj(resource) ? resource._client : undefined;

@@ -44,6 +44,18 @@ export function onClientLoaded(name: string, version: string | undefined, export
       const m = require('./anthropic') as typeof import('./anthropic');
       if (!m.ANTHROPIC_MAJORS.includes(major)) return note(`@anthropic-ai/sdk ${version ?? '(unknown version)'} left alone: not a version we know`);
       patched = m.patchAnthropic(exports);
+    } else if (name === '@google/genai') {
+      const m = require('./google') as typeof import('./google');
+      if (!m.GOOGLE_MAJORS.includes(major)) return note(`@google/genai ${version ?? '(unknown version)'} left alone: not a version we know`);
+      patched = m.patchGoogle(exports);
+    } else if (name === 'ai') {
+      const m = require('./ai-sdk') as typeof import('./ai-sdk');
+      if (!m.AI_SDK_MAJORS.includes(major)) return note(`ai ${version ?? '(unknown version)'} left alone: not a version we know`);
+      patched = m.registerAiSdk(exports);
+    } else if (name === '@modelcontextprotocol/sdk') {
+      const m = require('./mcp') as typeof import('./mcp');
+      if (!m.MCP_MAJORS.includes(major)) return note(`@modelcontextprotocol/sdk ${version ?? '(unknown version)'} left alone: not a version we know`);
+      patched = m.patchMcp(exports);
     }
     note(`${name} ${version} (${via}): ${patched} method(s) instrumented`);
   } catch (err) {

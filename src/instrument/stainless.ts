@@ -196,7 +196,7 @@ function settle(body: unknown, call: Pending): void {
  * (`then` on the client's own), with handlers allocated once per stream: this is the per-chunk
  * cost of capture (bench/llm-overhead.mjs).
  */
-function observeIterator(inner: AsyncIterator<unknown>, acc: StreamAccumulator, llm: LlmCall): AsyncIterator<unknown> {
+export function observeIterator(inner: AsyncIterator<unknown>, acc: StreamAccumulator, llm: LlmCall): AsyncIterator<unknown> {
   const finish = (err?: unknown): void => {
     try {
       llm.update(acc.result());

@@ -65,7 +65,7 @@ function a(
   return Object.freeze({ key, type, level, on: Object.freeze(on), rule: r, description, example, ...(why ? { why } : {}) });
 }
 
-const OUTCOME = rule.enum(['success', 'failure', 'interrupted']);
+const OUTCOME = rule.enum(['success', 'failure', 'interrupted', 'abnormal']);
 const STEP_OUTCOME = rule.enum(['success', 'failure']);
 const AGENTS = ['cursor', 'cursor-cli', 'claude', 'codex', 'gemini', 'github-copilot', 'replit', 'opencode', 'augment', 'antigravity', 'other'];
 const MEMORY_BUCKETS = ['0-2GiB', '2-4GiB', '4-8GiB', '8-16GiB', '16-32GiB', '32-64GiB', '64-128GiB', '128-256GiB', '256+GiB'];
@@ -110,11 +110,9 @@ export const CATALOG: readonly AttributeSpec[] = Object.freeze([
 
   // ---- command runs
   a('devtool.command.name', 'string', 'minimal', SM, rule.name(128), 'Command run: the tool name and its subcommand (never argument values).', 'fixture-tool build', WHY_RUNS),
-  a('devtool.command.outcome', 'string', 'minimal', SM, OUTCOME, 'How the run ended.', 'success', WHY_RUNS),
+  a('devtool.command.outcome', 'string', 'minimal', SM, OUTCOME, 'How the run ended: `interrupted` when a signal ended it, `abnormal` when the process died without running its exit path (an unhandled signal, SIGKILL or a crash; its end time is then the last time it was known alive).', 'success', WHY_RUNS),
   a('devtool.command.flags', 'string[]', 'usage', S, rule.flag(), 'Names of the flags used (never their values).', ['--verbose', '--watch'], 'Which options people use.'),
   a(sc.ATTR_PROCESS_EXIT_CODE, 'int', 'minimal', S, rule.int(-2147483648, 4294967295), 'Process exit code.', 0, WHY_RUNS),
-  a(sc.ATTR_PROCESS_EXECUTABLE_NAME, 'string', 'minimal', S, rule.name(64), 'Base name of the executable running the tool (the runtime, such as `node`).', 'node', WHY_RUNS),
-  a(sc.ATTR_PROCESS_PID, 'int', 'minimal', S, rule.int(0, 4294967295), 'Process id of the run (required by the CLI conventions).', 41237, WHY_RUNS),
   a(sc.ATTR_ERROR_TYPE, 'string', 'minimal', SEM, rule.errorType(), 'Error class name or error code (never the message); the exit code when a run exits non-zero without an exception; the status code of a failed HTTP request.', 'ENOENT', 'Which errors happen most.'),
   a(sc.ATTR_EXCEPTION_TYPE, 'string', 'minimal', ['event'], rule.errorType(), 'Exception class name on exception events (message and stack are dropped).', 'TypeError', 'Which errors happen most.'),
   a('devtool.process.signal', 'string', 'minimal', S, rule.enum(SIGNALS), 'Signal that ended the run.', 'SIGINT', WHY_RUNS),
@@ -123,6 +121,10 @@ export const CATALOG: readonly AttributeSpec[] = Object.freeze([
   a('devtool.process.memory.peak', 'int', 'usage', S, rule.int(0, 1024 * GB), 'Peak resident memory, bytes.', 73400320, 'Performance of the tool.'),
   a('devtool.process.memory.heap', 'int', 'usage', S, rule.int(0, 1024 * GB), 'JavaScript heap used at exit, bytes.', 12582912, 'Performance of the tool.'),
   a(sc.ATTR_CPU_MODE, 'string', 'usage', ['metric'], rule.enum(['user', 'system']), 'CPU mode of a `process.cpu.time` point.', 'user', 'Performance of the tool.'),
+  // ---- the run's own command span and, at `usage`, the caller's CLIENT span of a child process
+  // (CLI conventions: span.cli.internal requires both; span.cli.client names the child by them)
+  a(sc.ATTR_PROCESS_EXECUTABLE_NAME, 'string', 'minimal', S, rule.name(64), 'Base name of an executable, never a path or arguments: on the command span the runtime running the tool (such as `node`); on a child-process span (`usage`) the program the tool started.', 'node', 'How often commands run; which child processes a run waits for, and which fail.'),
+  a(sc.ATTR_PROCESS_PID, 'int', 'minimal', S, rule.int(0, 4294967295), 'Process id: of the run on its command span (required by the CLI conventions); of the child on a child-process span (`usage`), linking the caller\'s span to the child\'s run.', 41237, 'Tells apart runs and children of one run.'),
 
   // ---- development steps, user input, features
   a('devtool.step.name', 'string', 'usage', SM, rule.name(64), 'Name of a development step the tool declares.', 'install-deps', 'Which steps are slow or fail.'),
@@ -147,6 +149,8 @@ export const CATALOG: readonly AttributeSpec[] = Object.freeze([
   a(sc.ATTR_GEN_AI_REQUEST_STREAM, 'boolean', 'usage', S, rule.boolean(), 'Whether the response was streamed.', true, WHY_LLM),
   a(sc.ATTR_SERVER_ADDRESS, 'string', 'usage', SM, rule.word(255, true), 'Host name of the GenAI API called (never an IP address).', 'api.openai.com', WHY_LLM),
   a(sc.ATTR_SERVER_PORT, 'int', 'usage', SM, rule.int(1, 65535), 'Port of the GenAI API called.', 443, WHY_LLM),
+  a(sc.ATTR_GEN_AI_TOOL_NAME, 'string', 'usage', S, rule.name(128), 'Tool executed (execute_tool spans: MCP callTool).', 'read_file', 'Which tools agents call, how long they take and how often they fail.'),
+  a(sc.ATTR_GEN_AI_TOOL_CALL_ID, 'string', 'usage', S, rule.name(128), 'Tool-call identifier, when the caller provided one.', 'call_42', 'Links a tool execution to the model call that requested it.'),
   a(sc.ATTR_GEN_AI_TOKEN_TYPE, 'string', 'usage', ['metric'], rule.enum([sc.GEN_AI_TOKEN_TYPE_INPUT, sc.GEN_AI_TOKEN_TYPE_OUTPUT]), 'Token kind of a token-usage point.', 'input', WHY_LLM),
   // content: the `full` level only, and scrubbed even then
   a(sc.ATTR_GEN_AI_INPUT_MESSAGES, 'string', 'full', SE, rule.content(), 'Prompt messages (JSON). Only with the "full" level.', '[{"role":"user","parts":[{"type":"text","content":"Fix the failing test"}]}]', 'Debugging agents, for people who opt in to content.'),

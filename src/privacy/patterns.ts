@@ -9,6 +9,8 @@
  * digit-run, private-key and user/host checks are hand-written scanners. Cheap `indexOf` guards
  * skip whole passes for the common short values.
  */
+import { replacePaths } from './paths';
+import * as RULES from './secret-rules.json';
 import { normalizeUrlPath } from './url';
 
 /** What the sanitizer knows about the machine it runs on (all optional). */
@@ -34,49 +36,20 @@ const KV_SECRET_RE =
 /** E-mail: local part bounded to 64, labels separated by literal dots, alphabetic TLD. */
 const EMAIL_RE =
   /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,63}(?![A-Za-z0-9-])/g;
-/** Vendor API keys: literal prefix alternation, then one bounded class run. */
+/**
+ * Vendor API keys and AWS key ids come from ONE data file shared with the collector
+ * (secret-rules.json, rendered into its devtool_redact rules): literal prefix alternation, then one
+ * bounded class run (a `head` is a fixed-length run, so the two runs never compete).
+ */
+const tail = (min: number) => `${RULES.tokenTail}{${min},4096}`;
 const VENDOR_RE = new RegExp(
   '(?<![A-Za-z0-9])(?:' +
-    [
-      'sk-ant-(?:api|admin|sid)\\d{2}-', // Anthropic
-      'sk-(?:proj|svcacct|admin|None)-', // OpenAI project / service-account / admin keys
-      'sk-(?=[A-Za-z0-9_-]{20})', // OpenAI legacy, DeepSeek, Moonshot...
-      'gh[pousr]_', // GitHub classic tokens
-      'github_pat_', // GitHub fine-grained
-      'glpat-', 'gldt-', 'glptt-', 'glrt-', 'glsoat-', 'glcbt-', 'gloas-', // GitLab
-      'xox[abposre]-', 'xapp-', // Slack
-      '[sr]k_(?:live|test)_', 'pk_live_', 'whsec_', // Stripe
-      'hf_', 'api_org_', // Hugging Face
-      'npm_', // npm
-      'AIza', // Google API keys
-      'ya29\\.', // Google OAuth access tokens
-      'GOCSPX-', // Google OAuth client secrets
-      'dop_v1_', 'doo_v1_', 'dor_v1_', // DigitalOcean
-      'shp(?:at|ss|ca|pa)_', // Shopify
-      'pypi-', // PyPI
-      'gsk_', // Groq
-      'r8_', // Replicate
-      'pplx-', // Perplexity
-      'xai-', // xAI
-      'nvapi-', // NVIDIA
-      'SG\\.', // SendGrid
-      'sq0(?:atp|csp)-', // Square
-      'lin_api_', // Linear
-      'ntn_', 'secret_(?=[A-Za-z0-9]{40})', // Notion
-      'dapi', // Databricks (followed by 32 hex, checked by the run length)
-      'AGE-SECRET-KEY-1', // age
-      'vercel_', // Vercel
-      'sntrys_', // Sentry
-      'rdme_', // ReadMe
-      'fw_', // Fireworks
-      'tvly-', // Tavily
-      'AC(?=[0-9a-f]{32})', 'SK(?=[0-9a-f]{32})', // Twilio
-    ].join('|') +
-    ')[A-Za-z0-9_.=+/-]{12,4096}',
+    RULES.vendorPrefixes.map((v) => v.prefix + (v.head ? v.head + tail(0) : tail(RULES.tokenTailMin))).join('|') +
+    ')',
   'g',
 );
 /** AWS access key ids: literal prefix and exactly 16 upper-case alphanumerics. */
-const AWS_ID_RE = /(?<![A-Za-z0-9])(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])/g;
+const AWS_ID_RE = new RegExp(`(?<![A-Za-z0-9])(?:${RULES.awsKeyIds.prefixes.join('|')})${RULES.awsKeyIds.body}(?![A-Za-z0-9])`, 'g');
 /** IPv4: four bounded octets separated by literal dots. */
 const IPV4_RE =
   /(?<![0-9.])(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}(?![0-9]|\.[0-9]|-microsoft)/g;
@@ -88,7 +61,7 @@ const QUERY_RE = /(?<=[A-Za-z0-9/_.~%-])\?[A-Za-z0-9_.%[\]-]{1,64}=[^\s"'<>`]{0,
 const HOME_RE = /(?:\/home|\/Users|\/var\/home|(?:[A-Za-z]:)?\\+Users)([/\\]+)[^/\\\s"'<>:;,]{1,64}|(?<![A-Za-z0-9_.-])\/root(?=[/\\\s"']|$)/g;
 
 /** Placeholder words we emit; a token inside braces is one of ours and is left alone. */
-export const PLACEHOLDERS = ['id', 'secret', 'email', 'ip', 'number', 'user', 'host', 'token', 'private-key', 'cwd'];
+export const PLACEHOLDERS = ['path', 'id', 'secret', 'email', 'ip', 'number', 'user', 'host', 'token', 'private-key', 'cwd'];
 
 // ---------------------------------------------------------------------------------------------
 
@@ -207,6 +180,9 @@ function scrubDigitRuns(s: string): string {
 }
 
 const HEX_RE = /^[0-9a-fA-F]+$/;
+/** Thresholds of the high-entropy rule (shared with the collector: secret-rules.json). */
+const E = RULES.entropy;
+const HEX_MIN = RULES.hexId.minLength;
 const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 /** 0 lower, 1 upper, 2 digit, -1 separator. */
@@ -225,7 +201,7 @@ function cls(c: number): number {
  */
 export function looksRandom(t: string): boolean {
   const n = t.length;
-  if (n < 16) return false;
+  if (n < E.minLength) return false;
   let core = 0;
   let switches = 0;
   let prev = -1;
@@ -242,21 +218,21 @@ export function looksRandom(t: string): boolean {
     if (prev >= 0 && prev !== k) switches++;
     prev = k;
   }
-  if (core < 16 || longestRun < 12) return false;
+  if (core < E.minLength || longestRun < E.minRun) return false;
   const letters = core - digits;
   // Random base62/base64 almost always mixes in digits (P(no digit in 32 chars) < 0.4%).
-  if (digits >= 1 && letters >= 4) return switches / core >= 0.3;
+  if (digits >= 1 && letters >= E.minLetters) return switches / core >= E.mixedSwitchRatio;
   // No digits: only a very high case-switch rate (camelCase words stay well below it) ...
-  if (digits === 0 && core >= 20) return switches / core >= 0.45;
+  if (digits === 0 && core >= E.noDigitMinCore) return switches / core >= E.noDigitSwitchRatio;
   // ... or one long run of a single kind (a 32+ letter "word" is a key, not a word).
-  return longestRun >= 32 && switches === 0;
+  return longestRun >= E.singleKindRun && switches === 0;
 }
 
 /** Judge one token: the placeholder to put instead, or undefined when it is harmless. */
 function judgeToken(t: string, c: CompiledScrub): string | undefined {
   const n = t.length;
   if (n === 36 && UUID_RE.test(t)) return '{id}';
-  if (n >= 16 && HEX_RE.test(t) && /[0-9]/.test(t) && /[a-fA-F]/.test(t)) return '{id}';
+  if (n >= HEX_MIN && HEX_RE.test(t) && /[0-9]/.test(t) && /[a-fA-F]/.test(t)) return '{id}';
   if (c.names.length > 0) {
     const low = t.toLowerCase();
     for (const [name, ph] of c.names) {
@@ -269,7 +245,7 @@ function judgeToken(t: string, c: CompiledScrub): string | undefined {
       if (before < 0 && after < 0) return ph;
     }
   }
-  if (n >= 16 && looksRandom(t)) return '{secret}';
+  if (looksRandom(t)) return '{secret}';
   return undefined;
 }
 
@@ -407,7 +383,8 @@ export function scrubText(input: string, c: CompiledScrub, max: number): string 
 }
 
 function scrubOnce(input: string, c: CompiledScrub, max: number): string {
-  let s = input;
+  // Paths first, whole: once the home directory became `~` the rest of the path would read as words.
+  let s = replacePaths(input);
   for (const [lit, ph] of c.literals) s = replaceAllLiteral(s, lit, ph);
   if (s.indexOf('-----BEGIN') >= 0) s = scrubKeyBlocks(s);
   if (s.indexOf('://') >= 0) s = s.replace(URL_RE, scrubUrl(c) as (m: string, ...a: string[]) => string);

@@ -136,7 +136,9 @@ export function checkScalar(r: ValueRule, v: unknown, c: CompiledScrub): string 
       return v.length <= r.maxLength && NAME_RE.test(v) ? clean(v, c, r.maxLength) : undefined;
     case 'flag': {
       const eq = v.indexOf('=');
-      const f = eq >= 0 ? v.slice(0, eq) : v;
+      let f = eq >= 0 ? v.slice(0, eq) : v;
+      // A single-dash flag is its letter: `-p8080`, `-uadmin` carry their value attached.
+      if (!f.startsWith('--')) f = f.slice(0, 2);
       return FLAG_RE.test(f) ? clean(f, c, 66) : undefined;
     }
     case 'version':

@@ -80,6 +80,7 @@ function isNanos(v: unknown): v is string {
   }
   return true;
 }
+const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', 'QUERY']);
 const BATCH_ID = /^[A-Za-z0-9_-]{1,64}$/;
 /** `TypeError: x` -> `TypeError`; errno and Node codes. Anything else in a status message is dropped. */
 const ERROR_CLASS_PREFIX = /^([A-Za-z_$][A-Za-z0-9_$]{0,63}(?:Error|Exception|Failure|Fault)|E[A-Z0-9]{2,31}|ERR_[A-Z0-9_]{1,60})(?![A-Za-z0-9_$])/;
@@ -180,12 +181,14 @@ export function createSanitizer(ctx: SanitizeContext): Sanitizer {
     const hit = nameMemo.get(s);
     if (hit !== undefined) return hit;
     let out = s.length > LIMITS.spanName * 4 ? s.slice(0, LIMITS.spanName * 4) : s;
-    // `GET /users/123` -> `GET /users/{id}`: path words keep their shape, ids become placeholders.
+    // `GET /users/123` -> `GET /users/{id}`: the target of an HTTP method is a URL path; it keeps its
+    // shape and its ids become placeholders. Any other path is a file path, replaced whole by scrubText.
     if (out.indexOf('/') >= 0) {
-      out = out
-        .split(' ')
-        .map((w) => (w.startsWith('/') ? normalizeUrlPath(w, (seg) => judgeSegment(seg, scrub)) : w))
-        .join(' ');
+      const words = out.split(' ');
+      for (let i = 1; i < words.length; i++) {
+        if (words[i]!.startsWith('/') && HTTP_METHODS.has(words[i - 1]!)) words[i] = normalizeUrlPath(words[i]!, (seg) => judgeSegment(seg, scrub));
+      }
+      out = words.join(' ');
     }
     out = scrubText(out, scrub, LIMITS.spanName).trim();
     if (out.length === 0) out = 'unknown';

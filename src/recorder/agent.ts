@@ -5,7 +5,11 @@
  */
 import type { ConsentDecision } from '../consent/resolve';
 import type { ToolIdentity } from '../resource/tool';
+import { durationMs } from '../config/durations';
+import type { BatchOrigin } from '../model';
 import { argvShape } from './argv';
+import { installChildProcessHook } from '../instrument/child-process';
+import { extractContext } from './propagation';
 import { emit } from './emit';
 import { installExitHooks } from './exit-hooks';
 import { installHttpInstrumentation } from '../instrument/http/install';
@@ -13,8 +17,12 @@ import { newUuid } from './ids';
 import { errorType } from './error-type';
 import { currentAgent, setAgent, type Agent } from './global';
 import { Run } from './run';
+import { writeStartRecord, type StartRecord } from './start-record';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const DEFAULT_FLUSH_MS = 60_000;
+const MAX_FLUSH_MS = 24 * 3600_000;
 
 export interface StartAgentOptions {
   tool: ToolIdentity;
@@ -31,12 +39,22 @@ function otelExportInterval(env: NodeJS.ProcessEnv): string | undefined {
   return v && /^\d+$/.test(v) && Number(v) > 0 ? v : undefined;
 }
 
-function flushInterval(env: NodeJS.ProcessEnv, tool: ToolIdentity): number {
-  // Ours first, then the standard variable, then the tool's package.json option.
-  const raw = env.DEVTOOL_TELEMETRY_FLUSH_INTERVAL ?? otelExportInterval(env) ?? tool.options.flushIntervalMs;
-  const n = Number(raw);
-  if (raw === undefined || raw === '' || !Number.isFinite(n) || n < 0) return DEFAULT_FLUSH_MS;
-  return n === 0 ? 0 : Math.max(1000, n);
+/**
+ * Ours first, then the standard variable, then the tool's package.json option. 0 turns the periodic
+ * flush off; otherwise 1 s to 24 h (a timer of 2^31 ms or more would fire every 1 ms).
+ */
+function flushInterval(env: NodeJS.ProcessEnv, tool: ToolIdentity, notes: string[]): number {
+  const ours = env.DEVTOOL_TELEMETRY_FLUSH_INTERVAL;
+  const otel = otelExportInterval(env);
+  const [raw, what] =
+    ours !== undefined && ours !== ''
+      ? [ours, 'DEVTOOL_TELEMETRY_FLUSH_INTERVAL']
+      : otel !== undefined
+        ? [otel, 'OTEL_METRIC_EXPORT_INTERVAL']
+        : [tool.options.flushIntervalMs, 'flushIntervalMs'];
+  const d = durationMs(raw, { fallback: DEFAULT_FLUSH_MS, min: 1_000, max: MAX_FLUSH_MS, allowZero: true }, what);
+  if (d.problem) notes.push(d.problem);
+  return d.ms;
 }
 
 export function startAgent(opts: StartAgentOptions): Agent {
@@ -46,10 +64,17 @@ export function startAgent(opts: StartAgentOptions): Agent {
   const toolName = (env.OTEL_SERVICE_NAME || '').trim() || tool.name || 'node';
   const shape = argvShape(process.argv.slice(2), tool.options.subcommands);
   const identity = decision.identity;
+  // Who recorded, for the shipper's consent re-check: the tool identity consent was decided for
+  // (never OTEL_SERVICE_NAME, a display name) and the directory whose project files applied.
+  const origin = batchOrigin(tool);
   let installId: string | undefined;
+  const inherited = extractContext(env);
+  const sessionOpts = { ci: decision.ci, inTree: inherited.inTree, treeSessionBase: inherited.treeSessionBase };
 
   const run: Run = new Run({
     level: decision.level,
+    parent: inherited.parent,
+    link: inherited.link,
     toolName,
     subcommand: shape.subcommand,
     flags: decision.level === 'minimal' ? [] : shape.flags,
@@ -68,7 +93,7 @@ export function startAgent(opts: StartAgentOptions): Agent {
         agent: detectAgent(env),
         installId,
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        sessionId: (require('../session') as typeof import('../session')).resolveSessionId(env, tool, identity, { ci: decision.ci }),
+        sessionId: (require('../session') as typeof import('../session')).resolveSessionId(env, tool, identity, sessionOpts),
       });
     },
   });
@@ -85,11 +110,40 @@ export function startAgent(opts: StartAgentOptions): Agent {
     }
     return out;
   };
+  // Written before the app's code runs: if the process then dies without running JS (an
+  // unhandled signal, SIGKILL, a crash), the shipper still records the run (start-record.ts).
+  // Not under debug, which writes nothing to disk.
+  let startRecord: StartRecord | undefined;
+  if (!debug) {
+    const handed = env.DEVTOOL_TELEMETRY_SESSION_ID;
+    startRecord = writeStartRecord(
+      {
+        startNs: run.root.startNs.toString(),
+        traceId: run.traceId,
+        spanId: run.root.spanId,
+        name: run.commandName,
+        flags: decision.level === 'minimal' ? [] : shape.flags,
+        level: decision.level,
+        toolName: tool.name,
+        toolVersion: tool.version,
+        serviceName: (env.OTEL_SERVICE_NAME || '').trim() || undefined,
+        identity,
+        ci: decision.ci,
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        agent: (require('../consent/agent') as typeof import('../consent/agent')).detectAgent(env),
+        installId: identity === 'install' ? decision.installId : undefined,
+        sessionId: identity !== 'none' && handed && UUID.test(handed) ? handed : undefined,
+      },
+      env,
+    );
+  }
   const flush = (): void => {
     if (!run.dirty) return;
     const batch = run.takeBatch();
+    if (origin) batch.origin = origin;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     if (identity !== 'none') (require('../session') as typeof import('../session')).addSessionTotals(batch);
+    if (!run.sampled) batch.spans = []; // an unsampled parent: the tree records no spans
     emit(batch, { env, debug, notes });
   };
   const agent: Agent = {
@@ -98,15 +152,22 @@ export function startAgent(opts: StartAgentOptions): Agent {
     debug,
     level: decision.level,
     tool,
+    inherited,
+    childSession() {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      return (require('../session') as typeof import('../session')).sessionForChildren(env, tool, identity, sessionOpts);
+    },
     flush,
     finish(code: number) {
       if (run.root.ended) return;
       run.finish({ code });
       flush();
+      startRecord?.remove();
     },
   };
   setAgent(agent);
   installHttpInstrumentation(agent);
+  installChildProcessHook(agent);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   (require('../instrument/index') as typeof import('../instrument/index')).installInstrumentations(agent); // LLM clients, when the app loads them
 
@@ -118,11 +179,18 @@ export function startAgent(opts: StartAgentOptions): Agent {
       if (run.root.ended) return;
       run.finish(info);
       flush();
+      startRecord?.remove();
     },
   });
 
-  const every = flushInterval(env, tool);
-  if (every > 0) setInterval(flush, every).unref();
+  const every = flushInterval(env, tool, opts.notes);
+  if (every > 0) {
+    // Each period also marks the run alive: if it then dies without JS, its end time is close.
+    setInterval(() => {
+      startRecord?.touch();
+      flush();
+    }, every).unref();
+  }
   return agent;
 }
 
@@ -137,4 +205,16 @@ function loadInstallId(env: NodeJS.ProcessEnv): string {
   }
   // Not storable (read-only home): a per-run id, never a reused unstored one.
   return newUuid();
+}
+
+function batchOrigin(tool: ToolIdentity): BatchOrigin | undefined {
+  try {
+    const o: BatchOrigin = { cwd: process.cwd() };
+    if (tool.name) o.tool = tool.name;
+    if (tool.options.prompt === true) o.prompt = true;
+    if (typeof tool.options.defaultLevel === 'string') o.defaultLevel = tool.options.defaultLevel;
+    return o;
+  } catch {
+    return tool.name ? { tool: tool.name } : undefined; // cwd deleted under us
+  }
 }

@@ -23,3 +23,11 @@ export function activeSpan(): LiveSpan | undefined {
 export function runWithSpan<T>(span: LiveSpan, fn: () => T): T {
   return als().run(span, fn);
 }
+
+/**
+ * Make `span` the active span for the rest of the current synchronous execution and what it
+ * schedules (an HTTP request handler, entered from the request-start diagnostics channel).
+ */
+export function enterSpan(span: LiveSpan): void {
+  als().enterWith(span);
+}

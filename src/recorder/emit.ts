@@ -85,6 +85,9 @@ export function emit(raw: Batch, opts: EmitOptions): void {
     }
     const toSpool = applyExporters(batch, opts.env);
     if (!toSpool) return;
+    // Not telemetry: kept beside the records for the shipper's consent re-check, never sent (set after
+    // the console exporter printed, so it never shows there either).
+    if (raw.origin) toSpool.origin = raw.origin;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { writeBatch } = require('../spool/spool') as typeof import('../spool/spool');
     const written = writeBatch(toSpool, opts.env);

@@ -5,6 +5,7 @@
  */
 import type { Level } from '../model';
 import type { ToolIdentity } from '../resource/tool';
+import type { InheritedContext } from './propagation';
 import type { Run } from './run';
 
 export const AGENT_KEY = Symbol.for('devtool-telemetry.agent');
@@ -15,6 +16,10 @@ export interface Agent {
   debug: boolean;
   level: Level;
   tool: ToolIdentity;
+  /** Trace context and tree state found in the environment at start (propagation.ts). */
+  inherited: InheritedContext;
+  /** The session a child process joins: id and session log base name (resolved on first use). */
+  childSession(): { id?: string; base: string };
   flush(): void;
   /** Ends the run now (explicit shutdown); the exit hook then has nothing left to do. */
   finish(code: number): void;

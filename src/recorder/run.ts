@@ -17,7 +17,7 @@ const EXECUTABLE_NAME = path.basename(process.execPath || 'node');
 const MAX_PENDING_SPANS = 5000;
 const MAX_EVENTS_PER_SPAN = 128;
 
-export type Outcome = 'success' | 'failure' | 'interrupted';
+export type Outcome = 'success' | 'failure' | 'interrupted' | 'abnormal';
 
 export interface ExitInfo {
   code: number;
@@ -93,6 +93,10 @@ export class LiveSpan {
 
 export interface RunInit {
   level: Level;
+  /** A valid TRACEPARENT found at start: the command span joins that trace as its child. */
+  parent?: { traceId: string; spanId: string; sampled: boolean };
+  /** A parent that detached us: a new trace, linked to the span that started it. */
+  link?: { traceId: string; spanId: string };
   toolName: string;
   subcommand?: string;
   flags: string[];
@@ -100,7 +104,13 @@ export interface RunInit {
 }
 
 export class Run {
-  readonly traceId = newTraceId();
+  readonly traceId: string;
+  /**
+   * False when the inherited TRACEPARENT says "not sampled": spans are then not exported (the
+   * SDK's default ParentBased sampler does the same), metrics and session totals still are, and
+   * children inherit the unsampled flag, so the whole tree decides once.
+   */
+  readonly sampled: boolean;
   readonly sessionId = newUuid();
   readonly metrics = new MetricAggregator();
   readonly root: LiveSpan;
@@ -110,12 +120,17 @@ export class Run {
   private resourceCache?: Attributes;
   errorType?: string;
   subcommand?: string;
+  /** Called when the run ends, before the command span does (spans still open end with it). */
+  readonly onFinish: Array<() => void> = [];
 
   constructor(private readonly init: RunInit) {
     const start = processStartNs();
     this.lastFlushNs = start;
     this.subcommand = init.subcommand;
-    this.root = new LiveSpan(this, init.toolName, SpanKind.INTERNAL, {}, undefined, start);
+    this.traceId = init.parent?.traceId ?? newTraceId();
+    this.sampled = init.parent?.sampled ?? true;
+    this.root = new LiveSpan(this, init.toolName, SpanKind.INTERNAL, {}, init.parent?.spanId, start);
+    if (init.link) this.root.addLink(init.link.traceId, init.link.spanId);
     if (init.flags.length) this.root.attributes['devtool.command.flags'] = init.flags;
   }
 
@@ -145,6 +160,13 @@ export class Run {
   finish(exit: ExitInfo): void {
     const root = this.root;
     if (root.ended) return;
+    for (const fn of this.onFinish.splice(0)) {
+      try {
+        fn();
+      } catch {
+        /* never disturb the exit */
+      }
+    }
     const end = nowNs();
     const outcome: Outcome = exit.signal ? 'interrupted' : exit.code === 0 && !this.errorType ? 'success' : 'failure';
     const name = this.commandName;

@@ -31,6 +31,12 @@ export interface ToolIdentity {
   /** Directory holding that package.json. */
   root?: string;
   options: ToolOptions;
+  /**
+   * The tool itself uses devtool-telemetry (depends on it, configures it, or calls start()).
+   * False when the preload came from the environment (NODE_OPTIONS set by a CI or platform team):
+   * the tool's authors then receive nothing, and the notice must say who does.
+   */
+  integrated?: boolean;
   /** Why the identity is incomplete, for the debug printer. */
   problems: string[];
 }
@@ -43,7 +49,9 @@ export function detectTool(start: string | undefined): ToolIdentity {
   if (!start) return { options: {}, problems: ['no entry script'] };
   let dir: string;
   try {
-    dir = path.resolve(start);
+    // The real path, as Node resolves the main module: a bin reached through node_modules/.bin
+    // (npx, npm scripts) belongs to its own package, not to the project that installed it.
+    dir = fs.realpathSync(path.resolve(start));
     if (!fs.statSync(dir).isDirectory()) dir = path.dirname(dir);
   } catch {
     dir = path.dirname(path.resolve(start));
@@ -67,6 +75,7 @@ export function detectTool(start: string | undefined): ToolIdentity {
             version: typeof pkg.version === 'string' ? pkg.version : undefined,
             root: dir,
             options: opts && typeof opts === 'object' ? (opts as ToolOptions) : {},
+            integrated: usesUs(pkg),
             problems,
           };
         }
@@ -79,7 +88,19 @@ export function detectTool(start: string | undefined): ToolIdentity {
     dir = parent;
   }
   problems.push('no package.json with a name above the entry script');
-  return { options: {}, problems };
+  // A script outside any package cannot depend on us: the preload came from the environment.
+  return { options: {}, integrated: false, problems };
+}
+
+const DEP_FIELDS = ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies'];
+
+/** Does this package.json belong to a tool built on devtool-telemetry (or to devtool-telemetry)? */
+function usesUs(pkg: Record<string, unknown>): boolean {
+  if (pkg.name === 'devtool-telemetry' || (pkg.devtoolTelemetry && typeof pkg.devtoolTelemetry === 'object')) return true;
+  return DEP_FIELDS.some((f) => {
+    const deps = pkg[f];
+    return !!deps && typeof deps === 'object' && Object.prototype.hasOwnProperty.call(deps, 'devtool-telemetry');
+  });
 }
 
 /** `fixture-tool` -> `FIXTURE_TOOL`; `@acme/my.cli` -> `ACME_MY_CLI`. */

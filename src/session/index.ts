@@ -9,9 +9,11 @@
  * own throwaway id (unless a parent hands one down). When a run finds that
  * the previous session has ended, its batch carries that session's summary metrics (totals.ts).
  */
+import path = require('node:path');
 import type { Batch } from '../model';
 import type { ToolIdentity } from '../resource/tool';
-import { appendTotals, claimHead, createHead, isUuid, readHead, readTotals, removeLogs, sessionFile, type SessionHead, type SessionRecord } from './store';
+import { appendTotals, claimHead, createHead, isUuid, readHead, readTotals, removeLogs, sessionFile, trustedSessionsDir, type SessionHead, type SessionRecord } from './store';
+import { explainUntrusted } from '../config/trusted-dir';
 import { summaryMetrics, totalsOf } from './totals';
 import { processStartNs } from '../recorder/clock';
 import { newUuid } from '../recorder/ids';
@@ -82,7 +84,7 @@ export function resolveSessionId(
   env: NodeJS.ProcessEnv,
   tool: ToolIdentity,
   identity: 'install' | 'session' | 'none',
-  opts: { ci?: boolean } = {},
+  opts: { ci?: boolean; treeSessionBase?: string; inTree?: boolean } = {},
 ): string | undefined {
   const g = globalThis as Global;
   if (g[KEY] !== undefined) return g[KEY]?.id;
@@ -92,12 +94,29 @@ export function resolveSessionId(
   }
   const fromParent = (env[SESSION_ENV] || '').trim().toLowerCase();
   const wanted = isUuid(fromParent) ? fromParent : undefined;
+  if (wanted && opts.inTree) {
+    // Started by a preloaded process: one session per process tree. The tree's top-level process
+    // owns the session head; we only add our totals to its log, so the summary counts every
+    // process of the tree once (and this tool's own session, if one is live, stays untouched).
+    let file = '';
+    try {
+      if (opts.treeSessionBase && !opts.ci) file = path.join(path.dirname(sessionFile(env, 'x')), `${opts.treeSessionBase}.json`);
+    } catch {
+      /* no cache dir: totals are best effort */
+    }
+    g[KEY] = { id: wanted, file, ended: [] };
+    return wanted;
+  }
   let file = '';
   try {
     // Only the `install` identity links processes into a session kept in a file. `session` is the
     // Visivo mode: a new id at each start (or the one a parent hands down), nothing persistent.
     // CI runs get throwaway ids too (a shared runner must not group different jobs).
-    if (!opts.ci && identity === 'install') file = sessionFile(env, toolKey(env, tool));
+    if (!opts.ci && identity === 'install') {
+      const trust = trustedSessionsDir(env);
+      if (trust.ok) file = sessionFile(env, toolKey(env, tool));
+      else explainUntrusted(env, 'session state', trust);
+    }
   } catch {
     /* no cache dir: a per-process session */
   }
@@ -135,6 +154,21 @@ export function addSessionTotals(batch: Batch): void {
   } catch {
     /* totals are best effort; the batch is sent regardless */
   }
+}
+
+/**
+ * What a child process needs to join this process's session: the id and the base name of the
+ * session file its runs add up in ('' when there is none). Resolves the session if needed.
+ */
+export function sessionForChildren(
+  env: NodeJS.ProcessEnv,
+  tool: ToolIdentity,
+  identity: 'install' | 'session' | 'none',
+  opts: { ci?: boolean; treeSessionBase?: string; inTree?: boolean },
+): { id?: string; base: string } {
+  const id = resolveSessionId(env, tool, identity, opts);
+  const file = (globalThis as Global)[KEY]?.file ?? '';
+  return { id, base: file ? path.basename(file, '.json') : '' };
 }
 
 /** The tool's current session, for `status` (nothing is created). */

@@ -11,6 +11,7 @@
 import fs = require('node:fs');
 import path = require('node:path');
 import { cacheDir } from '../config/paths';
+import { appendNoFollow, trustDir, writeExclusive } from '../config/trusted-dir';
 
 export interface SessionTotals {
   runs: number;
@@ -54,6 +55,14 @@ function fnv1a(s: string): string {
     h = Math.imul(h, 0x01000193) >>> 0;
   }
   return h.toString(16).padStart(8, '0');
+}
+
+/**
+ * The sessions directory, created if missing and checked to be ours (every level from the cache
+ * root down): undefined with the reason when it is not, and then no session state is kept.
+ */
+export function trustedSessionsDir(env: NodeJS.ProcessEnv): { ok: true } | { ok: false; reason: string } {
+  return trustDir(path.join(cacheDir(env), 'sessions'), { create: true, root: cacheDir(env) });
 }
 
 /** `<cache>/sessions/<slug>-<hash>.json`: readable, and distinct for names that slug alike. */
@@ -140,10 +149,10 @@ export function readSession(file: string): SessionRecord | undefined {
   return head && { ...head, totals: readTotals(file, head.id) };
 }
 
-/** One flush's totals, appended atomically (O_APPEND, a few bytes). */
+/** One flush's totals, appended atomically (O_APPEND, a few bytes), never through a link. */
 export function appendTotals(file: string, id: string, t: SessionTotals): void {
   const line = `${t.runs} ${t.steps} ${t.llmRequests} ${t.tokens} ${t.userInputs}\n`;
-  fs.appendFileSync(logFile(file, id), line, { mode: 0o600 });
+  appendNoFollow(logFile(file, id), line);
 }
 
 let tmpSeq = 0;
@@ -160,8 +169,7 @@ function tmpName(file: string): string {
 export function createHead(file: string, head: SessionHead): 'created' | 'exists' | 'failed' {
   const tmp = tmpName(file);
   try {
-    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    fs.writeFileSync(tmp, JSON.stringify(head), { mode: 0o600 });
+    writeExclusive(tmp, JSON.stringify(head));
     fs.linkSync(tmp, file);
     return 'created';
   } catch (err) {

@@ -18,7 +18,8 @@ export function totalsOf(batch: Batch): SessionTotals {
   let userInputs = 0;
   for (const s of batch.spans) {
     const a = s.attributes;
-    if (!s.parentSpanId && a['devtool.command.name'] !== undefined) runs++;
+    // The command span: the only one with an outcome (under a parent process it has a parent too).
+    if (a['devtool.command.outcome'] !== undefined && a['devtool.command.name'] !== undefined) runs++;
     else if (a['devtool.step.name'] !== undefined) steps++;
     else if (a['gen_ai.operation.name'] !== undefined) {
       llmRequests++;

@@ -9,7 +9,7 @@
  * CUMULATIVE points: resending one is harmless, so a crash between send and ack loses nothing and
  * double-counts nothing. After 100 runs, sum(devtool_command_runs_total) is exactly 100.
  */
-import type { Attributes, Batch, HistogramPoint, MetricRecord, SumPoint } from '../model';
+import type { Attributes, Batch, BatchOrigin, HistogramPoint, MetricRecord, SumPoint } from '../model';
 import { metricsStateFile } from '../spool/layout';
 import { readJson, writeJsonAtomic } from '../spool/state';
 
@@ -21,6 +21,8 @@ export const PER_RUN_RESOURCE_KEYS = ['session.id', 'app.installation.id', 'serv
 export const MAX_STREAMS = 5_000;
 /** Streams no run has touched for this long stop being exported (an old tool version, say). */
 export const STREAM_TTL_MS = 30 * 24 * 3600 * 1000;
+/** Distinct recorders (tool, working directory) remembered per stream for consent re-checks. */
+export const MAX_ORIGINS = 16;
 
 export interface Stream {
   name: string;
@@ -33,6 +35,11 @@ export interface Stream {
   startTimeUnixNano?: string;
   /** Unix ms of the last fold into it. */
   updatedAt?: number;
+  /**
+   * Who recorded the runs folded in (Batch.origin; newest last, at most MAX_ORIGINS): consent is
+   * re-checked for each before an export, and a stream any of them has opted out of is dropped.
+   */
+  origins?: BatchOrigin[];
   /** sum */
   value?: number;
   monotonic?: boolean;
@@ -124,7 +131,7 @@ export function streamKey(m: Pick<MetricRecord, 'name' | 'unit' | 'type'>, resou
 }
 
 /** Add one delta metric record to the accumulator. */
-export function foldMetric(state: MetricsState, resource: Attributes, m: MetricRecord): void {
+export function foldMetric(state: MetricsState, resource: Attributes, m: MetricRecord, origin?: BatchOrigin): void {
   const res = streamResource(resource);
   for (const p of m.points) {
     const hist = m.type === 'histogram' ? (p as HistogramPoint) : undefined;
@@ -166,8 +173,16 @@ export function foldMetric(state: MetricsState, resource: Attributes, m: MetricR
       if (v < 0) s.monotonic = false;
     }
     s.updatedAt = Date.now();
+    if (origin) addOrigin(s, origin);
     state.dirty = true;
   }
+}
+
+function addOrigin(s: Stream, origin: BatchOrigin): void {
+  const key = JSON.stringify(origin);
+  const list = Array.isArray(s.origins) ? s.origins.filter((o) => JSON.stringify(o) !== key) : [];
+  list.push(origin);
+  s.origins = list.slice(-MAX_ORIGINS);
 }
 
 /**
@@ -176,7 +191,7 @@ export function foldMetric(state: MetricsState, resource: Attributes, m: MetricR
  */
 export function foldBatch(state: MetricsState, batch: Batch, file: string): boolean {
   if (Object.prototype.hasOwnProperty.call(state.folded, file)) return false;
-  for (const m of batch.metrics) foldMetric(state, batch.resource, m);
+  for (const m of batch.metrics) foldMetric(state, batch.resource, m, batch.origin);
   state.folded[file] = batch.id;
   return true;
 }

@@ -7,7 +7,8 @@
  */
 import fs = require('node:fs');
 import path = require('node:path');
-import { lockFile } from '../spool/layout';
+import { trustDir } from '../config/trusted-dir';
+import { lockFile, spoolRoot } from '../spool/layout';
 
 type Env = NodeJS.ProcessEnv;
 
@@ -73,11 +74,8 @@ export class ShipperLock {
   /** Try to take the lock (breaking a stale one). True when we own it. */
   acquire(): boolean {
     const file = lockFile(this.env);
-    try {
-      fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    } catch {
-      /* the open below reports what is wrong */
-    }
+    // Bounded mkdir, and no shipper at all for a destination directory that is not ours.
+    if (!trustDir(path.dirname(file), { create: true, root: spoolRoot(this.env) }).ok) return false;
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         const fd = fs.openSync(file, 'wx', 0o600);

@@ -9,6 +9,7 @@
  */
 import fs = require('node:fs');
 import { listBatches } from '../spool/reader';
+import { finalizeAbandonedRuns } from './abandoned-runs';
 import { kickMarkerFile } from './kick';
 import { ShipperLock } from './lock';
 import { shipperOptions } from './options';
@@ -41,6 +42,9 @@ export async function runShipper(env: Env): Promise<number> {
     clearKickMarker(env);
     shipper = new Shipper(env, lock, shipperOptions(env));
     for (;;) {
+      // Runs whose process died without running JS (an unhandled signal, SIGKILL): spooled now,
+      // and again each round (a run that wrote a batch while we held the lock may have a dead sibling).
+      finalizeAbandonedRuns(env);
       const r = await shipper.drain();
       await shipper.settleDeletes();
       if (r === 'stop') break;

@@ -1,7 +1,15 @@
 /**
  * Shipper tuning. Defaults suit a developer's machine; the variables exist for tests and for
- * unusual networks. Unparsable values fall back to the default.
+ * unusual networks. Unparsable values fall back to the default; durations are clamped to what a
+ * Node timer can wait (durations.ts), so a huge value never turns into a 1 ms retry loop.
+ *
+ * Requests are small on purpose: a request that was in flight when the shipper died (SIGKILL, a
+ * timeout after the collector accepted it) is sent again, so the request size is what one crash
+ * can duplicate. 16 batches / 512 spans / 1 MiB keeps that small and costs one round trip per 16
+ * runs of backlog.
  */
+import { durationMs, MAX_TIMER_MS } from '../config/durations';
+
 type Env = NodeJS.ProcessEnv;
 
 export interface ShipperOptions {
@@ -23,30 +31,37 @@ export interface ShipperOptions {
   maxLifeMs: number;
 }
 
-function int(env: Env, name: string, fallback: number, min = 0): number {
+/** A count setting: a positive integer within [min, max], else the default. */
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
   const v = env[name]?.trim();
   if (!v || !/^\d+$/.test(v)) return fallback;
   const n = Number(v);
-  return Number.isSafeInteger(n) && n >= min ? n : fallback;
+  return Number.isSafeInteger(n) && n >= min ? Math.min(n, max) : fallback;
 }
+
+function ms(env: Env, name: string, fallback: number, min: number, max: number): number {
+  return durationMs(env[name], { fallback, min, max }, name).ms;
+}
+
+const DAY = 24 * 3600_000;
 
 export function shipperOptions(env: Env): ShipperOptions {
   return {
-    retryBaseMs: int(env, 'DEVTOOL_TELEMETRY_RETRY_BASE_MS', 1_000, 1),
-    retryMaxMs: int(env, 'DEVTOOL_TELEMETRY_RETRY_MAX_MS', 60 * 60_000, 1),
-    maxWaitMs: int(env, 'DEVTOOL_TELEMETRY_SHIPPER_MAX_WAIT_MS', 60_000),
-    maxAttempts: int(env, 'DEVTOOL_TELEMETRY_SHIPPER_MAX_ATTEMPTS', 6, 1),
+    retryBaseMs: ms(env, 'DEVTOOL_TELEMETRY_RETRY_BASE_MS', 1_000, 1, DAY),
+    retryMaxMs: ms(env, 'DEVTOOL_TELEMETRY_RETRY_MAX_MS', 60 * 60_000, 1, 7 * DAY),
+    maxWaitMs: ms(env, 'DEVTOOL_TELEMETRY_SHIPPER_MAX_WAIT_MS', 60_000, 0, DAY),
+    maxAttempts: int(env, 'DEVTOOL_TELEMETRY_SHIPPER_MAX_ATTEMPTS', 6, 1, 1_000),
     maxRetryAfterMs: 6 * 60 * 60_000,
-    maxBatchesPerRequest: 1_000,
-    maxSpansPerRequest: 8_192,
-    maxBytesPerRequest: 4 * 1024 * 1024,
-    maxLifeMs: int(env, 'DEVTOOL_TELEMETRY_SHIPPER_MAX_LIFE_MS', 15 * 60_000, 1_000),
+    maxBatchesPerRequest: int(env, 'DEVTOOL_TELEMETRY_SHIPPER_REQUEST_BATCHES', 16, 1, 1_000),
+    maxSpansPerRequest: int(env, 'DEVTOOL_TELEMETRY_SHIPPER_REQUEST_SPANS', 512, 1, 8_192),
+    maxBytesPerRequest: 1024 * 1024,
+    maxLifeMs: ms(env, 'DEVTOOL_TELEMETRY_SHIPPER_MAX_LIFE_MS', 15 * 60_000, 1_000, DAY),
   };
 }
 
 /** Exponential backoff with "equal jitter": half fixed, half random, so retries spread out. */
 export function backoffMs(failures: number, opts: Pick<ShipperOptions, 'retryBaseMs' | 'retryMaxMs'>, rand = Math.random): number {
-  const exp = Math.min(opts.retryMaxMs, opts.retryBaseMs * 2 ** Math.min(Math.max(failures - 1, 0), 30));
+  const exp = Math.min(opts.retryMaxMs, MAX_TIMER_MS, opts.retryBaseMs * 2 ** Math.min(Math.max(failures - 1, 0), 30));
   return Math.round(exp / 2 + (exp / 2) * rand());
 }
 
@@ -55,7 +70,7 @@ export function parseRetryAfter(value: string | string[] | undefined, now = Date
   const v = Array.isArray(value) ? value[0] : value;
   if (!v) return undefined;
   const t = v.trim();
-  if (/^\d+$/.test(t)) return Number(t) * 1000;
+  if (/^\d+$/.test(t)) return Math.min(Number(t) * 1000, Number.MAX_SAFE_INTEGER);
   const date = Date.parse(t);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - now);

@@ -22,8 +22,8 @@ export function resanitize(batch: Batch, env: NodeJS.ProcessEnv): Batch | undefi
       cache.set(batch.level, s);
     }
     const out = s.batch(batch);
-    // The sanitizer must not change the identity we account metrics by.
-    return { ...out, id: batch.id, createdAt: batch.createdAt };
+    // The sanitizer must not change the identity we account metrics by, nor who recorded it.
+    return { ...out, id: batch.id, createdAt: batch.createdAt, ...(batch.origin ? { origin: batch.origin } : {}) };
   } catch {
     return undefined;
   }

@@ -8,13 +8,18 @@
  * - Metrics: exactly-once in the totals. Deltas are folded into cumulative streams once per batch id
  *   (recorded atomically with the accumulator) before anything is sent; what is sent is cumulative,
  *   so a resend is harmless.
- * - Permanent rejections (every 4xx/5xx but 429/502/503/504, as OTLP/HTTP says) drop the batch and count it; nothing is
- *   retried forever. Retryable failures back off exponentially with jitter, honour Retry-After, and
+ * - Permanent rejections (every 4xx/5xx except 401/403 and the 429/502/503/504 OTLP/HTTP lists as
+ *   retryable) drop the batch and count it; nothing is retried forever. 401/403 keep every batch and pause delivery (a
+ *   person fixes them).
+ * - Requests are bounded (options.ts) and acknowledged files are deleted before the next request
+ *   leaves, so a crash duplicates at most one request.
+ * - Consent is re-checked before every request (consent-check.ts). Retryable failures (429/502/503/504
+ *   and network errors) back off exponentially with jitter, honour Retry-After, and
  *   past a limit open the circuit breaker (in shipper-state.json) and exit, so runs stop spawning
  *   doomed shippers until the next attempt time.
  */
 import zlib = require('node:zlib');
-import type { Batch } from '../model';
+import type { Batch, BatchOrigin } from '../model';
 import { type OtlpConfig, type OtlpSignalConfig, parseOtlpEnv } from '../config/otlp-env';
 import type { BatchName } from '../spool/layout';
 import { isRetryableStatus, userAgent } from './otlp-http-policy';
@@ -40,6 +45,8 @@ interface Item {
 type SendOutcome =
   | { kind: 'ok'; rejected: number }
   | { kind: 'permanent'; status: number; error: string }
+  /** 401/403: a configuration problem a person fixes; the batches are kept. */
+  | { kind: 'auth'; status: number; error: string }
   | { kind: 'retry'; status: number; error: string; retryAfterMs?: number };
 
 /** continue: go on; retry: a failure was waited out, start the round again; stop: exit now. */
@@ -56,6 +63,17 @@ function describeError(e: unknown): string {
 
 /** Resource used for drops that belong to no readable batch (corrupt files). */
 const SHIPPER_RESOURCE = { 'service.name': 'devtool-telemetry' };
+/** First pause after the collector refused our credentials (doubles per refusal, up to retryMaxMs). */
+const AUTH_PAUSE_MS = 5 * 60_000;
+/** Our own counters belong to no tool: only opt-outs that cover every tool stop them. */
+const SHIPPER_ORIGIN: BatchOrigin = {};
+
+/** Spans plus metric points: what an opted-out batch held, for the local drop count. */
+function recordCount(b: Batch): number {
+  let n = b.spans.length;
+  for (const m of b.metrics) n += m.points.length;
+  return n;
+}
 
 export class Shipper {
   private readonly otlp: OtlpConfig;
@@ -108,7 +126,16 @@ export class Shipper {
     }
   }
 
-  private countDropped(reason: string, n: number, resource: Batch['resource'] = SHIPPER_RESOURCE): void {
+  /**
+   * Records of a tool the user has opted out of since they were recorded: counted locally (shown
+   * by `status`), never as a metric: sending anything about an opted-out tool would defeat the opt-out.
+   */
+  private countOptedOut(n: number): void {
+    if (n <= 0) return;
+    this.state.dropped['opted-out'] = (this.state.dropped['opted-out'] ?? 0) + n;
+  }
+
+  private countDropped(reason: string, n: number, resource: Batch['resource'] = SHIPPER_RESOURCE, origin: BatchOrigin = SHIPPER_ORIGIN): void {
     if (n <= 0) return;
     this.state.dropped[reason] = (this.state.dropped[reason] ?? 0) + n;
     // Also as the devtool.spool.dropped metric, so dashboards see it.
@@ -121,7 +148,7 @@ export class Shipper {
       startTimeUnixNano: t,
       timeUnixNano: t,
       points: [{ attributes: { [DROP_REASON_ATTR]: reason }, value: n }],
-    });
+    }, origin);
   }
 
   /** Drain the spool. Resolves 'empty' when nothing is left, 'stop' when it must exit now. */
@@ -129,6 +156,7 @@ export class Shipper {
     cleanStaleTemps(this.env);
     for (;;) {
       if (this.stopped || Date.now() > this.deadline || !this.lock.owned()) return 'stop';
+      this.consent.refresh();
       let names = listBatches(this.env);
       if (this.deleting.size > 0) names = names.filter((n) => !this.deleting.has(n.file));
       if (names.length === 0) await this.settleDeletes();
@@ -217,9 +245,10 @@ export class Shipper {
         continue;
       }
       // Never send what was recorded with telemetry off, or what the user has opted out of since.
-      const level = r.batch.level === 'off' ? 'off' : this.consent.allowed(r.batch.level, r.batch.resource['service.name']);
+      const level = r.batch.level === 'off' ? 'off' : this.consent.allowed(r.batch.level, r.batch.origin, r.batch.resource['service.name']);
       if (level === 'off') {
         removeBatch(this.env, name);
+        if (r.batch.level !== 'off') this.countOptedOut(recordCount(r.batch));
         continue;
       }
       const clean = resanitize(level === r.batch.level ? r.batch : { ...r.batch, level }, this.env);
@@ -276,6 +305,9 @@ export class Shipper {
       const ra = s === 429 || s === 503 ? parseRetryAfter(res.headers['retry-after']) : undefined;
       return { outcome: { kind: 'retry', status: s, error: `HTTP ${s}`, ...(ra !== undefined ? { retryAfterMs: Math.min(ra, this.opts.maxRetryAfterMs) } : {}) }, res };
     }
+    if (s === 401 || s === 403) {
+      return { outcome: { kind: 'auth', status: s, error: `HTTP ${s}: the collector refused our credentials (check OTEL_EXPORTER_OTLP_HEADERS)` }, res };
+    }
     return { outcome: { kind: 'permanent', status: s, error: `HTTP ${s}: rejected` }, res };
   }
 
@@ -293,7 +325,7 @@ export class Shipper {
       ...(outcome.kind === 'ok' && outcome.rejected ? { rejected: outcome.rejected } : {}),
       ...(this.transport.proxied ? { via: 'proxy' as const } : {}),
       records: records.slice(0, MAX_RECORDS),
-      more: Math.max(0, (outcome.kind === 'retry' ? 0 : items) - Math.min(records.length, MAX_RECORDS)),
+      more: Math.max(0, (outcome.kind === 'retry' || outcome.kind === 'auth' ? 0 : items) - Math.min(records.length, MAX_RECORDS)),
     };
     appendSentLog(this.env, entry);
   }
@@ -305,6 +337,25 @@ export class Shipper {
     delete this.state.breakerKey;
     this.state.lastSuccessAt = Date.now();
     this.state.lastAttemptAt = this.state.lastSuccessAt;
+    delete this.state.auth;
+  }
+
+  /**
+   * 401/403: retrying will not help and dropping would lose the backlog over a typo in a header.
+   * Keep every batch (the spool's bounds still apply), count, and pause: the breaker holds 5 min,
+   * doubling per consecutive refusal up to the longest retry period (a fix on the collector's side
+   * is picked up soon), and runs with other OTLP settings (new headers) are not held back by it.
+   */
+  private authFailed(o: Extract<SendOutcome, { kind: 'auth' }>): Step {
+    const now = Date.now();
+    this.state.failures++;
+    this.state.lastAttemptAt = now;
+    this.state.lastError = o.error;
+    this.state.lastErrorAt = now;
+    const failures = (this.state.auth?.failures ?? 0) + 1;
+    this.state.auth = { status: o.status, at: now, failures };
+    this.openBreaker(now + Math.min(this.opts.retryMaxMs, AUTH_PAUSE_MS * 2 ** Math.min(failures - 1, 20)));
+    return 'stop';
   }
 
   /** A retryable failure: wait in-process, or open the breaker and stop. */
@@ -340,7 +391,44 @@ export class Shipper {
     return new Promise((resolve) => setTimeout(resolve, ms));
   }
 
-  private async sendSpanItems(items: Item[]): Promise<Step> {
+  /**
+   * Consent again, right before a request (files may have changed while we waited for the
+   * collector): drop what is now off, lower what is now lower. Cheap when nothing changed.
+   */
+  private recheck(items: Item[]): Item[] {
+    this.consent.refresh();
+    const out: Item[] = [];
+    let dropped = false;
+    for (const it of items) {
+      const b = it.batch;
+      const level = this.consent.allowed(b.level, b.origin, b.resource['service.name']);
+      if (level === b.level) {
+        out.push(it);
+        continue;
+      }
+      if (level === 'off') {
+        removeBatch(this.env, it.name);
+        this.countOptedOut(recordCount(b));
+        dropped = true;
+        continue;
+      }
+      const clean = resanitize({ ...b, level }, this.env);
+      if (clean) out.push({ name: it.name, batch: clean });
+      else {
+        quarantineBatch(this.env, it.name);
+        this.countDropped('corrupt', Math.max(1, it.name.records), b.resource, b.origin);
+      }
+    }
+    if (dropped) this.saveState();
+    return out;
+  }
+
+  private async sendSpanItems(all: Item[]): Promise<Step> {
+    // The previous request's batches are gone before the next request leaves: a crash now can
+    // duplicate only what is in flight, one request's worth.
+    await this.settleDeletes();
+    const items = this.recheck(all);
+    if (items.length === 0) return 'continue';
     const cfg = this.otlp.traces;
     const batches = items.map((i) => i.batch);
     let body: Uint8Array;
@@ -350,13 +438,15 @@ export class Shipper {
       // Should not happen after validation; never let one batch block the rest.
       if (items.length > 1) return this.oneByOne(items);
       quarantineBatch(this.env, items[0].name);
-      this.countDropped('corrupt', items[0].batch.spans.length, items[0].batch.resource);
+      this.countDropped('corrupt', items[0].batch.spans.length, items[0].batch.resource, items[0].batch.origin);
       return 'continue';
     }
     const spanCount = batches.reduce((n, b) => n + b.spans.length, 0);
     const { outcome } = await this.post(cfg, body);
+    // A hostile or broken partialSuccess cannot reject more than we sent.
+    if (outcome.kind === 'ok') outcome.rejected = Math.min(outcome.rejected, spanCount);
     const shown: unknown[] = [];
-    if (outcome.kind !== 'retry') {
+    if (outcome.kind !== 'retry' && outcome.kind !== 'auth') {
       for (const b of batches) {
         for (const sp of b.spans) {
           if (shown.length >= MAX_RECORDS) break;
@@ -368,7 +458,7 @@ export class Shipper {
     this.log(cfg, outcome, batches.length, spanCount, shown);
     if (outcome.kind === 'ok') {
       this.removeInBackground(items);
-      if (outcome.rejected > 0) this.countDropped('rejected', outcome.rejected, batches[0].resource);
+      if (outcome.rejected > 0) this.countDropped('rejected', outcome.rejected, batches[0].resource, batches[0].origin);
       this.succeeded();
       this.state.sentSpans += spanCount - outcome.rejected;
       this.state.sentBatches += items.length;
@@ -380,13 +470,14 @@ export class Shipper {
       // One bad batch must not take the others with it: retry them one at a time.
       if (items.length > 1) return this.oneByOne(items);
       removeBatch(this.env, items[0].name);
-      this.countDropped('rejected', spanCount, batches[0].resource);
+      this.countDropped('rejected', spanCount, batches[0].resource, batches[0].origin);
       this.state.lastError = outcome.error;
       this.state.lastErrorAt = Date.now();
       this.saveMetrics();
       this.saveState();
       return 'continue';
     }
+    if (outcome.kind === 'auth') return this.authFailed(outcome);
     return this.failed(outcome);
   }
 
@@ -398,7 +489,28 @@ export class Shipper {
     return 'continue';
   }
 
+  /** Streams fed by a tool the user has opted out of since: dropped (counted locally), never sent. */
+  private dropOptedOutStreams(): void {
+    this.consent.refresh();
+    let n = 0;
+    for (const [k, st] of Object.entries(this.metrics.streams)) {
+      if (this.consent.lowest(st.origins, st.resource['service.name']) !== 'off') continue;
+      delete this.metrics.streams[k];
+      n++;
+    }
+    if (n === 0) return;
+    this.countOptedOut(n);
+    this.saveMetrics();
+    this.saveState();
+  }
+
   private async sendMetrics(): Promise<Step> {
+    this.dropOptedOutStreams();
+    if (Object.keys(this.metrics.streams).length === 0) {
+      this.metrics.dirty = false;
+      this.saveMetrics();
+      return 'continue';
+    }
     const cfg = this.otlp.metrics;
     let body: Uint8Array | undefined;
     try {
@@ -423,9 +535,10 @@ export class Shipper {
       outcome,
       0,
       streams.length,
-      outcome.kind === 'retry' ? [] : streams.map((s) => ({ name: s.name, attributes: s.attributes, value: s.value ?? { count: s.count, sum: s.sum } })),
+      outcome.kind === 'retry' || outcome.kind === 'auth' ? [] : streams.map((s) => ({ name: s.name, attributes: s.attributes, value: s.value ?? { count: s.count, sum: s.sum } })),
     );
     if (outcome.kind === 'retry') return this.failed(outcome);
+    if (outcome.kind === 'auth') return this.authFailed(outcome);
     // Cumulative points: a permanent rejection loses only this export, the next one carries the totals.
     this.metrics.dirty = false;
     if (!this.saveMetrics()) return 'stop';

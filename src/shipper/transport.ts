@@ -37,6 +37,35 @@ export function createTransport(env: Env, connectTimeoutMs = 5_000): Transport {
   return createNodeTransport(connectTimeoutMs);
 }
 
+/**
+ * Credentials in the endpoint URL (`http://user:pass@host`) become an `Authorization: Basic`
+ * header, the same on both paths: node:http does this by itself, but a request through a proxy
+ * would otherwise lose them (the proxy client sends the URL without its userinfo). An
+ * Authorization header the user configured (OTEL_EXPORTER_OTLP_HEADERS) wins.
+ */
+export function withUrlCredentials(url: string, headers: Record<string, string>): { url: string; headers: Record<string, string> } {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return { url, headers };
+  }
+  if (!u.username && !u.password) return { url, headers };
+  const dec = (s: string) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return s;
+    }
+  };
+  const user = dec(u.username);
+  const pass = dec(u.password);
+  u.username = '';
+  u.password = '';
+  const has = Object.keys(headers).some((k) => k.toLowerCase() === 'authorization');
+  return { url: u.toString(), headers: has ? headers : { ...headers, authorization: `Basic ${Buffer.from(`${user}:${pass}`, 'utf8').toString('base64')}` } };
+}
+
 function timeoutError(what: string, code: string): Error {
   return Object.assign(new Error(what), { code });
 }
@@ -55,7 +84,8 @@ function createNodeTransport(connectTimeoutMs: number): Transport {
     'https:': new https.Agent({ keepAlive: true, maxSockets: 2 }),
   };
 
-  function post(url: string, body: Uint8Array, headers: Record<string, string>, timeoutMs: number): Promise<HttpResult> {
+  function post(rawUrl: string, body: Uint8Array, rawHeaders: Record<string, string>, timeoutMs: number): Promise<HttpResult> {
+    const { url, headers } = withUrlCredentials(rawUrl, rawHeaders);
     return new Promise<HttpResult>((resolve, reject) => {
       const u = new URL(url);
       const secure = u.protocol === 'https:';
@@ -141,7 +171,8 @@ function createUndiciTransport(env: Env, connectTimeoutMs: number): Transport {
   const common = { connectTimeout: connectTimeoutMs, keepAliveTimeout: 10_000, maxResponseSize: -1 };
   const dispatcher: Dispatcher = new undici.EnvHttpProxyAgent({ ...common, httpProxy: proxies.httpProxy, httpsProxy: proxies.httpsProxy, noProxy: proxies.noProxy ?? '' });
 
-  async function post(url: string, body: Uint8Array, headers: Record<string, string>, timeoutMs: number): Promise<HttpResult> {
+  async function post(rawUrl: string, body: Uint8Array, rawHeaders: Record<string, string>, timeoutMs: number): Promise<HttpResult> {
+    const { url, headers } = withUrlCredentials(rawUrl, rawHeaders);
     const ac = new AbortController();
     const timer = setTimeout(() => ac.abort(timeoutError('export timed out', 'ETIMEDOUT')), timeoutMs);
     timer.unref();

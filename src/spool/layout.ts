@@ -31,11 +31,23 @@ export function spoolRoot(env: Env): string {
   return cacheDir(env);
 }
 
-/** FNV-1a over the selected variables' names and values, sorted: a short stable key, no crypto load. */
-export function envFingerprint(env: Env, select: (name: string) => boolean): string {
+/** The OTLP exporter settings that pick where and how records are sent (config/otlp-env.ts). */
+const OTLP_SETTINGS = ['ENDPOINT', 'HEADERS', 'PROTOCOL', 'COMPRESSION', 'TIMEOUT', 'CERTIFICATE', 'CLIENT_KEY', 'CLIENT_CERTIFICATE'];
+export const DESTINATION_VARS: readonly string[] = ['', 'TRACES_', 'METRICS_']
+  .flatMap((signal) => OTLP_SETTINGS.map((s) => `OTEL_EXPORTER_OTLP_${signal}${s}`))
+  .sort();
+
+/**
+ * FNV-1a over the named variables' names and values (those set, in sorted order): a short stable
+ * key, no crypto load. Named look-ups only: enumerating the environment costs time in proportion to
+ * its size (10,000 exported variables added ~500 ms to every run), this costs the same for any env.
+ */
+export function envFingerprint(env: Env, names: readonly string[]): string {
   let h = 0x811c9dc5;
-  for (const k of Object.keys(env).filter(select).sort()) {
-    const s = `${k}=${env[k] ?? ''}\n`;
+  for (const k of names) {
+    const v = env[k];
+    if (v === undefined) continue;
+    const s = `${k}=${v}\n`;
     for (let i = 0; i < s.length; i++) {
       h ^= s.charCodeAt(i);
       h = Math.imul(h, 0x01000193) >>> 0;
@@ -46,7 +58,7 @@ export function envFingerprint(env: Env, select: (name: string) => boolean): str
 
 /** The destination a run's records are for: its OTEL_EXPORTER_OTLP_* settings. */
 export function destinationKey(env: Env): string {
-  return envFingerprint(env, (n) => n.startsWith('OTEL_EXPORTER_OTLP_'));
+  return envFingerprint(env, DESTINATION_VARS);
 }
 export function destinationsRoot(env: Env): string {
   return path.join(cacheDir(env), 'destinations');

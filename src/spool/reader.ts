@@ -6,9 +6,10 @@
  */
 import fs = require('node:fs');
 import path = require('node:path');
-import type { AttrValue, Attributes, Batch, HistogramPoint, MetricRecord, SpanRecord, SumPoint } from '../model';
+import type { AttrValue, Attributes, Batch, BatchOrigin, HistogramPoint, MetricRecord, SpanRecord, SumPoint } from '../model';
 import { LEVELS } from '../model';
-import { type BatchName, batchDir, quarantineDir, sortBatchNames } from './layout';
+import { removeNoFollow, trustDir } from '../config/trusted-dir';
+import { type BatchName, batchDir, quarantineDir, sortBatchNames, spoolRoot } from './layout';
 
 type Env = NodeJS.ProcessEnv;
 
@@ -22,7 +23,10 @@ const MAX_QUARANTINED = 50;
 /** Batches waiting for this env's destination (or for the destination folder `key`). */
 export function listBatches(env: Env, key?: string): BatchName[] {
   try {
-    return sortBatchNames(fs.readdirSync(batchDir(env, key)));
+    const dir = batchDir(env, key);
+    // Nothing is read from a spool that is not ours (planted batches would go out under our name).
+    if (!trustDir(dir, { root: spoolRoot(env) }).ok) return [];
+    return sortBatchNames(fs.readdirSync(dir));
   } catch {
     return [];
   }
@@ -220,9 +224,26 @@ export function validateBatch(x: unknown): { batch: Batch; invalidRecords: numbe
       metrics,
       // Tool-declared catalog extensions: passed on as data, re-validated by the sanitizer.
       ...(r.extensions && typeof r.extensions === 'object' && !Array.isArray(r.extensions) ? { extensions: r.extensions as Batch['extensions'] } : {}),
+      ...validOrigin(r.origin),
     },
     invalidRecords,
   };
+}
+
+/** The recorder's identity for consent re-checks: short strings only, anything else ignored. */
+function validOrigin(x: unknown): { origin?: BatchOrigin } {
+  if (!x || typeof x !== 'object' || Array.isArray(x)) return {};
+  const o = x as Record<string, unknown>;
+  const str = (v: unknown, max: number) => (typeof v === 'string' && v.length > 0 && v.length <= max && !v.includes('\0') ? v : undefined);
+  const origin: BatchOrigin = {};
+  const tool = str(o.tool, 214);
+  const cwd = str(o.cwd, 4096);
+  const def = str(o.defaultLevel, 16);
+  if (tool) origin.tool = tool;
+  if (cwd) origin.cwd = cwd;
+  if (o.prompt === true) origin.prompt = true;
+  if (def) origin.defaultLevel = def;
+  return { origin };
 }
 
 function parseBatchText(text: string): ReadOutcome {
@@ -298,12 +319,15 @@ export function quarantineBatch(env: Env, name: BatchName): void {
   const qdir = quarantineDir(env);
   const src = path.join(batchDir(env), name.file);
   try {
-    fs.mkdirSync(qdir, { recursive: true, mode: 0o700 });
+    // Created if missing (bounded) and used only when it is ours: a planted link or another user's
+    // directory here would make the trimming below delete files somewhere else.
+    const trust = trustDir(qdir, { create: true, root: spoolRoot(env) });
+    if (!trust.ok) throw new Error(trust.reason);
     fs.renameSync(src, path.join(qdir, name.file));
     const files = fs.readdirSync(qdir).sort();
     for (const f of files.slice(0, Math.max(0, files.length - MAX_QUARANTINED))) {
       try {
-        fs.rmSync(path.join(qdir, f), { force: true, recursive: true });
+        removeNoFollow(path.join(qdir, f));
       } catch {
         /* best effort */
       }
@@ -311,7 +335,7 @@ export function quarantineBatch(env: Env, name: BatchName): void {
   } catch {
     // Could not move it: delete it, so one bad file cannot block the spool forever.
     try {
-      fs.rmSync(src, { force: true, recursive: true });
+      removeNoFollow(src);
     } catch {
       /* nothing more to do */
     }

@@ -6,7 +6,8 @@
  * Written only by the shipper; read by `status` / anyone through readSentLog().
  */
 import fs = require('node:fs');
-import { sentLogFile } from './layout';
+import { appendNoFollow, trustDir } from '../config/trusted-dir';
+import { sentLogFile, spoolRoot } from './layout';
 
 type Env = NodeJS.ProcessEnv;
 
@@ -41,13 +42,15 @@ export interface SentLogEntry {
 export function appendSentLog(env: Env, entry: SentLogEntry): void {
   const file = sentLogFile(env);
   try {
+    if (!trustDir(spoolRoot(env)).ok) return;
     const line = JSON.stringify(entry) + '\n';
     try {
-      if (fs.statSync(file).size + line.length > MAX_BYTES) fs.renameSync(file, `${file}.1`);
+      // lstat: a link is rotated away as a link, never measured or written through.
+      if (fs.lstatSync(file).size + line.length > MAX_BYTES) fs.renameSync(file, `${file}.1`);
     } catch {
       /* no log yet */
     }
-    fs.appendFileSync(file, line, { mode: 0o600 });
+    appendNoFollow(file, line);
   } catch {
     /* the log is for people; failing to write it must not stop delivery */
   }

@@ -16,7 +16,8 @@
 import fs = require('node:fs');
 import path = require('node:path');
 import type { Batch, MetricRecord } from '../model';
-import { BATCH_SUFFIX, batchDir, formatBatchName, safeId, sortBatchNames } from './layout';
+import { explainUntrusted, trustDir, writeExclusive } from '../config/trusted-dir';
+import { BATCH_SUFFIX, batchDir, formatBatchName, safeId, sortBatchNames, spoolRoot } from './layout';
 
 type Env = NodeJS.ProcessEnv;
 
@@ -139,24 +140,6 @@ function evict(dir: string, incoming: number, limits: SpoolLimits, now: number):
 
 let writeSeq = 0;
 
-/** mkdir -p, one level at a time: node's recursive mkdir reports ENOENT where the truth is EROFS/EACCES. */
-function ensureDir(dir: string, depth = 0): void {
-  try {
-    fs.mkdirSync(dir, { mode: 0o700 });
-  } catch (e) {
-    const code = errCode(e);
-    if (code === 'EEXIST') return;
-    const parent = path.dirname(dir);
-    if (code !== 'ENOENT' || parent === dir || depth > 64) throw e;
-    ensureDir(parent, depth + 1);
-    try {
-      fs.mkdirSync(dir, { mode: 0o700 });
-    } catch (e2) {
-      if (errCode(e2) !== 'EEXIST') throw e2; // another process created it meanwhile: fine
-    }
-  }
-}
-
 /**
  * Write one sealed batch to the spool. Synchronous, one file, never throws.
  * The caller's batch object is not modified.
@@ -172,14 +155,14 @@ export function writeBatch(batch: Batch, env: Env): WriteResult {
     let bytes = Buffer.byteLength(json);
     if (bytes > limits.maxBatchBytes) return { ok: false, reason: `batch of ${bytes} bytes exceeds the ${limits.maxBatchBytes}-byte cap` };
 
-    let counts: Partial<Record<DropReason, number>>;
-    try {
-      counts = evict(dir, bytes, limits, now);
-    } catch (e) {
-      if (errCode(e) !== 'ENOENT') throw e;
-      ensureDir(dir);
-      counts = {};
+    // Created if missing (bounded), and used only when every level from the cache root down is ours.
+    const trust = trustDir(dir, { create: true, root: spoolRoot(env) });
+    if (!trust.ok) {
+      if (trust.code) return { ok: false, reason: trust.code }; // read-only or full disk, EACCES
+      explainUntrusted(env, 'spool', trust);
+      return { ok: false, reason: `untrusted: ${trust.reason}` };
     }
+    const counts = evict(dir, bytes, limits, now);
     let toWrite = batch;
     const dropped = droppedMetric(counts, now);
     let evicted = 0;
@@ -195,8 +178,8 @@ export function writeBatch(batch: Batch, env: Env): WriteResult {
     const id = `${safeId(batch.id).slice(0, 40)}_${(++writeSeq).toString(36)}${Math.random().toString(36).slice(2, 6)}`;
     const name = formatBatchName(createdAt, process.pid, id, countRecords(toWrite), bytes);
     tmp = path.join(dir, `.${name}.tmp`);
-    // 'wx': never follow or clobber something planted at our temp name.
-    fs.writeFileSync(tmp, json, { mode: 0o600, flag: 'wx' });
+    // Exclusive and no-follow: never through a link, never over something planted at our temp name.
+    writeExclusive(tmp, json);
     fs.renameSync(tmp, path.join(dir, name));
     tmp = undefined;
     return evicted ? { ok: true, evicted } : { ok: true };

@@ -5,7 +5,8 @@
  */
 import fs = require('node:fs');
 import path = require('node:path');
-import { shipperStateFile, envFingerprint } from './layout';
+import { writeExclusive } from '../config/trusted-dir';
+import { DESTINATION_VARS, shipperStateFile, envFingerprint } from './layout';
 
 type Env = NodeJS.ProcessEnv;
 
@@ -30,6 +31,11 @@ export interface ShipperState {
   sentBatches: number;
   /** endpointKey() of the configuration the breaker was opened for: another endpoint is not down. */
   breakerKey?: string;
+  /**
+   * The collector refused our credentials (401/403): a configuration problem a person fixes. The
+   * batches are kept and delivery is paused (breaker) until the settings change; cleared on success.
+   */
+  auth?: { status: number; at: number; failures: number };
 }
 
 export function emptyShipperState(): ShipperState {
@@ -49,7 +55,7 @@ export function readJson(file: string): unknown {
 export function writeJsonAtomic(file: string, value: unknown): void {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.tmp`);
   try {
-    fs.writeFileSync(tmp, JSON.stringify(value), { mode: 0o600 });
+    writeExclusive(tmp, JSON.stringify(value));
     fs.renameSync(tmp, file);
   } catch (e) {
     try {
@@ -79,6 +85,10 @@ export function readShipperState(env: Env): ShipperState {
   s.sentSpans = num(raw.sentSpans) ?? 0;
   s.sentBatches = num(raw.sentBatches) ?? 0;
   if (typeof raw.breakerKey === 'string') s.breakerKey = raw.breakerKey;
+  const a = raw.auth as Partial<NonNullable<ShipperState['auth']>> | undefined;
+  if (a && typeof a === 'object' && num(a.status) !== undefined && num(a.at) !== undefined) {
+    s.auth = { status: a.status as number, at: a.at as number, failures: num(a.failures) ?? 1 };
+  }
   return s;
 }
 
@@ -91,14 +101,17 @@ export function writeShipperState(env: Env, state: ShipperState): boolean {
   }
 }
 
-const ENDPOINT_VAR = /^(OTEL_EXPORTER_OTLP_|(HTTPS?|NO|ALL)_PROXY$|(https?|no|all)_proxy$)/;
+const ENDPOINT_VARS: readonly string[] = [
+  ...DESTINATION_VARS,
+  ...['HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'ALL_PROXY', 'http_proxy', 'https_proxy', 'no_proxy', 'all_proxy'],
+].sort();
 
 /**
  * A short fingerprint of everything that decides where and how we send (OTLP and proxy variables):
  * the breaker opened for one configuration does not hold back a fixed one. FNV-1a, no crypto load.
  */
 export function endpointKey(env: Env): string {
-  return envFingerprint(env, (k) => ENDPOINT_VAR.test(k));
+  return envFingerprint(env, ENDPOINT_VARS);
 }
 
 /**

@@ -4,6 +4,7 @@
  * file, not writable, owned by someone else; an invalid endpoint). Read-only, never throws.
  */
 import fs = require('node:fs');
+import { trustDir } from '../config/trusted-dir';
 import { lockFile, batchDir, destinationKey, destinationKeys, spoolRoot } from './layout';
 import { listBatches, quarantinedCount } from './reader';
 import { readShipperState } from './state';
@@ -33,6 +34,8 @@ export interface SpoolStats {
   otherDestinations: { destinations: number; batches: number };
   /** Conditions a person should know about. */
   problems: string[];
+  /** Set while the collector refuses our credentials (401/403); batches are kept meanwhile. */
+  auth?: { status: number; at: number; failures: number };
 }
 
 function dirProblem(dir: string, what: string): string | undefined {
@@ -66,6 +69,8 @@ export function spoolStats(env: Env, now = Date.now()): SpoolStats {
       break;
     }
   }
+  const trust = trustDir(batchDir(env), { root: dir });
+  if (!trust.ok && !trust.missing) problems.push(`spool not used (nothing is written to it, read from it or sent from it): ${trust.reason}`);
   const names = listBatches(env);
   let pendingBytes = 0;
   let pendingRecords = 0;
@@ -75,6 +80,14 @@ export function spoolStats(env: Env, now = Date.now()): SpoolStats {
   }
   const st = readShipperState(env);
   problems.push(...st.conditions);
+  if (st.auth) {
+    // Said in words: the backlog is safe, and what fixes it.
+    const until = st.nextAttemptAt > now ? `until ${new Date(st.nextAttemptAt).toISOString()} or ` : '';
+    problems.push(
+      `the collector refused our credentials (HTTP ${st.auth.status}, ${st.auth.failures} time(s), last ${new Date(st.auth.at).toISOString()}): ` +
+        `${names.length} batch(es) kept, delivery paused ${until}until the OTLP settings change (check OTEL_EXPORTER_OTLP_HEADERS)`,
+    );
+  }
   let shipper: SpoolStats['shipper'] = { running: false };
   try {
     // Lazy: the lock module lives with the shipper; this keeps stats importable alone.
@@ -110,6 +123,7 @@ export function spoolStats(env: Env, now = Date.now()): SpoolStats {
     ...(st.lastErrorAt ? { lastErrorAt: st.lastErrorAt } : {}),
     sentSpans: st.sentSpans,
     sentBatches: st.sentBatches,
+    ...(st.auth ? { auth: st.auth } : {}),
     shipper,
     otherDestinations,
     problems,

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Batch } from '../../src/model';
+import { runsDir } from '../../src/recorder/start-record';
 import { writeBatch } from '../../src/spool/spool';
 import { FIXTURE_SECRETS, FIXTURES_DIR, makeSandbox, REPO_ROOT, runFixture, type Env, type Sandbox } from '../support/run-fixture';
 import { freePort } from '../support/otlp-receiver';
@@ -201,6 +202,10 @@ describe('reset', () => {
     const sessions = path.join(sb.cacheHome, 'devtool-telemetry', 'sessions');
     fs.mkdirSync(sessions, { recursive: true });
     fs.writeFileSync(path.join(sessions, 'fixture-tool-0badc0de.json'), '{"v":1}');
+    // A start record carrying the old id (a run that might still die without JS and be sent later).
+    const runs = runsDir(sb.env);
+    fs.mkdirSync(runs, { recursive: true, mode: 0o700 });
+    fs.writeFileSync(path.join(runs, '123-bbbbbbbbbbbbbbb2.run'), '{"v":1,"installId":"old-id"}');
     const r = await cli(['reset']);
     expect(r.code).toBe(0);
     const cfg = readConfig();
@@ -211,6 +216,7 @@ describe('reset', () => {
     expect(r.stdout).toMatch(/Removed 2 unsent batch/);
     expect(batchFiles(sb.env)).toEqual([]);
     expect(fs.readdirSync(sessions)).toEqual([]);
+    expect(fs.readdirSync(runs)).toEqual([]);
     expect(r.stdout).toMatch(/Ended the current session/);
   });
 });

@@ -2,6 +2,7 @@
 // routing) and two gateways (collector-config/gateway.yaml) on loopback. The gateways write what they receive
 // to file exporters: every span must arrive exactly once, each trace whole on one gateway.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
@@ -164,7 +165,8 @@ describe('agent -> 2 gateways (loadbalancing, traceID routing)', () => {
       const r = await postOtlp(
         agentHttp,
         'metrics',
-        metricsBody({ 'service.name': SERVICE, 'service.instance.id': `inst-${i}` }, [
+        // service.instance.id is an id key: the collector keeps uuids and hex ids there, nothing else
+        metricsBody({ 'service.name': SERVICE, 'service.instance.id': randomUUID() }, [
           sumMetric('devtool.command.runs', '{run}', [{ value: i + 1, attributes: { 'devtool.command.name': 'build' } }], start),
         ]),
       );

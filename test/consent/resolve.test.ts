@@ -76,7 +76,9 @@ const single: Row[] = [
   { name: 'project file per tool off', set: (s) => s.writeProject(s.repo, { tools: { [TOOL]: { telemetry: 'off' } } }), level: 'off', source: /^project:/ },
   { name: 'project file for another tool', set: (s) => s.writeProject(s.repo, { tools: { other: { telemetry: 'off' } } }), level: 'usage', source: 'default:tool' },
   { name: 'project file asking for full cannot raise', set: (s) => s.writeProject(s.repo, { level: 'full' }), level: 'usage', source: 'default:tool' },
-  { name: 'project file corrupt: not set', set: (s) => s.writeProject(s.repo, '{telemetry: off'), level: 'usage', source: 'default:tool', problem: /not valid JSON/ },
+  { name: 'project file corrupt: off (it could have said off)', set: (s) => s.writeProject(s.repo, '{telemetry: off'), level: 'off', source: /^project:/, problem: /not valid JSON/ },
+  { name: 'project file with a wrong-typed tool entry: off', set: (s) => s.writeProject(s.repo, { tools: { [TOOL]: 'off' } }), level: 'off', source: /^project:/, problem: /not an object/ },
+  { name: 'project file with a wrong-typed "tools": off', set: (s) => s.writeProject(s.repo, { tools: [] }), level: 'off', source: /^project:/, problem: /"tools" is not an object/ },
   { name: 'project file unknown level: off', set: (s) => s.writeProject(s.repo, { level: 'lots' }), level: 'off', source: /^project:/, problem: /not a level/ },
   { name: 'project file odd switch: off', set: (s) => s.writeProject(s.repo, { telemetry: 'maybe' }), level: 'off', source: /^project:/, problem: /not on\/off/ },
   { name: 'user config tool off', set: (s) => s.writeUserConfig({ tools: { [TOOL]: { level: 'off' } } }), level: 'off', source: `user:tool:${TOOL}` },
@@ -85,8 +87,11 @@ const single: Row[] = [
   { name: 'user config all off', set: (s) => s.writeUserConfig({ all: { level: 'off' } }), level: 'off', source: 'user:all' },
   { name: 'user config other tool off', set: (s) => s.writeUserConfig({ tools: { other: { level: 'off' } } }), level: 'usage', source: 'default:tool' },
   { name: 'user config unknown level', set: (s) => s.writeUserConfig({ tools: { [TOOL]: { level: 'many' } } }), level: 'off', source: `user:tool:${TOOL}`, problem: /not a level/ },
-  { name: 'user config corrupt: not set', set: (s) => s.writeUserConfig('{"tools":'), level: 'usage', source: 'default:tool', problem: /not valid JSON/ },
-  { name: 'user config wrong shape: not set', set: (s) => s.writeUserConfig({ tools: [] }), level: 'usage', source: 'default:tool', problem: /not an object/ },
+  { name: 'user config corrupt: off (it could have said off)', set: (s) => s.writeUserConfig('{"tools":'), level: 'off', source: /^user:\//, problem: /not valid JSON/ },
+  { name: 'user config wrong shape: off', set: (s) => s.writeUserConfig({ tools: [] }), level: 'off', source: /^user:\//, problem: /not an object/ },
+  { name: 'user config wrong-typed entry for this tool: off', set: (s) => s.writeUserConfig({ tools: { [TOOL]: 'off' } }), level: 'off', source: `user:tool:${TOOL}`, problem: /not an object/ },
+  { name: 'user config wrong-typed entry for another tool: not this tool', set: (s) => s.writeUserConfig({ tools: { 'other-tool': 'off' } }), level: 'usage', source: 'default:tool' },
+  { name: 'user config wrong-typed "all": off', set: (s) => s.writeUserConfig({ all: 'on' }), level: 'off', source: /^user:\//, problem: /"all" is not an object/ },
 ];
 
 describe('each source alone', () => {

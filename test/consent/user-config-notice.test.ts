@@ -114,16 +114,26 @@ describe('first-run notice', () => {
     }
     expect(fs.existsSync(sb.userConfigFile)).toBe(false);
   });
-  it('when the record cannot be written: shown, once in this run, silently', () => {
+  it('when the record cannot be written: not shown, the run stays off, silently', () => {
+    const ro = makeConfigReadOnly(sb);
+    try {
+      const d = resolveConsent({ env: sb.env, cwd: sb.cwd, tool: tool() });
+      expect(d.level).toBe('usage'); // nothing stored yet: the default would apply
+      const err = sink();
+      expect(maybeShowNotice(d, tool(), sb.env, err)).toBe(false);
+      expect(maybeShowNotice(d, tool(), sb.env, err)).toBe(false);
+      expect(err.chunks).toHaveLength(0);
+      expect(d.installId).toBeUndefined();
+    } finally {
+      ro.restore();
+    }
+  });
+  it('a config dir blocked by a file: the resolver says off and why', () => {
     fs.mkdirSync(sb.configHome, { recursive: true });
     fs.writeFileSync(path.join(sb.configHome, 'devtool-telemetry'), 'in the way');
     const d = resolveConsent({ env: sb.env, cwd: sb.cwd, tool: tool() });
-    const err = sink();
-    maybeShowNotice(d, tool(), sb.env, err);
-    maybeShowNotice(d, tool(), sb.env, err);
-    expect(err.chunks).toHaveLength(1);
-    expect(err.text()).not.toMatch(/EEXIST|ENOTDIR|Error/);
-    expect(d.installId).toBeUndefined();
+    expect(d.level).toBe('off');
+    expect(d.reports.find((r) => r.decided)?.problem).toMatch(/not a directory/);
   });
   it('a throwing sink never escapes', () => {
     const d = resolveConsent({ env: sb.env, cwd: sb.cwd, tool: tool() });

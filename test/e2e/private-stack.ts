@@ -32,11 +32,24 @@ export interface JaegerTrace {
   processes: Record<string, { serviceName: string; tags: Array<{ key: string; value: unknown }> }>;
 }
 
-export async function startPrivateStack(): Promise<PrivateStack> {
+/**
+ * `acceptKeys`: Go RE2 patterns of attribute keys the collector should accept besides its registry (the
+ * catalog), as an operator does for a tool's own keys (devtool_redact allowed_keys.extra_patterns; the
+ * shipped config drops every other key).
+ */
+export async function startPrivateStack({ acceptKeys = [] }: { acceptKeys?: string[] } = {}): Promise<PrivateStack> {
   await ensureBuilt({ log: () => {} });
   const ports = await freeStackPorts();
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dtt-stack-'));
-  const stack = await startStack({ ...ports, workDir, scrapeInterval: '1s' });
+  const collectorExtraConfigs: string[] = [];
+  if (acceptKeys.length > 0) {
+    const file = path.join(workDir, 'overlay-accept-keys.yaml');
+    // a list replaces the shipped one: keep its default (tools' feature properties); `$` is `$$` in collector configs
+    const patterns = ['^devtool\\.feature\\.[a-z0-9_.]+$', ...acceptKeys].map((p) => `'${p.replace(/'/g, "''").replace(/\$/g, '$$$$')}'`);
+    fs.writeFileSync(file, `processors:\n  devtool_redact:\n    allowed_keys:\n      extra_patterns: [${patterns.join(', ')}]\n`);
+    collectorExtraConfigs.push(file);
+  }
+  const stack = await startStack({ ...ports, workDir, scrapeInterval: '1s', collectorExtraConfigs });
   return {
     ...stack,
     workDir,

@@ -119,7 +119,9 @@ describe('examples/ai-agent', () => {
     const r = root(spans)!;
     expect(r.resource['service.name']).toBe('ai-agent');
     const byId = new Map(spans.map((s) => [s.spanId, s]));
-    const llm = spans.filter((s) => s.kind === 3);
+    const llm = spans.filter((s) => s.kind === 3 && s.attributes['gen_ai.operation.name'] !== undefined);
+    // The other CLIENT span: the agent starting its local fake LLM server (a child process).
+    expect(spans.filter((s) => s.kind === 3 && s.attributes['process.executable.name'] === 'node')).toHaveLength(1);
     expect(llm.map((s) => s.name)).toEqual(['chat gpt-4o-mini', 'chat gpt-4o-mini', 'chat gpt-4o-mini']);
     const parents = llm.map((s) => byId.get(s.parentSpanId!)!);
     expect(parents.map((p) => p.name).sort()).toEqual(['step edit', 'step plan', 'step run-tests']);
@@ -136,6 +138,31 @@ describe('examples/ai-agent', () => {
     expect(text).not.toContain('failing parser');
     expect(text).not.toContain('careful coding agent');
     expect(text).not.toContain('trim the input');
+  });
+});
+
+describe('examples/ai-agent tool-agent', () => {
+  it('one step shows model call -> MCP tool calls (with the model\'s call ids) -> model call; no tool content', async () => {
+    const { receiver, env } = await setup();
+    const res = await runFixture({ script: path.join(EXAMPLES, 'ai-agent', 'tool-agent.mjs'), args: ['fix', 'the', 'parser'], mode: 'import', env });
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toContain('tool:  run_tests -> 1 failing in src/parser.js');
+    expect(res.stdout).toContain('answer: Edit: change parse() to trim the input before splitting.');
+    await receiver.waitFor(() => !!root(receiver.spans()) && receiver.metrics().some((m) => m.name === 'gen_ai.client.token.usage'));
+    const spans = receiver.spans();
+    const fix = spans.find((s) => s.name === 'step fix')!;
+    expect(fix.parentSpanId).toBe(root(spans)!.spanId);
+    const inStep = spans.filter((s) => s.parentSpanId === fix.spanId).sort((a, b) => (BigInt(a.startTimeUnixNano) < BigInt(b.startTimeUnixNano) ? -1 : 1));
+    expect(inStep.map((s) => s.name)).toEqual(['chat gpt-4o-mini', 'execute_tool read_file', 'execute_tool run_tests', 'chat gpt-4o-mini']);
+    // Sequential: each starts after the previous one ended.
+    for (let i = 1; i < inStep.length; i++) expect(BigInt(inStep[i]!.startTimeUnixNano) >= BigInt(inStep[i - 1]!.endTimeUnixNano)).toBe(true);
+    expect(inStep[0]!.attributes['gen_ai.response.finish_reasons']).toEqual(['tool_calls']);
+    expect(inStep[3]!.attributes['gen_ai.response.finish_reasons']).toEqual(['stop']);
+    expect(inStep.slice(1, 3).map((s) => s.attributes['gen_ai.tool.call.id'])).toEqual(['call_1', 'call_2']);
+    expect(countOf(receiver.metrics(), 'gen_ai.client.operation.duration')).toBe(2);
+    expect(sumOf(receiver.metrics(), 'gen_ai.client.token.usage', (a) => a['gen_ai.token.type'] === 'output')).toBe(10 + 9);
+    const text = receiver.rawBodiesText();
+    for (const content of ['kept the spaces', 'src/parser.js', 'careful coding agent', 'trim the input']) expect(text).not.toContain(content);
   });
 });
 

@@ -21,7 +21,8 @@ let sb: Sandbox;
 beforeAll(async () => {
   linkPackage(FEATURE_TOOL);
   linkPackage(SESSION_TOOL);
-  stack = await startPrivateStack();
+  // the tool's own keys (defineAttributes / defineMetrics) are accepted by the collector's operator
+  stack = await startPrivateStack({ acceptKeys: ['^(?:crewai|visivo)\\.[a-z0-9_.]+$'] });
   sb = makeSandbox();
 }, 900_000);
 

@@ -3,6 +3,7 @@
  * against the local fake server; what reaches the OTLP receiver is asserted exactly, and the app's
  * own output must be byte-identical to a run without us.
  */
+import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMPLETION, PROMPT, SYSTEM, llmSpans, points, rootSpan, runApp, runPlainApp, startFakeLlm, tokenSums, type FakeLlm } from './harness';
 
@@ -271,5 +272,25 @@ describe('privacy', () => {
     expect(out.text).toBeDefined();
     expect(llmSpans(r)).toHaveLength(0);
     expect(points(r, 'gen_ai.client.token.usage')).toHaveLength(0);
+  });
+});
+
+// Which ESM hook each Node version gets (src/instrument/index.ts): synchronous in-thread hooks where
+// Node has them, the hooks thread of module.register() elsewhere; on every version only when a client
+// is installed where the entry can reach it (here: the repository's node_modules), declared or not.
+// The fixtures run on this process's Node (process.execPath).
+const SYNC_HOOKS = typeof (createRequire(__filename)('node:module') as { registerHooks?: unknown }).registerHooks === 'function';
+
+describe(`an ES-module app that does not declare the client (Node ${process.versions.node}: ${SYNC_HOOKS ? 'registerHooks' : 'module.register'})`, () => {
+  it('is captured: the client is installed where the app can reach it', async () => {
+    const plain = await runPlainApp(llm, { entry: 'mjs', scenario: 'chat' }); // the same scenario from llm-app
+    const { receiver: r, out, result } = await runApp(llm, { entry: 'mjs', script: '../undeclared-app/app.mjs', scenario: 'chat' });
+    expect(result.code).toBe(0);
+    expect(out).toEqual(plain.out);
+    expect(rootSpan(r).resource['service.name']).toBe('undeclared-app');
+    const [span, ...rest] = llmSpans(r);
+    expect(rest).toHaveLength(0);
+    expect(span!.name).toBe('chat gpt-4o-mini');
+    expect(tokenSums(r)).toEqual({ input: IN, output: OUT });
   });
 });

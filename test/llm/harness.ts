@@ -35,6 +35,8 @@ export interface AppRun {
 
 export interface AppOptions {
   entry: 'cjs' | 'mjs';
+  /** The fixture app's directory; default APP_DIR (llm-app). */
+  dir?: string;
   /** Another entry file in the fixture (e.g. `late-start.cjs`); default `app.{entry}`. */
   script?: string;
   scenario: string;
@@ -48,7 +50,8 @@ export interface AppOptions {
 }
 
 export async function runApp(llm: FakeLlm, opts: AppOptions): Promise<AppRun> {
-  linkPackage(APP_DIR);
+  const dir = opts.dir ?? APP_DIR;
+  linkPackage(dir);
   const receiver = await startReceiver();
   const sb = makeSandbox();
   const env: Record<string, string> = {
@@ -61,7 +64,7 @@ export async function runApp(llm: FakeLlm, opts: AppOptions): Promise<AppRun> {
   };
   const mode = opts.mode ?? (opts.entry === 'cjs' ? 'require' : 'import');
   const result = await runFixture({
-    script: path.join(APP_DIR, opts.script ?? `app.${opts.entry}`),
+    script: path.join(dir, opts.script ?? `app.${opts.entry}`),
     args: [opts.scenario, ...(opts.model ? [opts.model] : [])],
     env,
     mode,

@@ -18,7 +18,8 @@ function makeTool(root: string, name: string, identity?: string): string {
   const dir = path.join(root, 'tools', name);
   fs.mkdirSync(dir, { recursive: true });
   const pkg: Record<string, unknown> = { name, version: '1.0.0', private: true };
-  if (identity) pkg.devtoolTelemetry = { identity };
+  // `work` is declared: only declared words (or common CLI verbs) name the span.
+  pkg.devtoolTelemetry = identity ? { identity, subcommands: ['work'] } : { subcommands: ['work'] };
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify(pkg));
   fs.copyFileSync(SOURCE, path.join(dir, 'cli.js'));
   linkPackage(dir);

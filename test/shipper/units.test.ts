@@ -9,7 +9,9 @@ import { expireStreams, foldBatch, newMetricsState, pruneFolded, streamKey, stre
 import { encodeMetrics, encodeSpans, nanosToHrTime } from '../../src/shipper/encode';
 import { isShipperProcess, kickShipper, shipperEnv, stripOurPreload } from '../../src/shipper/kick';
 import { ShipperLock, lockStatus } from '../../src/shipper/lock';
-import { backoffMs, parseRetryAfter } from '../../src/shipper/options';
+import { backoffMs, parseRetryAfter, shipperOptions } from '../../src/shipper/options';
+import { durationMs, MAX_TIMER_MS } from '../../src/config/durations';
+import { withUrlCredentials } from '../../src/shipper/transport';
 import { endpointKey, writeShipperState, emptyShipperState } from '../../src/spool/state';
 import { decodeProtobuf, flattenMetrics, flattenSpans } from '../support/otlp-decode';
 import { lockFile } from '../../src/spool/layout';
@@ -127,6 +129,29 @@ describe('retry timing', () => {
     expect(backoffMs(3, o, () => 1)).toBe(4000);
     expect(backoffMs(10, o, () => 1)).toBe(8000);
     expect(backoffMs(10, o, () => 0)).toBe(4000);
+  });
+
+  it('every duration setting is validated and clamped below the timer limit', () => {
+    const spec = { fallback: 60_000, min: 1_000, max: 86_400_000, allowZero: true };
+    expect(durationMs(String(2 ** 31), spec)).toMatchObject({ ms: 86_400_000, problem: expect.stringContaining('above the limit') });
+    expect(durationMs(2 ** 31, { fallback: 5 }).ms).toBe(MAX_TIMER_MS);
+    expect(durationMs('1e12', spec)).toMatchObject({ ms: 60_000, problem: expect.any(String) });
+    expect(durationMs('-5', spec).ms).toBe(60_000);
+    expect(durationMs(Number.NaN, spec).ms).toBe(60_000);
+    expect(durationMs('0', spec).ms).toBe(0);
+    expect(durationMs('10', spec).ms).toBe(1_000);
+    expect(durationMs(undefined, spec)).toEqual({ ms: 60_000 });
+    const huge = String(2 ** 40);
+    const o = shipperOptions({ DEVTOOL_TELEMETRY_RETRY_BASE_MS: huge, DEVTOOL_TELEMETRY_RETRY_MAX_MS: huge, DEVTOOL_TELEMETRY_SHIPPER_MAX_WAIT_MS: huge, DEVTOOL_TELEMETRY_SHIPPER_MAX_LIFE_MS: huge });
+    for (const v of [o.retryBaseMs, o.retryMaxMs, o.maxWaitMs, o.maxLifeMs, backoffMs(40, o)]) expect(v).toBeLessThan(2 ** 31);
+  });
+
+  it('credentials in the endpoint URL become Basic auth; a configured Authorization wins', () => {
+    const r = withUrlCredentials('http://us%3Aer:p%40ss@127.0.0.1:4318/v1/traces', { 'content-type': 'x' });
+    expect(r.url).toBe('http://127.0.0.1:4318/v1/traces');
+    expect(r.headers.authorization).toBe(`Basic ${Buffer.from('us:er:p@ss').toString('base64')}`);
+    expect(withUrlCredentials('http://a:b@h/x', { Authorization: 'Bearer t' }).headers).toEqual({ Authorization: 'Bearer t' });
+    expect(withUrlCredentials('http://h/x', {})).toEqual({ url: 'http://h/x', headers: {} });
   });
 
   it('Retry-After: seconds or HTTP date; garbage ignored', () => {

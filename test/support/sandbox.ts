@@ -52,6 +52,10 @@ const DROP_EXACT = new Set([
   'XDG_CACHE_HOME',
   'XDG_DATA_HOME',
   'XDG_STATE_HOME',
+  // Trace context of whatever runs the tests (a CI, an editor): would put fixtures in its trace.
+  'TRACEPARENT',
+  'TRACESTATE',
+  'BAGGAGE',
   ...AGENT_VARS,
 ]);
 

@@ -11,6 +11,25 @@ import (
 type compiledRule struct {
 	re     *regexp.Regexp
 	groups []condGroup // all must hold; none: always run
+	// repl: the replacement template when the regex has `pre`/`post` groups (kept around the mask);
+	// empty: the whole match is replaced by the mask literally.
+	repl string
+}
+
+// replace masks every match of the rule in s. With `pre`/`post` groups, a match can consume the
+// character the next match needs as its `pre`: repeat (bounded) until nothing changes.
+func (c *compiledRule) replace(s, mask string) string {
+	if c.repl == "" {
+		return c.re.ReplaceAllLiteralString(s, mask)
+	}
+	for i := 0; i < 4; i++ {
+		next := c.re.ReplaceAllString(s, c.repl)
+		if next == s {
+			break
+		}
+		s = next
+	}
+	return s
 }
 
 // applies reports whether every necessary condition of the rule holds for s (features f).
@@ -64,13 +83,16 @@ func containsFold(s, lower string) bool {
 }
 
 type redactor struct {
-	rules     []compiledRule
-	mask      string
-	dropKeys  bool
-	spanNames bool
-	logBodies bool
-	maskKeys  []string // lower case
+	rules      []compiledRule
+	mask       string
+	dropKeys   bool
+	spanNames  bool
+	logBodies  bool
+	maskKeys   []string // lower case
 	keyRegexps []*regexp.Regexp
+	allow      *allowlist     // nil: every key not dropped otherwise is kept
+	entropy    *EntropyConfig // nil: no entropy / hex id rule
+	pathPH     string         // "": paths are not replaced
 
 	// verdicts per attribute key (keys repeat: a few hundred distinct ones in practice); bounded
 	mu       sync.RWMutex
@@ -83,12 +105,29 @@ const (
 	keyKeep keyVerdict = iota
 	keyDrop
 	keyMaskValue
+	keyID      // accepted id key: a uuid or hex id is kept as is, anything else is dropped
+	keyURLPath // accepted URL path key: every rule but the file-path rule
+)
+
+// scanMode: which rules apply to a string, by the field it travels in.
+type scanMode uint8
+
+const (
+	modeText       scanMode = iota // free text: every rule
+	modeIdent                      // identifiers (scope name/version, metric name/unit, schema URLs, severity, event name): no path rule
+	modeTraceState                 // W3C tracestate: no path rule, hex ids are legitimate there
+	modeURLPath                    // URL paths and routes: no file-path rule
 )
 
 const maxKeyCache = 20000
 
 func newRedactor(cfg *Config) (*redactor, error) {
-	r := &redactor{mask: cfg.Mask, dropKeys: boolOr(cfg.DropKeysMatching, true), spanNames: boolOr(cfg.SpanNames, true), logBodies: boolOr(cfg.LogBodies, true)}
+	r := &redactor{mask: cfg.Mask, dropKeys: boolOr(cfg.DropKeysMatching, true), spanNames: boolOr(cfg.SpanNames, true), logBodies: boolOr(cfg.LogBodies, true), entropy: cfg.Entropy, pathPH: cfg.PathPlaceholder}
+	allow, err := newAllowlist(cfg.AllowedKeys)
+	if err != nil {
+		return nil, err
+	}
+	r.allow = allow
 	if r.mask == "" {
 		r.mask = "****"
 	}
@@ -109,6 +148,16 @@ func newRedactor(cfg *Config) (*redactor, error) {
 			return nil, err
 		}
 		cr := compiledRule{re: re}
+		if pre, post := re.SubexpIndex("pre") >= 0, re.SubexpIndex("post") >= 0; pre || post {
+			m := strings.ReplaceAll(r.mask, "$", "$$")
+			if pre {
+				m = "${pre}" + m
+			}
+			if post {
+				m += "${post}"
+			}
+			cr.repl = m
+		}
 		for _, w := range rule.When {
 			g, err := parseCond(w)
 			if err != nil {
@@ -135,9 +184,17 @@ func isRunByte(c byte) bool {
 // features computes, in one pass, the cheap properties the rules are gated on.
 func features(s string) uint16 {
 	var f uint16
-	dots, run, dashes, colons := 0, 0, 0, 0
+	dots, run, dashes, colons, tok := 0, 0, 0, 0, 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
+		if isRunByte(c) || c == '.' || c == '=' || c == '+' || c == '/' {
+			tok++
+			if tok >= 15 {
+				f |= featTokenRun
+			}
+		} else {
+			tok = 0
+		}
 		if isRunByte(c) {
 			run++
 			if run >= 13 {
@@ -195,21 +252,35 @@ func features(s string) uint16 {
 	return f
 }
 
-// maskString returns s with every rule match replaced by the mask.
-func (r *redactor) maskString(s string) (string, bool) {
+// maskString returns s with every rule match replaced by the mask (free text: every rule).
+func (r *redactor) maskString(s string) (string, bool) { return r.maskStringMode(s, modeText) }
+
+// maskStringMode applies the rules that apply in mode: the regex rules (gated), then paths, then the
+// entropy rule (last, so tokens already masked are not judged again).
+func (r *redactor) maskStringMode(s string, mode scanMode) (string, bool) {
 	if s == "" {
 		return s, false
 	}
-	f := features(s)
 	changed := false
+	if r.pathPH != "" && mode == modeText {
+		if out, ok := replacePaths(s, r.pathPH); ok {
+			s, changed = out, true
+		}
+	}
+	f := features(s)
 	for i := range r.rules {
 		rule := &r.rules[i]
 		if !rule.applies(s, f) {
 			continue
 		}
 		if rule.re.MatchString(s) {
-			s = rule.re.ReplaceAllLiteralString(s, r.mask)
+			s = rule.replace(s, r.mask)
 			changed = true
+		}
+	}
+	if r.entropy != nil {
+		if out, ok := r.entropy.maskTokens(s, r.mask, mode != modeTraceState); ok {
+			s, changed = out, true
 		}
 	}
 	return s, changed
@@ -232,7 +303,18 @@ func (r *redactor) keyVerdict(k string) keyVerdict {
 	return v
 }
 
-func (r *redactor) computeKeyVerdict(k string) keyVerdict {
+// bodyKeyVerdict: the verdict for a key inside a log body (not held to the registry).
+func (r *redactor) bodyKeyVerdict(k string) keyVerdict {
+	v := r.computeKeyVerdictWith(k, nil)
+	if v == keyDrop || v == keyMaskValue {
+		return v
+	}
+	return keyKeep
+}
+
+func (r *redactor) computeKeyVerdict(k string) keyVerdict { return r.computeKeyVerdictWith(k, r.allow) }
+
+func (r *redactor) computeKeyVerdictWith(k string, allow *allowlist) keyVerdict {
 	for _, re := range r.keyRegexps {
 		if re.MatchString(k) {
 			return keyDrop
@@ -250,6 +332,13 @@ func (r *redactor) computeKeyVerdict(k string) keyVerdict {
 			}
 		}
 	}
+	kind := kindText
+	if allow != nil {
+		var ok bool
+		if kind, ok = allow.lookup(k); !ok {
+			return keyDrop
+		}
+	}
 	if len(r.maskKeys) > 0 {
 		lk := strings.ToLower(k)
 		for _, m := range r.maskKeys {
@@ -258,25 +347,38 @@ func (r *redactor) computeKeyVerdict(k string) keyVerdict {
 			}
 		}
 	}
+	switch kind {
+	case kindID:
+		return keyID
+	case kindURLPath:
+		return keyURLPath
+	}
 	return keyKeep
 }
 
-func (r *redactor) value(v pcommon.Value) {
+func (r *redactor) value(v pcommon.Value) { r.valueMode(v, modeText) }
+
+func (r *redactor) valueMode(v pcommon.Value, mode scanMode) {
 	switch v.Type() {
 	case pcommon.ValueTypeStr:
-		if s, changed := r.maskString(v.Str()); changed {
+		if s, changed := r.maskStringMode(v.Str(), mode); changed {
 			v.SetStr(s)
 		}
 	case pcommon.ValueTypeSlice:
 		sl := v.Slice()
 		for i := 0; i < sl.Len(); i++ {
-			r.value(sl.At(i))
+			r.valueMode(sl.At(i), mode)
 		}
 	case pcommon.ValueTypeMap:
 		r.attrs(v.Map())
+	case pcommon.ValueTypeBytes:
+		// opaque bytes can hold anything and no rule can read them
+		v.SetStr(r.mask)
 	}
 }
 
+// attrs applies the key verdicts and the value rules to an attribute map (and to maps nested in it: the
+// registry applies to their keys too, since nothing in it has a map value).
 func (r *redactor) attrs(m pcommon.Map) {
 	if m.Len() == 0 {
 		return
@@ -288,11 +390,56 @@ func (r *redactor) attrs(m pcommon.Map) {
 			dropped = true
 		case keyMaskValue:
 			v.SetStr(r.mask)
+		case keyID:
+			// an id key holds random ids only (uuid or hex, see isIDValue); anything else is removed below
+			if v.Type() != pcommon.ValueTypeStr || !isIDValue(v.Str()) {
+				dropped = true
+			}
+		case keyURLPath:
+			r.valueMode(v, modeURLPath)
 		default:
 			r.value(v)
 		}
 	}
 	if dropped {
-		m.RemoveIf(func(k string, _ pcommon.Value) bool { return r.keyVerdict(k) == keyDrop })
+		m.RemoveIf(func(k string, v pcommon.Value) bool {
+			switch r.keyVerdict(k) {
+			case keyDrop:
+				return true
+			case keyID:
+				return v.Type() != pcommon.ValueTypeStr || !isIDValue(v.Str())
+			}
+			return false
+		})
+	}
+}
+
+// body scans a log body: free content, so its map keys are not held to the registry, only to the
+// identifying-key and credential-key rules.
+func (r *redactor) body(v pcommon.Value) {
+	switch v.Type() {
+	case pcommon.ValueTypeMap:
+		m := v.Map()
+		dropped := false
+		for k, x := range m.All() {
+			switch r.bodyKeyVerdict(k) {
+			case keyDrop:
+				dropped = true
+			case keyMaskValue:
+				x.SetStr(r.mask)
+			default:
+				r.body(x)
+			}
+		}
+		if dropped {
+			m.RemoveIf(func(k string, _ pcommon.Value) bool { return r.bodyKeyVerdict(k) == keyDrop })
+		}
+	case pcommon.ValueTypeSlice:
+		sl := v.Slice()
+		for i := 0; i < sl.Len(); i++ {
+			r.body(sl.At(i))
+		}
+	default:
+		r.value(v)
 	}
 }

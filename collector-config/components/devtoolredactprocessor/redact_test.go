@@ -1,7 +1,6 @@
 package devtoolredactprocessor
 
 import (
-	"bufio"
 	"os"
 	"strings"
 	"testing"
@@ -10,38 +9,36 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
 
-// rules from the repository's single list (collector-config/secret-patterns.txt)
-func loadRules(t testing.TB) []Rule {
-	f, err := os.Open("../../secret-patterns.txt")
+// The processor as shipped: its settings are read from the generated otel-collector.yaml (rules from
+// secret-patterns.txt and from the one source shared with the SDK, src/privacy/secret-rules.json; entropy
+// thresholds; path placeholder; allowed keys), so these tests check what users run.
+func shippedConfig(t testing.TB) *Config {
+	data, err := os.ReadFile("../../../otel-collector.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	var rules []Rule
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		line := s.Text()
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		when, pattern, _ := strings.Cut(line, " ")
-		r := Rule{Pattern: pattern}
-		if when != "*" {
-			r.When = strings.Split(when, "+")
-		}
-		rules = append(rules, r)
+	cfg, err := parseShippedConfig(string(data))
+	if err != nil {
+		t.Fatal(err)
 	}
-	return rules
+	return cfg
 }
 
 func newTestRedactor(t testing.TB, gated bool) *redactor {
-	rules := loadRules(t)
+	return newRedactorWith(t, gated, nil)
+}
+
+// newRedactorWith: the shipped settings, changed by edit (as an operator's config would).
+func newRedactorWith(t testing.TB, gated bool, edit func(*Config)) *redactor {
+	cfg := shippedConfig(t)
+	if edit != nil {
+		edit(cfg)
+	}
 	if !gated {
-		for i := range rules {
-			rules[i].When = nil
+		for i := range cfg.Rules {
+			cfg.Rules[i].When = nil
 		}
 	}
-	cfg := &Config{Rules: rules, MaskKeysContaining: []string{"password", "api_key", "authorization"}, DropKeys: []string{`^(?:host\.name|process\.command_args|exception\.message)$`}}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -64,6 +61,8 @@ var secrets = map[string]string{
 	"github":   "ghp_LEAK0123456789abcdefghijABCDEFGHIJ",
 	"aws":      "AKIALEAK0123456789AB",
 	"urlcreds": "https://leakuser:leakpass@git.example.org/org/repo.git",
+	"nopfx":    "token Zx9Qm2Lp7Rt4Vb8Nc3Kd6Hf1Jg5Ws0Ea here",
+	"vendor":   "hf_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6 and tvly-a1B2c3D4e5F6g7H8i9J0",
 	"query":    "https://api.example.org/v1/items/4242?api_key=LEAKQUERY123&page=2",
 	"home":     "open /home/leakyuser/projects/app/src/index.js failed",
 	"windows":  `C:\Users\LeakyUser\proj\x.js`,
@@ -73,15 +72,15 @@ var secrets = map[string]string{
 var needles = map[string][]string{
 	"email": {"alice.leak"}, "ipv4": {"203.0.113.77"}, "ipv6": {"2001:db8", "fe80::1"}, "ipv6full": {"2001:0db8"},
 	"mac": {"00:1A:2B"}, "bearer": {"tok3nLEAK"}, "jwt": {"eyJhbGci", "c2lnbmF0"}, "openai": {"LEAKabcdef"},
-	"github": {"ghp_LEAK"}, "aws": {"AKIALEAK"}, "urlcreds": {"leakuser", "leakpass"}, "query": {"LEAKQUERY123"},
-	"home": {"leakyuser"}, "windows": {"LeakyUser"}, "pem": {"PRIVATE KEY"},
+	"github": {"ghp_LEAK"}, "aws": {"AKIALEAK"}, "nopfx": {"Zx9Qm2Lp7Rt4"}, "vendor": {"hf_a1B2", "tvly-a1B2"}, "urlcreds": {"leakuser", "leakpass"}, "query": {"LEAKQUERY123"},
+	"home": {"leakyuser", "projects/app"}, "windows": {"LeakyUser", "proj"}, "pem": {"PRIVATE KEY"},
 }
 
 var innocent = []string{
 	"build", "success", "failure", "interrupted", "bench-tool build", "gpt-4o-mini", "gpt-4o-mini-2024-07-18",
-	"claude-sonnet-4-20250514", "openai", "chat", "POST", "/v1/chat/completions", "/api/users/{id}", "compile-1",
+	"claude-sonnet-4-20250514", "openai", "chat", "POST", "POST /v1/chat/completions", "GET /api/users/{id}", "compile-1",
 	"6.8.0-45-generic", "Ubuntu 24.04.1 LTS", "linux", "amd64", "x64", "nodejs", "20.19.43", "Node.js",
-	"devtool-telemetry", "0.1.0", "github_actions", "none", "6f1c2a9e-0b3d-4c5e-8f7a-6b5c4d3e2f1a", "ENOENT",
+	"devtool-telemetry", "0.1.0", "github_actions", "none", "ENOENT",
 	"TimeoutError", "std::fs::read", "12:34:56.789", "node_modules/@types/node", "pkg@1.2.3", "10.0.22631",
 	"Linux 6.8.0-45-generic #45-Ubuntu SMP x86_64", "stop", "length", "tool_calls",
 }
@@ -145,7 +144,10 @@ func FuzzGatingIsConservative(f *testing.F) {
 }
 
 func TestTracesEverywhere(t *testing.T) {
-	r := newTestRedactor(t, true)
+	// keys an operator accepted (allowed_keys.extra): their values still pass every rule
+	r := newRedactorWith(t, true, func(c *Config) {
+		c.AllowedKeys.Extra = []string{"note", "alice.leak@example.com", "db.password", "host.name", "args", "nested", "x", "m", "l"}
+	})
 	td := ptrace.NewTraces()
 	rs := td.ResourceSpans().AppendEmpty()
 	rs.Resource().Attributes().PutStr("service.name", "tool")

@@ -19,6 +19,7 @@ import { SpanKind } from '../../model';
 import type { Attributes } from '../../model';
 import type { Agent } from '../../recorder/global';
 import type { InstrumentSpec } from '../../recorder/instruments';
+import { enterSpan } from '../../recorder/context';
 import type { LiveSpan } from '../../recorder/run';
 import { joinRoute, normalizeMethod, templatePath } from './route';
 
@@ -85,6 +86,9 @@ export function onRequestStart(agent: Agent, req: IncomingMessage): void {
   if (inflight.has(req)) return;
   const method = normalizeMethod(req.method);
   const span = agent.run.startSpan(method, SpanKind.SERVER, {}, agent.run.root);
+  // The handler runs in this synchronous execution (the channel publishes just before the
+  // server emits 'request'): step()/feature()/child processes inside it nest under the request.
+  enterSpan(span);
   const encrypted = (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true;
   const protocol = typeof req.httpVersion === 'string' ? PROTOCOLS[req.httpVersion] : undefined;
   inflight.set(req, { span, method, url: typeof req.url === 'string' ? req.url : '/', startMs: performance.now(), scheme: encrypted ? 'https' : 'http', protocol });

@@ -1,0 +1,264 @@
+/**
+ * Child processes: the caller's side of a process tree. Every `child_process` entry point
+ * (spawn, exec, execFile, fork and the sync variants) is wrapped in place on the module's exports,
+ * so CommonJS, `node:`-prefixed requires and ES-module imports (whose builtin facade reads the
+ * exports when first imported, after the preload ran) all see the wrapper. Per child:
+ *
+ *  - a CLIENT span under the active span (the command span, a step(), an HTTP request), following
+ *    the CLI semantic conventions' `span.cli.client`: named by `process.executable.name` (the
+ *    basename only; never a path or an argument), with `process.exit.code`, `process.pid` and
+ *    `error.type` when the child did not exit 0 (signal name, errno code, else `_OTHER`);
+ *  - TRACEPARENT (+ TRACESTATE) pointing at that span, and our tree state (session id, "started
+ *    by a preloaded process"), added to the environment the child inherits. The app's options
+ *    object and `process.env` are never modified: the wrapper passes a copy.
+ *
+ * Decisions (README "Process trees"):
+ *  - Context passes where the app passed its environment through: no `env` option, `process.env`
+ *    itself, or a copy of it (`{ ...process.env, X: '1' }`, a few variables removed). An `env`
+ *    built from scratch (`{ PATH }`) is left exactly as the app wrote it. A TRACEPARENT the app
+ *    set itself (different from the one it inherited) is the app's and is kept.
+ *  - `detached: true` marks a child that outlives its caller by design (daemons, watchers, our own
+ *    shipper): no CLIENT span (nobody waits for it), and instead of a parent the child gets
+ *    DEVTOOL_TELEMETRY_LINK: it starts its own trace, linked to the span that started it.
+ *  - A CLIENT span still open when the caller's run ends (an `unref()`ed child) ends with the run.
+ *
+ * Cost: `node:child_process` is loaded at start of an enabled run (the patch must be in place
+ * before the app's first `require`/`import` of it). Tools that print anything load `net` and
+ * streams for stdout anyway, which is most of that module's cost (see README, Start-up budget).
+ */
+import type { Attributes } from '../model';
+import { SpanKind, StatusCode } from '../model';
+import { activeSpan } from '../recorder/context';
+import { errorType } from '../recorder/error-type';
+import type { Agent } from '../recorder/global';
+import { childEnv } from '../recorder/propagation';
+import type { LiveSpan } from '../recorder/run';
+
+const PATCHED = Symbol.for('devtool-telemetry.child_process.patched');
+/** Set in our shipper's environment (bootstrap.ts SHIPPER_ENV): never traced. */
+const SHIPPER_ENV = 'DEVTOOL_TELEMETRY_SHIPPER';
+const ASYNC = ['spawn', 'exec', 'execFile', 'fork'] as const;
+const SYNC = ['spawnSync', 'execSync', 'execFileSync'] as const;
+type Name = (typeof ASYNC)[number] | (typeof SYNC)[number];
+type AnyFn = (...args: unknown[]) => unknown;
+
+/** Nested entry points (exec calls execFile through the exports): only the outer one records. */
+let depth = 0;
+
+export function installChildProcessHook(agent: Agent): void {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const cp = require('node:child_process') as Record<string, unknown> & { [PATCHED]?: boolean };
+    if (cp[PATCHED]) return;
+    Object.defineProperty(cp, PATCHED, { value: true });
+    const open = new Set<LiveSpan>();
+    // Children still running when the run ends: their CLIENT span ends with the run.
+    agent.run.onFinish.push(() => {
+      for (const span of open) span.end();
+      open.clear();
+    });
+    for (const name of [...ASYNC, ...SYNC]) {
+      const original = cp[name];
+      if (typeof original === 'function') cp[name] = wrap(agent, name, original as AnyFn, open);
+    }
+    // promisify(exec)/promisify(execFile) use a custom function bound to the original: rebind it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { promisify } = require('node:util') as typeof import('node:util');
+    for (const name of ['exec', 'execFile'] as const) {
+      const fn = cp[name] as AnyFn & { [promisify.custom]?: unknown };
+      Object.defineProperty(fn, promisify.custom, { value: promisified(fn), configurable: true, enumerable: false, writable: false });
+    }
+  } catch {
+    /* child processes then run untraced */
+  }
+}
+
+/** Node's own promisify.custom for exec/execFile, calling our wrapper. */
+function promisified(fn: AnyFn): AnyFn {
+  return (...args: unknown[]) => {
+    let resolve!: (v: unknown) => void;
+    let reject!: (e: unknown) => void;
+    const promise = new Promise((res, rej) => {
+      resolve = res;
+      reject = rej;
+    }) as Promise<unknown> & { child?: unknown };
+    promise.child = fn(...args, (err: (Error & { stdout?: unknown; stderr?: unknown }) | null, stdout: unknown, stderr: unknown) => {
+      if (err !== null) {
+        err.stdout = stdout;
+        err.stderr = stderr;
+        reject(err);
+      } else {
+        resolve({ stdout, stderr });
+      }
+    });
+    return promise;
+  };
+}
+
+interface Prepared {
+  args: unknown[];
+  span?: LiveSpan;
+}
+
+function wrap(agent: Agent, name: Name, original: AnyFn, open: Set<LiveSpan>): AnyFn {
+  const sync = (SYNC as readonly string[]).includes(name);
+  const wrapped = function (this: unknown, ...args: unknown[]): unknown {
+    if (depth > 0 || agent.run.root.ended) return original.apply(this, args);
+    let prep: Prepared | undefined;
+    try {
+      prep = prepare(agent, name, args);
+    } catch {
+      prep = undefined;
+    }
+    if (!prep) return original.apply(this, args);
+    const span = prep.span;
+    let result: unknown;
+    depth++;
+    try {
+      result = original.apply(this, prep.args);
+    } catch (err) {
+      // execSync/execFileSync throw on a non-zero exit; spawn throws on invalid arguments.
+      if (span) {
+        const e = err as { status?: unknown; signal?: unknown; code?: unknown };
+        const signal = typeof e.signal === 'string' ? e.signal : null;
+        if (typeof e.status === 'number') finish(span, e.status, signal);
+        else finish(span, null, signal, typeof e.code === 'string' ? e.code : errorType(err));
+      }
+      throw err;
+    } finally {
+      depth--;
+    }
+    if (!span) return result;
+    if (sync) {
+      const r = result as { status?: unknown; signal?: unknown; error?: { code?: unknown }; pid?: unknown } | undefined;
+      if (r && typeof r === 'object' && 'status' in r) {
+        if (typeof r.pid === 'number' && r.pid > 0) span.attributes['process.pid'] = r.pid;
+        finish(span, typeof r.status === 'number' ? r.status : null, typeof r.signal === 'string' ? r.signal : null, typeof r.error?.code === 'string' ? r.error.code : undefined);
+      } else {
+        finish(span, 0, null); // execSync/execFileSync returned: exit code 0
+      }
+      return result;
+    }
+    const child = result as { pid?: unknown; once?: (ev: string, fn: (...a: unknown[]) => void) => unknown } | undefined;
+    if (!child || typeof child.once !== 'function') {
+      span.end();
+      return result;
+    }
+    if (typeof child.pid === 'number') span.attributes['process.pid'] = child.pid;
+    open.add(span);
+    // 'exit' and 'close' only observe ('error' is not listened to: a listener would swallow it).
+    // 'close' follows a failed spawn with a negative errno as the code.
+    const done = (code: unknown, signal: unknown): void => {
+      open.delete(span);
+      const c = typeof code === 'number' ? code : null;
+      finish(span, c !== null && c < 0 ? null : c, typeof signal === 'string' ? signal : null, c !== null && c < 0 ? errnoName(c) : undefined);
+    };
+    child.once('exit', done);
+    child.once('close', done);
+    return result;
+  };
+  Object.defineProperty(wrapped, 'name', { value: original.name, configurable: true });
+  Object.defineProperty(wrapped, 'length', { value: original.length, configurable: true });
+  return wrapped;
+}
+
+function errnoName(code: number): string {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require('node:util') as typeof import('node:util')).getSystemErrorName(code);
+  } catch {
+    return '_OTHER';
+  }
+}
+
+function finish(span: LiveSpan, code: number | null, signal: string | null, errCode?: string): void {
+  if (span.ended) return;
+  const a = span.attributes;
+  if (code !== null) a['process.exit.code'] = code;
+  if (signal) a['devtool.process.signal'] = signal;
+  if (signal || errCode || (code !== null && code !== 0)) {
+    span.fail(signal ?? errCode ?? '_OTHER');
+  } else if (code === null) {
+    span.status = { code: StatusCode.UNSET };
+  }
+  span.end();
+}
+
+/** Where the options object is (or would go) in this entry point's arguments. */
+function optionsIndex(name: Name, args: unknown[]): number {
+  if (name === 'exec' || name === 'execSync') return 1;
+  // (file, args[, options]); Node also takes (file, undefined, options) and (file, options).
+  return Array.isArray(args[1]) || (args[1] == null && args.length > 2) ? 2 : 1;
+}
+
+function prepare(agent: Agent, name: Name, args: unknown[]): Prepared | undefined {
+  const run = agent.run;
+  const idx = optionsIndex(name, args);
+  const given = args[idx];
+  const options = given !== null && typeof given === 'object' ? (given as Record<string, unknown>) : undefined;
+  const appEnv = options && options.env != null && typeof options.env === 'object' ? (options.env as Record<string, string | undefined>) : undefined;
+  if ((appEnv ?? process.env)[SHIPPER_ENV]) return undefined; // our own shipper
+  const detached = options?.detached === true;
+  const parent = activeSpan();
+  const under = parent && !parent.ended ? parent : run.root;
+
+  let span: LiveSpan | undefined;
+  if (!detached && run.allows('usage')) {
+    const exe = executableName(name, args[0], options);
+    const attrs: Attributes = { 'process.executable.name': exe };
+    span = run.startSpan(exe, SpanKind.CLIENT, attrs, under);
+  }
+
+  const base = appEnv ?? process.env;
+  if (appEnv && appEnv !== process.env && !derivedFromProcessEnv(appEnv)) return { args, span };
+  const ctxSpan = span ?? under;
+  const session = agent.childSession();
+  const { set, unset } = childEnv(agent.inherited, {
+    span: { traceId: run.traceId, spanId: ctxSpan.spanId, sampled: run.sampled },
+    detached,
+    sessionId: session.id,
+    treeSessionBase: session.base,
+  });
+  const env: Record<string, string | undefined> = { ...base };
+  // A TRACEPARENT the app put there itself (not the one it inherited) is the app's context.
+  const own = appEnv && appEnv.TRACEPARENT !== undefined && appEnv.TRACEPARENT !== process.env.TRACEPARENT;
+  for (const k of unset) if (!(own && (k === 'TRACEPARENT' || k === 'TRACESTATE'))) delete env[k];
+  for (const [k, v] of Object.entries(set)) if (!(own && (k === 'TRACEPARENT' || k === 'TRACESTATE'))) env[k] = v;
+  const next = args.slice();
+  const newOptions = { ...(options ?? {}), env };
+  if (options) next[idx] = newOptions;
+  else if (given === undefined || given === null) next[idx] = newOptions;
+  else next.splice(idx, 0, newOptions); // a callback where options would be: exec(cmd, cb)
+  return { args: next, span };
+}
+
+/**
+ * A copy of process.env, possibly with a few variables changed or removed, rather than an
+ * environment built from scratch: at least 90% of process.env's variables are present.
+ */
+function derivedFromProcessEnv(env: Record<string, unknown>): boolean {
+  const keys = Object.keys(process.env);
+  if (keys.length === 0) return true;
+  let missing = 0;
+  const allowed = Math.floor(keys.length * 0.1);
+  for (const k of keys) if (!(k in env) && ++missing > allowed) return false;
+  return true;
+}
+
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/;
+
+/** The program's basename, never a path or an argument; shell commands: their first word. */
+function executableName(name: Name, file: unknown, options: Record<string, unknown> | undefined): string {
+  if (typeof file !== 'string') return 'unknown';
+  let word = file;
+  if (name === 'exec' || name === 'execSync' || (options?.shell && name !== 'fork')) {
+    // `FOO=1 npm test` -> npm; quoted or odd first words are not guessed at.
+    const words = file.trim().split(/\s+/);
+    word = words.find((w) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w)) ?? '';
+  } else if (name === 'fork') {
+    return 'node';
+  }
+  const base = word.split(/[\\/]/).pop() ?? '';
+  const bare = base.replace(/\.(exe|cmd|bat)$/i, '');
+  return NAME_RE.test(bare) ? bare : 'unknown';
+}
