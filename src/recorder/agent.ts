@@ -10,13 +10,13 @@ import type { BatchOrigin } from '../model';
 import { argvShape } from './argv';
 import { installChildProcessHook } from '../instrument/child-process';
 import { extractContext } from './propagation';
-import { emit } from './emit';
+import { emit, spooledSignals } from './emit';
 import { installExitHooks } from './exit-hooks';
 import { installHttpInstrumentation } from '../instrument/http/install';
 import { newUuid } from './ids';
 import { errorType } from './error-type';
 import { currentAgent, setAgent, type Agent } from './global';
-import { Run } from './run';
+import { EXECUTABLE_NAME, Run } from './run';
 import { writeStartRecord, type StartRecord } from './start-record';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -116,6 +116,7 @@ export function startAgent(opts: StartAgentOptions): Agent {
   let startRecord: StartRecord | undefined;
   if (!debug) {
     const handed = env.DEVTOOL_TELEMETRY_SESSION_ID;
+    const kept = spooledSignals(env, run.traceId);
     startRecord = writeStartRecord(
       {
         startNs: run.root.startNs.toString(),
@@ -133,6 +134,9 @@ export function startAgent(opts: StartAgentOptions): Agent {
         agent: (require('../consent/agent') as typeof import('../consent/agent')).detectAgent(env),
         installId: identity === 'install' ? decision.installId : undefined,
         sessionId: identity !== 'none' && handed && UUID.test(handed) ? handed : undefined,
+        exe: EXECUTABLE_NAME,
+        ...(!kept.spans || !run.sampled ? { noSpans: true as const } : {}),
+        ...(!kept.metrics ? { noMetrics: true as const } : {}),
       },
       env,
     );

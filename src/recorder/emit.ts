@@ -74,6 +74,22 @@ function applyExporters(input: Batch, env: NodeJS.ProcessEnv): Batch | undefined
   return spans.length || points.length ? { ...batch, spans, metrics: points } : undefined;
 }
 
+/**
+ * Which signals of the trace `traceId` the standard switches let reach the spool (console alone does
+ * not: it prints at exit, which a dead process never reaches). Read at start for the start record, so
+ * a run that dies without JS is finalized under its own switches. Loads nothing when none is set.
+ */
+export function spooledSignals(env: NodeJS.ProcessEnv, traceId: string): { spans: boolean; metrics: boolean } {
+  if (!env.OTEL_TRACES_EXPORTER && !env.OTEL_METRICS_EXPORTER && !env.OTEL_TRACES_SAMPLER) return { spans: true, metrics: true };
+  try {
+    loadSwitches(env);
+    const { ratio, sampled } = sampler!;
+    return { spans: exporters!.traces.otlp && (ratio >= 1 || sampled(traceId, ratio)), metrics: exporters!.metrics.otlp };
+  } catch {
+    return { spans: true, metrics: true };
+  }
+}
+
 /** Never throws: telemetry must not break the tool. */
 export function emit(raw: Batch, opts: EmitOptions): void {
   try {

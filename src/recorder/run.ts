@@ -11,7 +11,7 @@ import { INSTRUMENTS } from './instruments';
 import { MetricAggregator } from './metrics';
 
 /** `node` (`node.exe` on Windows): the base name of the executable, as process.executable.name asks. */
-const EXECUTABLE_NAME = path.basename(process.execPath || 'node');
+export const EXECUTABLE_NAME = path.basename(process.execPath || 'node');
 
 /** Finished spans kept between flushes; past it, spans are counted as dropped, never grown. */
 const MAX_PENDING_SPANS = 5000;

@@ -172,3 +172,33 @@ describe('OTEL_TRACES_SAMPLER', () => {
     expect(parseSamplerEnv({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' }).ratio).toBe(0.1);
   });
 });
+
+describe('OTEL_TRACES_EXPORTER / OTEL_METRICS_EXPORTER for a run that dies without JS', () => {
+  const LONG_RUN = path.join(__dirname, '..', 'fixtures', 'fixture-tool', 'long-run.js');
+
+  /** A long-running app SIGKILLed once ready, then a run whose shipper finalizes its start record. */
+  async function killedRun(service: string, extra: Record<string, string>) {
+    const r = await e.run(LONG_RUN, [], { OTEL_SERVICE_NAME: service, ...extra }, { signalAfterMs: { signal: 'SIGKILL', whenStdoutIncludes: 'ready' } });
+    expect(r.signal).toBe('SIGKILL');
+    await e.run(TOOL, ['ok']);
+  }
+  const mineMetrics = (service: string) =>
+    e.receiver.metrics().filter((m) => m.resource['service.name'] === service && m.name === 'devtool.command.runs');
+  const mineSpans = (service: string) => e.receiver.spans().filter((s) => s.resource['service.name'] === service);
+
+  it('=none for traces: the finalized run is counted, its span is not sent', async () => {
+    await killedRun('killed-untraced', { OTEL_TRACES_EXPORTER: 'none' });
+    await e.receiver.waitFor(() => counterTotal(mineMetrics('killed-untraced'), 'devtool.command.runs', { 'devtool.command.outcome': 'abnormal' }) === 1, 15_000);
+    expect(mineSpans('killed-untraced')).toEqual([]);
+  });
+
+  it('=none for metrics: the finalized run sends its span (with pid and executable name), no metrics', async () => {
+    await killedRun('killed-unmetered', { OTEL_METRICS_EXPORTER: 'none' });
+    await e.receiver.waitFor(() => mineSpans('killed-unmetered').length === 1, 15_000);
+    const root = mineSpans('killed-unmetered')[0]!;
+    expect(root.attributes['devtool.command.outcome']).toBe('abnormal');
+    expect(root.attributes['process.executable.name']).toBe(path.basename(process.execPath));
+    expect(root.attributes['process.pid']).toBeGreaterThan(0);
+    expect(e.receiver.metrics().filter((m) => m.resource['service.name'] === 'killed-unmetered')).toEqual([]);
+  });
+});
