@@ -92,8 +92,8 @@ const RESOURCE = {
   'devtool.ci.vendor': 'github_actions',
   'devtool.container': false,
   'devtool.agent': 'none',
-  'devtool.install.id': randomBytes(16).toString('hex'),
-  'devtool.session.id': randomBytes(16).toString('hex'),
+  'app.installation.id': randomBytes(16).toString('hex'),
+  'session.id': randomBytes(16).toString('hex'),
 };
 
 function makeSpans(n) {

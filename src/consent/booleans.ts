@@ -27,6 +27,20 @@ export function parseBool(raw: string | undefined): BoolParse {
   return { kind: 'invalid', raw };
 }
 
+/**
+ * A boolean exactly as the OpenTelemetry SDK environment specification reads it (OTEL_SDK_DISABLED):
+ * only `true` (case-insensitive) is true; `false`, empty and unset are false; anything else is
+ * false too, and worth a warning. Implementations MUST NOT accept more true values (`1`, `yes`).
+ */
+export function parseOtelBool(raw: string | undefined): BoolParse {
+  if (raw === undefined) return { kind: 'unset', raw: undefined };
+  const v = raw.trim().toLowerCase();
+  if (v === '') return { kind: 'unset', raw: '' };
+  if (v === 'true') return { kind: 'true', raw };
+  if (v === 'false') return { kind: 'false', raw };
+  return { kind: 'invalid', raw };
+}
+
 export type LevelParse =
   | { kind: 'unset' }
   | { kind: 'level'; level: Level }

@@ -14,7 +14,7 @@
 import type { Level } from '../model';
 import { policyFiles } from '../config/paths';
 import { toolEnvPrefix, type ToolIdentity } from '../resource/tool';
-import { levelRank, parseBool, parseLevel, safeRaw } from './booleans';
+import { levelRank, parseBool, parseLevel, parseOtelBool, safeRaw } from './booleans';
 import { isCI } from './ci';
 import { readPolicy, readProjectFiles, report, type SourceReport } from './sources';
 import { readUserConfig, type ConsentEntry } from './user-config';
@@ -72,6 +72,25 @@ function envBoolDisable(env: NodeJS.ProcessEnv, name: string): SourceReport {
   }
 }
 
+/** OTEL_SDK_DISABLED as the spec reads it: `true` disables; any other value does not (reported). */
+function otelSdkDisabled(env: NodeJS.ProcessEnv): SourceReport {
+  const source = 'env:OTEL_SDK_DISABLED';
+  const p = parseOtelBool(env.OTEL_SDK_DISABLED);
+  switch (p.kind) {
+    case 'unset':
+      return report({ source, raw: p.raw, parsed: 'unset', effect: 'none', why: 'not set' });
+    case 'false':
+      return report({ source, raw: p.raw, parsed: 'false', effect: 'none', why: 'set to false: does not opt out' });
+    case 'true':
+      return report({ source, raw: p.raw, parsed: 'true', effect: 'cap', level: 'off', why: 'opt-out' });
+    case 'invalid':
+      return report({
+        source, raw: safeRaw(p.raw), parsed: 'invalid', effect: 'none', why: 'only "true" disables (OpenTelemetry specification): not an opt-out',
+        problem: `OTEL_SDK_DISABLED=${safeRaw(p.raw)} does not disable: the OpenTelemetry specification accepts only "true" (use OTEL_SDK_DISABLED=true or DEVTOOL_TELEMETRY_DISABLED=1)`,
+      });
+  }
+}
+
 function envLevel(env: NodeJS.ProcessEnv, name: string): SourceReport {
   const source = `env:${name}`;
   const raw = env[name];
@@ -124,7 +143,8 @@ function fastOptOut(input: ResolveInput): ConsentDecision | undefined {
   }
   if (!source) {
     for (const v of ['DO_NOT_TRACK', 'DEVTOOL_TELEMETRY_DISABLED', 'OTEL_SDK_DISABLED', ...(prefix ? [`${prefix}_TELEMETRY_DISABLED`] : [])]) {
-      const k = parseBool(env[v]).kind;
+      // OTEL_SDK_DISABLED is read exactly as the OpenTelemetry spec says: only `true` disables.
+      const k = v === 'OTEL_SDK_DISABLED' ? (parseOtelBool(env[v]).kind === 'true' ? 'true' : 'false') : parseBool(env[v]).kind;
       if (k === 'true' || k === 'invalid') {
         source = `env:${v}`;
         break;
@@ -163,7 +183,7 @@ function resolve({ env, cwd, tool }: ResolveInput): ConsentDecision {
   for (const file of policyFiles(env)) reports.push(readPolicy(file, name));
   reports.push(envBoolDisable(env, 'DO_NOT_TRACK'));
   reports.push(envBoolDisable(env, 'DEVTOOL_TELEMETRY_DISABLED'));
-  reports.push(envBoolDisable(env, 'OTEL_SDK_DISABLED'));
+  reports.push(otelSdkDisabled(env));
   if (prefix) {
     reports.push(envBoolDisable(env, `${prefix}_TELEMETRY_DISABLED`));
     reports.push(envLevel(env, `${prefix}_TELEMETRY_LEVEL`));

@@ -20,6 +20,9 @@ import type { LiveSpan } from '../recorder/run';
 export interface LlmCallStart {
   provider: string;
   operation: string;
+  /** server.address / server.port of the API called, when the client tells (its baseURL). */
+  serverAddress?: string;
+  serverPort?: number;
   /** The requested model, when the request named one. */
   model?: string;
   /** Request parameters worth keeping (gen_ai.request.max_tokens, temperature, top_p). */
@@ -53,6 +56,7 @@ export class LlmCall {
       'gen_ai.provider.name': start.provider,
     };
     if (start.model) attrs['gen_ai.request.model'] = start.model;
+    Object.assign(attrs, serverAttrs(start));
     if (start.request) Object.assign(attrs, start.request);
     if (start.inputMessages !== undefined) attrs['gen_ai.input.messages'] = start.inputMessages;
     if (start.systemInstructions !== undefined) attrs['gen_ai.system_instructions'] = start.systemInstructions;
@@ -100,6 +104,7 @@ export class LlmCall {
       'gen_ai.provider.name': start.provider,
     };
     if (start.model) metricAttrs['gen_ai.request.model'] = start.model;
+    Object.assign(metricAttrs, serverAttrs(start));
     if (r.responseModel) metricAttrs['gen_ai.response.model'] = r.responseModel;
     const seconds = Number(BigInt(record.endTimeUnixNano) - BigInt(record.startTimeUnixNano)) / 1e9;
     const metrics = this.agent.run.metrics;
@@ -115,6 +120,13 @@ export class LlmCall {
       metrics.record(INSTRUMENTS.tokenUsage, r.outputTokens, { ...metricAttrs, 'gen_ai.token.type': 'output' });
     }
   }
+}
+
+function serverAttrs(start: LlmCallStart): Attributes {
+  const out: Attributes = {};
+  if (start.serverAddress) out['server.address'] = start.serverAddress;
+  if (start.serverAddress && start.serverPort) out['server.port'] = start.serverPort;
+  return out;
 }
 
 /** A finite, non-negative number, or undefined (servers send nulls, strings, NaN...). */

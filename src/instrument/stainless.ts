@@ -89,6 +89,25 @@ interface Pending {
   streamed: boolean;
 }
 
+/**
+ * server.address / server.port from the client's `baseURL` (both Stainless SDKs keep it on the
+ * client). The host name only, never an IP address or a path.
+ */
+export function serverOf(resource: unknown): Pick<LlmCallStart, 'serverAddress' | 'serverPort'> {
+  const client = isObj(resource) ? resource._client : undefined;
+  const base = isObj(client) ? client.baseURL : undefined;
+  if (typeof base !== 'string') return {};
+  try {
+    const u = new URL(base);
+    // IP addresses are never collected (the catalog's rule would drop the address but not the port).
+    if (/^[0-9.]+$/.test(u.hostname) || u.hostname.startsWith('[')) return {};
+    const port = u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : u.protocol === 'http:' ? 80 : undefined;
+    return { serverAddress: u.hostname, ...(port ? { serverPort: port } : {}) };
+  } catch {
+    return {};
+  }
+}
+
 function begin(resource: unknown, args: unknown[], spec: OperationSpec): Pending | undefined {
   try {
     const agent = currentAgent();
@@ -96,7 +115,7 @@ function begin(resource: unknown, args: unknown[], spec: OperationSpec): Pending
     const body = args[0];
     if (!isObj(body)) return undefined; // the client will reject it; nothing to describe
     const full = (agent.level as Level) === 'full';
-    const llm = new LlmCall(agent, { provider: spec.provider(resource), operation: spec.operation, ...spec.describe(body, full) });
+    const llm = new LlmCall(agent, { provider: spec.provider(resource), operation: spec.operation, ...serverOf(resource), ...spec.describe(body, full) });
     return { llm, spec, full, streamed: body.stream === true };
   } catch {
     return undefined;

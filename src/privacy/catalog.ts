@@ -103,8 +103,8 @@ export const CATALOG: readonly AttributeSpec[] = Object.freeze([
   a('devtool.ci.vendor', 'string', 'usage', R, rule.word(32, true), 'CI vendor, as a lower-case word.', 'github_actions', 'Which CI systems to support.'),
   a('devtool.container', 'boolean', 'usage', R, rule.boolean(), 'Whether the tool runs inside a container.', false, WHY_COMPAT),
   a('devtool.agent', 'string', 'usage', R, rule.enum(AGENTS, 'other'), 'AI coding agent driving the tool, if any.', 'claude', 'How much of the use comes from AI agents.'),
-  a('devtool.install.id', 'string', 'usage', R, rule.id(), 'Random anonymous id of this installation (reset with `devtool-telemetry reset`).', '0f8e6c1a-2b3d-4e5f-8a9b-0c1d2e3f4a5b', 'Counts installations without knowing who uses them.'),
-  a('devtool.session.id', 'string', 'usage', R, rule.id(), 'Random id of one run or session.', '9a7b5c3d-1e2f-4a6b-8c0d-2e4f6a8b0c1d', 'Groups the records of one run.'),
+  a(sc.ATTR_APP_INSTALLATION_ID, 'string', 'usage', R, rule.id(), 'Random anonymous id of this installation (reset with `devtool-telemetry reset`).', '0f8e6c1a-2b3d-4e5f-8a9b-0c1d2e3f4a5b', 'Counts installations without knowing who uses them.'),
+  a(sc.ATTR_SESSION_ID, 'string', 'usage', R, rule.id(), 'Random id of one run or session.', '9a7b5c3d-1e2f-4a6b-8c0d-2e4f6a8b0c1d', 'Groups the records of one run.'),
   a('devtool.host.cpu.count', 'int', 'usage', R, rule.int(1, 4096), 'Number of logical CPUs.', 8, WHY_COMPAT),
   a('devtool.host.memory.total.bucket', 'string', 'usage', R, rule.enum(MEMORY_BUCKETS), 'Total memory as a coarse bucket.', '8-16GiB', WHY_COMPAT),
 
@@ -113,16 +113,18 @@ export const CATALOG: readonly AttributeSpec[] = Object.freeze([
   a('devtool.command.outcome', 'string', 'minimal', SM, OUTCOME, 'How the run ended: `interrupted` when a signal ended it, `abnormal` when the process died without running its exit path (an unhandled signal, SIGKILL or a crash; its end time is then the last time it was known alive).', 'success', WHY_RUNS),
   a('devtool.command.flags', 'string[]', 'usage', S, rule.flag(), 'Names of the flags used (never their values).', ['--verbose', '--watch'], 'Which options people use.'),
   a(sc.ATTR_PROCESS_EXIT_CODE, 'int', 'minimal', S, rule.int(-2147483648, 4294967295), 'Process exit code.', 0, WHY_RUNS),
-  a(sc.ATTR_ERROR_TYPE, 'string', 'minimal', SEM, rule.errorType(), 'Error class name or error code (never the message).', 'ENOENT', 'Which errors happen most.'),
+  a(sc.ATTR_ERROR_TYPE, 'string', 'minimal', SEM, rule.errorType(), 'Error class name or error code (never the message); the exit code when a run exits non-zero without an exception; the status code of a failed HTTP request.', 'ENOENT', 'Which errors happen most.'),
   a(sc.ATTR_EXCEPTION_TYPE, 'string', 'minimal', ['event'], rule.errorType(), 'Exception class name on exception events (message and stack are dropped).', 'TypeError', 'Which errors happen most.'),
   a('devtool.process.signal', 'string', 'minimal', S, rule.enum(SIGNALS), 'Signal that ended the run.', 'SIGINT', WHY_RUNS),
   a('devtool.process.cpu.user', 'double', 'usage', S, rule.double(0, 1e7), 'User CPU time of the run, seconds.', 0.42, 'Performance of the tool.'),
   a('devtool.process.cpu.system', 'double', 'usage', S, rule.double(0, 1e7), 'System CPU time of the run, seconds.', 0.05, 'Performance of the tool.'),
   a('devtool.process.memory.peak', 'int', 'usage', S, rule.int(0, 1024 * GB), 'Peak resident memory, bytes.', 73400320, 'Performance of the tool.'),
   a('devtool.process.memory.heap', 'int', 'usage', S, rule.int(0, 1024 * GB), 'JavaScript heap used at exit, bytes.', 12582912, 'Performance of the tool.'),
-  // ---- child processes: the caller's CLIENT span (CLI conventions, span.cli.client)
-  a(sc.ATTR_PROCESS_EXECUTABLE_NAME, 'string', 'usage', S, rule.name(64), 'Program a tool started as a child process: its file name only, never a path or arguments.', 'vitest', 'Which child processes a run waits for, and which fail.'),
-  a(sc.ATTR_PROCESS_PID, 'int', 'usage', S, rule.int(0, 4294967295), 'Process id of a child process (links the caller\'s span to the child\'s run).', 41822, 'Tells apart children of one run.'),
+  a(sc.ATTR_CPU_MODE, 'string', 'usage', ['metric'], rule.enum(['user', 'system']), 'CPU mode of a `process.cpu.time` point.', 'user', 'Performance of the tool.'),
+  // ---- the run's own command span and, at `usage`, the caller's CLIENT span of a child process
+  // (CLI conventions: span.cli.internal requires both; span.cli.client names the child by them)
+  a(sc.ATTR_PROCESS_EXECUTABLE_NAME, 'string', 'minimal', S, rule.name(64), 'Base name of an executable, never a path or arguments: on the command span the runtime running the tool (such as `node`); on a child-process span (`usage`) the program the tool started.', 'node', 'How often commands run; which child processes a run waits for, and which fail.'),
+  a(sc.ATTR_PROCESS_PID, 'int', 'minimal', S, rule.int(0, 4294967295), 'Process id: of the run on its command span (required by the CLI conventions); of the child on a child-process span (`usage`), linking the caller\'s span to the child\'s run.', 41237, 'Tells apart runs and children of one run.'),
 
   // ---- development steps, user input, features
   a('devtool.step.name', 'string', 'usage', SM, rule.name(64), 'Name of a development step the tool declares.', 'install-deps', 'Which steps are slow or fail.'),
@@ -145,6 +147,8 @@ export const CATALOG: readonly AttributeSpec[] = Object.freeze([
   a(sc.ATTR_GEN_AI_REQUEST_TEMPERATURE, 'double', 'usage', S, rule.double(0, 10), 'Sampling temperature requested.', 0.2, WHY_LLM),
   a(sc.ATTR_GEN_AI_REQUEST_TOP_P, 'double', 'usage', S, rule.double(0, 1), 'Top-p requested.', 0.9, WHY_LLM),
   a(sc.ATTR_GEN_AI_REQUEST_STREAM, 'boolean', 'usage', S, rule.boolean(), 'Whether the response was streamed.', true, WHY_LLM),
+  a(sc.ATTR_SERVER_ADDRESS, 'string', 'usage', SM, rule.word(255, true), 'Host name of the GenAI API called (never an IP address).', 'api.openai.com', WHY_LLM),
+  a(sc.ATTR_SERVER_PORT, 'int', 'usage', SM, rule.int(1, 65535), 'Port of the GenAI API called.', 443, WHY_LLM),
   a(sc.ATTR_GEN_AI_TOOL_NAME, 'string', 'usage', S, rule.name(128), 'Tool executed (execute_tool spans: MCP callTool).', 'read_file', 'Which tools agents call, how long they take and how often they fail.'),
   a(sc.ATTR_GEN_AI_TOOL_CALL_ID, 'string', 'usage', S, rule.name(128), 'Tool-call identifier, when the caller provided one.', 'call_42', 'Links a tool execution to the model call that requested it.'),
   a(sc.ATTR_GEN_AI_TOKEN_TYPE, 'string', 'usage', ['metric'], rule.enum([sc.GEN_AI_TOKEN_TYPE_INPUT, sc.GEN_AI_TOKEN_TYPE_OUTPUT]), 'Token kind of a token-usage point.', 'input', WHY_LLM),
@@ -161,9 +165,9 @@ export const CATALOG: readonly AttributeSpec[] = Object.freeze([
   a(sc.ATTR_HTTP_REQUEST_METHOD, 'string', 'usage', SM, rule.enum(HTTP_METHODS, '_OTHER'), 'HTTP method.', 'GET'),
   a(sc.ATTR_HTTP_ROUTE, 'string', 'usage', SM, rule.urlPath(), 'Route template.', '/projects/:id/runs'),
   a(sc.ATTR_HTTP_RESPONSE_STATUS_CODE, 'int', 'usage', SM, rule.int(100, 599), 'HTTP status code.', 200),
-  a(sc.ATTR_URL_PATH, 'string', 'usage', S, rule.urlPath(), 'URL path with ids replaced by {id}; never the query string.', '/projects/{id}/runs/{id}'),
-  a(sc.ATTR_URL_SCHEME, 'string', 'usage', S, rule.enum(['http', 'https', 'ws', 'wss']), 'URL scheme.', 'https'),
-  a(sc.ATTR_NETWORK_PROTOCOL_VERSION, 'string', 'usage', S, rule.enum(['1.0', '1.1', '2', '3']), 'HTTP version.', '1.1'),
+  a(sc.ATTR_URL_PATH, 'string', 'usage', S, rule.urlPath(), 'URL path, only when no segment of it looks like an id (else omitted); never the query string.', '/projects/settings'),
+  a(sc.ATTR_URL_SCHEME, 'string', 'usage', SM, rule.enum(['http', 'https', 'ws', 'wss']), 'URL scheme.', 'https'),
+  a(sc.ATTR_NETWORK_PROTOCOL_VERSION, 'string', 'usage', SM, rule.enum(['1.0', '1.1', '2', '3']), 'HTTP version.', '1.1'),
 ]);
 
 const SESSION_COUNTS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000];
@@ -173,10 +177,11 @@ export const METRICS: readonly MetricSpec[] = Object.freeze([
   { name: 'devtool.command.runs', unit: '{run}', instrument: 'counter', level: 'minimal', description: 'Command runs.', attributes: ['devtool.command.name', 'devtool.command.outcome', 'error.type'] },
   { name: 'devtool.command.duration', unit: 's', instrument: 'histogram', level: 'minimal', description: 'Duration of command runs.', attributes: ['devtool.command.name', 'devtool.command.outcome', 'error.type'] },
   { name: 'devtool.step.duration', unit: 's', instrument: 'histogram', level: 'usage', description: 'Duration of development steps.', attributes: ['devtool.command.name', 'devtool.step.name', 'devtool.step.outcome', 'error.type'] },
+  { name: sc.METRIC_PROCESS_CPU_TIME, unit: 's', instrument: 'counter', level: 'usage', description: 'CPU seconds of command runs, by CPU mode.', attributes: ['cpu.mode', 'devtool.command.name'] },
   { name: 'devtool.user_input.count', unit: '{input}', instrument: 'counter', level: 'usage', description: 'Inputs the user was asked for.', attributes: ['devtool.command.name', 'devtool.user_input.kind'] },
   { name: 'devtool.feature.uses', unit: '{use}', instrument: 'counter', level: 'usage', description: 'Uses of declared features.', attributes: ['devtool.command.name', 'devtool.feature.name'] },
-  { name: sc.METRIC_GEN_AI_CLIENT_TOKEN_USAGE, unit: '{token}', instrument: 'histogram', level: 'usage', description: 'Tokens used per LLM request.', attributes: ['gen_ai.token.type', 'gen_ai.operation.name', 'gen_ai.provider.name', 'gen_ai.request.model', 'gen_ai.response.model'], buckets: sc.GEN_AI_TOKEN_USAGE_BUCKETS },
-  { name: sc.METRIC_GEN_AI_CLIENT_OPERATION_DURATION, unit: 's', instrument: 'histogram', level: 'usage', description: 'Duration of LLM requests.', attributes: ['gen_ai.operation.name', 'gen_ai.provider.name', 'gen_ai.request.model', 'gen_ai.response.model', 'error.type'], buckets: sc.GEN_AI_OPERATION_DURATION_BUCKETS },
+  { name: sc.METRIC_GEN_AI_CLIENT_TOKEN_USAGE, unit: '{token}', instrument: 'histogram', level: 'usage', description: 'Tokens used per LLM request.', attributes: ['gen_ai.token.type', 'gen_ai.operation.name', 'gen_ai.provider.name', 'gen_ai.request.model', 'gen_ai.response.model', 'server.address', 'server.port'], buckets: sc.GEN_AI_TOKEN_USAGE_BUCKETS },
+  { name: sc.METRIC_GEN_AI_CLIENT_OPERATION_DURATION, unit: 's', instrument: 'histogram', level: 'usage', description: 'Duration of LLM requests.', attributes: ['gen_ai.operation.name', 'gen_ai.provider.name', 'gen_ai.request.model', 'gen_ai.response.model', 'server.address', 'server.port', 'error.type'], buckets: sc.GEN_AI_OPERATION_DURATION_BUCKETS },
   { name: 'devtool.feature.dropped', unit: '{item}', instrument: 'counter', level: 'usage', description: 'Feature events or properties refused or bucketed.', attributes: ['devtool.feature.drop.reason'] },
   { name: 'devtool.session.duration', unit: 's', instrument: 'histogram', level: 'usage', description: 'Duration of ended sessions.', attributes: [], buckets: [10, 60, 300, 600, 1800, 3600, 7200, 14400, 28800, 86400] },
   { name: 'devtool.session.runs', unit: '{run}', instrument: 'histogram', level: 'usage', description: 'Command runs per ended session.', attributes: [], buckets: SESSION_COUNTS },
@@ -185,7 +190,7 @@ export const METRICS: readonly MetricSpec[] = Object.freeze([
   { name: 'devtool.session.tokens', unit: '{token}', instrument: 'histogram', level: 'usage', description: 'LLM tokens per ended session.', attributes: [], buckets: sc.GEN_AI_TOKEN_USAGE_BUCKETS },
   { name: 'devtool.session.user_inputs', unit: '{input}', instrument: 'histogram', level: 'usage', description: 'User inputs per ended session.', attributes: [], buckets: SESSION_COUNTS },
   { name: 'devtool.spool.dropped', unit: '{record}', instrument: 'counter', level: 'minimal', description: 'Telemetry records dropped before sending.', attributes: ['devtool.spool.drop.reason'] },
-  { name: sc.METRIC_HTTP_SERVER_REQUEST_DURATION, unit: 's', instrument: 'histogram', level: 'usage', description: 'HTTP server request duration (third-party instrumentation).', attributes: ['http.request.method', 'http.route', 'http.response.status_code', 'error.type'], buckets: sc.HTTP_DURATION_BUCKETS },
+  { name: sc.METRIC_HTTP_SERVER_REQUEST_DURATION, unit: 's', instrument: 'histogram', level: 'usage', description: 'HTTP server request duration (third-party instrumentation).', attributes: ['http.request.method', 'http.route', 'http.response.status_code', 'url.scheme', 'network.protocol.version', 'error.type'], buckets: sc.HTTP_DURATION_BUCKETS },
   { name: sc.METRIC_HTTP_CLIENT_REQUEST_DURATION, unit: 's', instrument: 'histogram', level: 'usage', description: 'HTTP client request duration (third-party instrumentation).', attributes: ['http.request.method', 'http.response.status_code', 'error.type'], buckets: sc.HTTP_DURATION_BUCKETS },
 ].map((m) => Object.freeze(m as MetricSpec)));
 
@@ -209,7 +214,7 @@ let version = 0;
 /** Namespaces owned by OpenTelemetry conventions or by us; extensions live elsewhere. */
 const RESERVED_PREFIXES = [
   'service.', 'telemetry.', 'os.', 'host.', 'process.', 'gen_ai.', 'llm.', 'http.', 'url.', 'network.',
-  'error.', 'exception.', 'user.', 'enduser.', 'client.', 'server.', 'otel.', 'devtool.',
+  'error.', 'exception.', 'user.', 'enduser.', 'client.', 'server.', 'otel.', 'devtool.', 'session.', 'app.', 'cpu.',
 ];
 /** ... except the feature namespace, where tools describe their features' properties. */
 const EXTENSIBLE_PREFIXES = ['devtool.feature.'];

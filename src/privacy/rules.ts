@@ -70,6 +70,8 @@ const VERSION_RE = /^v?\d{1,9}(?:\.\d{1,9}){0,2}(?:[-+~][0-9A-Za-z.+~_-]{1,64})?
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const HEX128_RE = /^[0-9a-f]{32}$/;
 /** Class names (`TypeError`, `openai.APIError`, `AbortError`) and errno/Node codes (`ENOENT`, `ERR_X`). */
+/** An exit code or HTTP status code (`2`, `503`): what error.type holds when there is no class. */
+const CODE_RE = /^-?[0-9]{1,10}$/;
 const ERROR_TYPE_RE = /^[A-Za-z_$][A-Za-z0-9_$]{0,63}(?:\.[A-Za-z_$][A-Za-z0-9_$]{0,63}){0,3}$/;
 
 /** Check a rule an extension brings; returns a reason when it is not acceptable. */
@@ -148,7 +150,7 @@ export function checkScalar(r: ValueRule, v: unknown, c: CompiledScrub): string 
       return UUID_RE.test(low) || HEX128_RE.test(low) ? low : undefined;
     }
     case 'errorType':
-      return v.length <= 128 && ERROR_TYPE_RE.test(v) ? clean(v, c, 128) : undefined;
+      return v.length <= 128 && (ERROR_TYPE_RE.test(v) || CODE_RE.test(v)) ? clean(v, c, 128) : undefined;
     case 'urlPath': {
       const s = wellFormed(v);
       if (s.length === 0) return undefined;

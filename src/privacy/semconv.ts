@@ -2,7 +2,7 @@
  * Local copies of the OpenTelemetry semantic-convention names we emit or accept. Several are still
  * "incubating" (GenAI, os.*, process.exit.code); OTel's own packages copy such names into a local
  * file rather than import `@opentelemetry/semantic-conventions/incubating`, whose entry point is
- * large and whose names may move between releases. Checked against semantic-conventions 1.45.
+ * large and whose names may move between releases. Checked against the registry YAML of semantic-conventions 1.44 by test/semconv/registry-names.test.ts.
  * Our own names live under `devtool.*`.
  */
 
@@ -29,7 +29,13 @@ export const ATTR_PROCESS_RUNTIME_DESCRIPTION = 'process.runtime.description';
 export const ATTR_PROCESS_EXIT_CODE = 'process.exit.code';
 export const ATTR_PROCESS_EXECUTABLE_NAME = 'process.executable.name';
 export const ATTR_PROCESS_PID = 'process.pid';
+export const ATTR_CPU_MODE = 'cpu.mode';
 export const ATTR_ERROR_TYPE = 'error.type';
+// Session and installation (incubating)
+export const ATTR_SESSION_ID = 'session.id';
+export const ATTR_APP_INSTALLATION_ID = 'app.installation.id';
+export const ATTR_SERVER_ADDRESS = 'server.address';
+export const ATTR_SERVER_PORT = 'server.port';
 export const ATTR_EXCEPTION_TYPE = 'exception.type';
 
 // HTTP (stable)
@@ -72,6 +78,8 @@ export const GEN_AI_TOKEN_TYPE_OUTPUT = 'output';
 // Metrics (GenAI, incubating)
 export const METRIC_GEN_AI_CLIENT_TOKEN_USAGE = 'gen_ai.client.token.usage';
 export const METRIC_GEN_AI_CLIENT_OPERATION_DURATION = 'gen_ai.client.operation.duration';
+// Metrics (process, release candidate)
+export const METRIC_PROCESS_CPU_TIME = 'process.cpu.time';
 // Metrics (HTTP, stable; emitted by third-party instrumentations)
 export const METRIC_HTTP_SERVER_REQUEST_DURATION = 'http.server.request.duration';
 export const METRIC_HTTP_CLIENT_REQUEST_DURATION = 'http.client.request.duration';

@@ -10,13 +10,13 @@ import type { BatchOrigin } from '../model';
 import { argvShape } from './argv';
 import { installChildProcessHook } from '../instrument/child-process';
 import { extractContext } from './propagation';
-import { emit } from './emit';
+import { emit, spooledSignals } from './emit';
 import { installExitHooks } from './exit-hooks';
 import { installHttpInstrumentation } from '../instrument/http/install';
 import { newUuid } from './ids';
 import { errorType } from './error-type';
 import { currentAgent, setAgent, type Agent } from './global';
-import { Run } from './run';
+import { EXECUTABLE_NAME, Run } from './run';
 import { writeStartRecord, type StartRecord } from './start-record';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -33,11 +33,25 @@ export interface StartAgentOptions {
   notes: string[];
 }
 
-/** 0 turns the periodic flush off; otherwise 1 s to 24 h (a timer of 2^31 ms or more would fire every 1 ms). */
+/** OTEL_METRIC_EXPORT_INTERVAL (ms, > 0 per the SDK spec); anything else is ignored. */
+function otelExportInterval(env: NodeJS.ProcessEnv): string | undefined {
+  const v = env.OTEL_METRIC_EXPORT_INTERVAL?.trim();
+  return v && /^\d+$/.test(v) && Number(v) > 0 ? v : undefined;
+}
+
+/**
+ * Ours first, then the standard variable, then the tool's package.json option. 0 turns the periodic
+ * flush off; otherwise 1 s to 24 h (a timer of 2^31 ms or more would fire every 1 ms).
+ */
 function flushInterval(env: NodeJS.ProcessEnv, tool: ToolIdentity, notes: string[]): number {
-  const fromEnv = env.DEVTOOL_TELEMETRY_FLUSH_INTERVAL;
-  const raw = fromEnv !== undefined && fromEnv !== '' ? fromEnv : tool.options.flushIntervalMs;
-  const what = fromEnv !== undefined && fromEnv !== '' ? 'DEVTOOL_TELEMETRY_FLUSH_INTERVAL' : 'flushIntervalMs';
+  const ours = env.DEVTOOL_TELEMETRY_FLUSH_INTERVAL;
+  const otel = otelExportInterval(env);
+  const [raw, what] =
+    ours !== undefined && ours !== ''
+      ? [ours, 'DEVTOOL_TELEMETRY_FLUSH_INTERVAL']
+      : otel !== undefined
+        ? [otel, 'OTEL_METRIC_EXPORT_INTERVAL']
+        : [tool.options.flushIntervalMs, 'flushIntervalMs'];
   const d = durationMs(raw, { fallback: DEFAULT_FLUSH_MS, min: 1_000, max: MAX_FLUSH_MS, allowZero: true }, what);
   if (d.problem) notes.push(d.problem);
   return d.ms;
@@ -102,6 +116,7 @@ export function startAgent(opts: StartAgentOptions): Agent {
   let startRecord: StartRecord | undefined;
   if (!debug) {
     const handed = env.DEVTOOL_TELEMETRY_SESSION_ID;
+    const kept = spooledSignals(env, run.traceId);
     startRecord = writeStartRecord(
       {
         startNs: run.root.startNs.toString(),
@@ -119,6 +134,9 @@ export function startAgent(opts: StartAgentOptions): Agent {
         agent: (require('../consent/agent') as typeof import('../consent/agent')).detectAgent(env),
         installId: identity === 'install' ? decision.installId : undefined,
         sessionId: identity !== 'none' && handed && UUID.test(handed) ? handed : undefined,
+        exe: EXECUTABLE_NAME,
+        ...(!kept.spans || !run.sampled ? { noSpans: true as const } : {}),
+        ...(!kept.metrics ? { noMetrics: true as const } : {}),
       },
       env,
     );

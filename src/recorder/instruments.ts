@@ -15,6 +15,7 @@ const DURATION_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
 export const INSTRUMENTS = {
   commandRuns: { name: 'devtool.command.runs', unit: '{run}', description: 'Command runs, by command and outcome.', type: 'sum' },
   commandDuration: { name: 'devtool.command.duration', unit: 's', description: 'Duration of command runs.', type: 'histogram', bounds: DURATION_S },
+  processCpuTime: { name: 'process.cpu.time', unit: 's', description: 'CPU seconds of the run, by CPU mode.', type: 'sum' },
   stepDuration: { name: 'devtool.step.duration', unit: 's', description: 'Duration of development steps.', type: 'histogram', bounds: DURATION_S },
   userInputs: { name: 'devtool.user_input.count', unit: '{input}', description: 'Inputs a person typed (count only, never the text).', type: 'sum' },
   featureUses: { name: 'devtool.feature.uses', unit: '{use}', description: 'Declared feature-usage events.', type: 'sum' },

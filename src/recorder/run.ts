@@ -2,12 +2,16 @@
  * One process = one run: the command-run span (the trace root), the spans finished under it
  * and the metric deltas since the last flush. Plain objects only; no OpenTelemetry SDK here.
  */
+import * as path from 'node:path';
 import { LEVELS, SpanKind, StatusCode } from '../model';
 import type { Attributes, Batch, Level, SpanEventRecord, SpanLinkRecord, SpanRecord } from '../model';
 import { nowNs, processStartNs } from './clock';
 import { newSpanId, newTraceId, newUuid } from './ids';
 import { INSTRUMENTS } from './instruments';
 import { MetricAggregator } from './metrics';
+
+/** `node` (`node.exe` on Windows): the base name of the executable, as process.executable.name asks. */
+export const EXECUTABLE_NAME = path.basename(process.execPath || 'node');
 
 /** Finished spans kept between flushes; past it, spans are counted as dropped, never grown. */
 const MAX_PENDING_SPANS = 5000;
@@ -170,9 +174,17 @@ export class Run {
     root.attributes['devtool.command.name'] = name;
     root.attributes['devtool.command.outcome'] = outcome;
     root.attributes['process.exit.code'] = exit.code;
+    // CLI conventions (model/cli/spans.yaml): executable name and pid are required; error.type is
+    // required whenever the exit code is not 0, and is the exit code itself when no error class is
+    // known. The span name stays `{tool} {subcommand}` (the conventions allow a documented
+    // low-cardinality name; the executable is `node` for every tool).
+    root.attributes['process.executable.name'] = EXECUTABLE_NAME;
+    root.attributes['process.pid'] = process.pid;
     if (exit.signal) root.attributes['devtool.process.signal'] = exit.signal;
-    if (this.errorType) root.fail(this.errorType);
-    else if (exit.code !== 0) root.status = { code: StatusCode.ERROR };
+    const errorType = this.errorType ?? (exit.code !== 0 ? String(exit.code) : undefined);
+    if (errorType) root.fail(errorType);
+    const attrs: Attributes = { 'devtool.command.name': name, 'devtool.command.outcome': outcome };
+    if (errorType) attrs['error.type'] = errorType;
     try {
       const cpu = process.cpuUsage();
       const usage = process.resourceUsage();
@@ -180,11 +192,12 @@ export class Run {
       root.attributes['devtool.process.cpu.system'] = cpu.system / 1e6;
       root.attributes['devtool.process.memory.peak'] = usage.maxRSS * 1024;
       root.attributes['devtool.process.memory.heap'] = process.memoryUsage().heapUsed;
+      // The same CPU seconds under the process metric convention (a counter by cpu.mode).
+      this.metrics.add(INSTRUMENTS.processCpuTime, cpu.user / 1e6, { 'cpu.mode': 'user', 'devtool.command.name': name });
+      this.metrics.add(INSTRUMENTS.processCpuTime, cpu.system / 1e6, { 'cpu.mode': 'system', 'devtool.command.name': name });
     } catch {
       /* resource figures are best effort */
     }
-    const attrs: Attributes = { 'devtool.command.name': name, 'devtool.command.outcome': outcome };
-    if (this.errorType) attrs['error.type'] = this.errorType;
     this.metrics.add(INSTRUMENTS.commandRuns, 1, attrs);
     this.metrics.record(INSTRUMENTS.commandDuration, Number(end - root.startNs) / 1e9, attrs);
     root.end(end);

@@ -52,6 +52,14 @@ export interface StartRecordData {
   installId?: string;
   /** A session id handed down by a parent (DEVTOOL_TELEMETRY_SESSION_ID). */
   sessionId?: string;
+  /** process.executable.name of the run (the CLI conventions require it on the command span). */
+  exe?: string;
+  /**
+   * The run's own switches dropped this signal (OTEL_TRACES_EXPORTER / OTEL_METRICS_EXPORTER not
+   * `otlp`, OTEL_TRACES_SAMPLER or an unsampled parent): the finalizer must not send it either.
+   */
+  noSpans?: true;
+  noMetrics?: true;
 }
 
 export function runsDir(env: NodeJS.ProcessEnv): string {

@@ -87,7 +87,7 @@ export function detectResource(input: ResourceInput): Attributes {
   const vendor = input.ci ? ciVendor() : undefined;
   if (vendor) attrs['devtool.ci.vendor'] = vendor;
   if (input.agent) attrs['devtool.agent'] = input.agent;
-  if (input.installId) attrs['devtool.install.id'] = input.installId;
-  if (input.sessionId) attrs['devtool.session.id'] = input.sessionId;
+  if (input.installId) attrs['app.installation.id'] = input.installId;
+  if (input.sessionId) attrs['session.id'] = input.sessionId;
   return attrs;
 }

@@ -3,7 +3,7 @@
  * inputs), and the summary metrics of a session once it has ended. The summary is a set of
  * histograms with no per-session label, so cardinality stays bounded however many sessions there
  * are: a dashboard shows "runs per session" or "session duration" as distributions (p50, mean =
- * sum/count). Each run also carries `devtool.session.id` on its resource, so Jaeger groups the
+ * sum/count). Each run also carries `session.id` on its resource, so Jaeger groups the
  * traces of one session. Pure: no I/O.
  */
 import type { Batch, MetricRecord } from '../model';

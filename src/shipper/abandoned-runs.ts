@@ -128,6 +128,9 @@ export function parseStartRecord(text: string): StartRecordData | undefined {
     agent: str(r.agent, 32),
     installId: str(r.installId, 64),
     sessionId: str(r.sessionId, 64),
+    exe: str(r.exe, 64),
+    ...(r.noSpans === true ? { noSpans: true as const } : {}),
+    ...(r.noMetrics === true ? { noMetrics: true as const } : {}),
   };
 }
 
@@ -136,7 +139,9 @@ export function abandonedBatch(rec: StartRecordData, endNs: bigint, env: Env): B
   const start = BigInt(rec.startNs);
   const end = endNs > start ? endNs : start;
   const attrs: Attributes = { 'devtool.command.name': rec.name, 'devtool.command.outcome': 'abnormal' };
-  const spanAttrs: Attributes = { ...attrs };
+  // CLI conventions: the pid and executable name are required (the exit code is unknown: no JS ran).
+  const spanAttrs: Attributes = { ...attrs, 'process.pid': rec.pid };
+  if (rec.exe) spanAttrs['process.executable.name'] = rec.exe;
   if (rec.flags.length) spanAttrs['devtool.command.flags'] = rec.flags;
   const metrics = new MetricAggregator();
   metrics.add(INSTRUMENTS.commandRuns, 1, attrs);
@@ -147,7 +152,8 @@ export function abandonedBatch(rec: StartRecordData, endNs: bigint, env: Env): B
     createdAt: Date.now(),
     level: rec.level as Batch['level'],
     resource: resourceOf(rec, env),
-    spans: [
+    // the run's own OTEL_* switches (recorded at start) apply to its finalized records too
+    spans: rec.noSpans ? [] : [
       {
         traceId: rec.traceId,
         spanId: rec.spanId,
@@ -162,7 +168,7 @@ export function abandonedBatch(rec: StartRecordData, endNs: bigint, env: Env): B
         scope: 'devtool-telemetry',
       },
     ],
-    metrics: metrics.drain(start.toString(), end.toString()),
+    metrics: rec.noMetrics ? [] : metrics.drain(start.toString(), end.toString()),
   };
 }
 
@@ -237,7 +243,8 @@ export function finalizeAbandonedRuns(env: Env, now = Date.now()): FinalizeResul
       }
       const raw = abandonedBatch(rec, BigInt(Math.round(mtimeMs)) * 1_000_000n, env);
       const clean = resanitize(raw, env);
-      if (clean && writeBatch(clean, env).ok) result.finalized++;
+      if (clean && !clean.spans.length && !clean.metrics.length) result.finalized++; // its switches keep nothing
+      else if (clean && writeBatch(clean, env).ok) result.finalized++;
       unlinkQuiet(claimed);
     } catch {
       /* one bad record never stops the others */

@@ -16,7 +16,7 @@ import { readJson, writeJsonAtomic } from '../spool/state';
 type Env = NodeJS.ProcessEnv;
 
 /** Resource keys that differ per run (or per install) and would make every run its own series. */
-export const PER_RUN_RESOURCE_KEYS = ['devtool.session.id', 'devtool.install.id', 'service.instance.id', 'process.pid'];
+export const PER_RUN_RESOURCE_KEYS = ['session.id', 'app.installation.id', 'service.instance.id', 'process.pid'];
 /** A runaway cardinality must not grow the state without bound. */
 export const MAX_STREAMS = 5_000;
 /** Streams no run has touched for this long stop being exported (an old tool version, say). */

@@ -8,11 +8,13 @@
  * - Metrics: exactly-once in the totals. Deltas are folded into cumulative streams once per batch id
  *   (recorded atomically with the accumulator) before anything is sent; what is sent is cumulative,
  *   so a resend is harmless.
- * - Permanent rejections (400 and other 4xx but 401/403/408/429) drop the batch and count it;
- *   nothing is retried forever. 401/403 keep every batch and pause delivery (a person fixes them).
+ * - Permanent rejections (every 4xx/5xx except 401/403 and the 429/502/503/504 OTLP/HTTP lists as
+ *   retryable) drop the batch and count it; nothing is retried forever. 401/403 keep every batch and pause delivery (a
+ *   person fixes them).
  * - Requests are bounded (options.ts) and acknowledged files are deleted before the next request
  *   leaves, so a crash duplicates at most one request.
- * - Consent is re-checked before every request (consent-check.ts). Retryable failures back off exponentially with jitter, honour Retry-After, and
+ * - Consent is re-checked before every request (consent-check.ts). Retryable failures (429/502/503/504
+ *   and network errors) back off exponentially with jitter, honour Retry-After, and
  *   past a limit open the circuit breaker (in shipper-state.json) and exit, so runs stop spawning
  *   doomed shippers until the next attempt time.
  */
@@ -20,6 +22,7 @@ import zlib = require('node:zlib');
 import type { Batch, BatchOrigin } from '../model';
 import { type OtlpConfig, type OtlpSignalConfig, parseOtlpEnv } from '../config/otlp-env';
 import type { BatchName } from '../spool/layout';
+import { isRetryableStatus, userAgent } from './otlp-http-policy';
 import { listBatches, quarantineBatch, readBatch, removeBatch, removeBatchAsync, cleanStaleTemps } from '../spool/reader';
 import { appendSentLog, MAX_RECORDS, type SentLogEntry } from '../spool/sent-log';
 import { DROP_REASON_ATTR, DROPPED_METRIC } from '../spool/spool';
@@ -264,7 +267,7 @@ export class Shipper {
     const h: Record<string, string> = {
       ...cfg.headers,
       'content-type': cfg.protocol === 'http/json' ? 'application/json' : 'application/x-protobuf',
-      'user-agent': 'devtool-telemetry-shipper',
+      'user-agent': userAgent(),
     };
     if (cfg.compression === 'gzip') h['content-encoding'] = 'gzip';
     else delete h['content-encoding'];
@@ -298,7 +301,7 @@ export class Shipper {
       return { outcome: { kind: 'ok', rejected: ps.rejected }, res };
     }
     if (s >= 300 && s < 400) return { outcome: { kind: 'retry', status: s, error: `HTTP ${s}: redirect not followed (check the endpoint)` }, res };
-    if (s === 408 || s === 429 || s >= 500) {
+    if (isRetryableStatus(s)) {
       const ra = s === 429 || s === 503 ? parseRetryAfter(res.headers['retry-after']) : undefined;
       return { outcome: { kind: 'retry', status: s, error: `HTTP ${s}`, ...(ra !== undefined ? { retryAfterMs: Math.min(ra, this.opts.maxRetryAfterMs) } : {}) }, res };
     }

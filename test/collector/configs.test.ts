@@ -77,7 +77,7 @@ describe('collector configs', () => {
     const dropKey = new RegExp(red.drop_keys[0]);
     for (const k of ['host.name', 'host.ip', 'process.command_args', 'process.owner', 'process.executable.path', 'enduser.id', 'user.email', 'client.address', 'exception.message', 'exception.stacktrace', 'url.full', 'url.query', 'http.request.header.authorization', 'gen_ai.prompt', 'db.statement'])
       expect(dropKey.test(k), k).toBe(true);
-    for (const k of ['service.name', 'service.version', 'service.instance.id', 'host.arch', 'os.type', 'process.exit.code', 'process.runtime.version', 'error.type', 'url.path', 'http.route', 'devtool.install.id', 'gen_ai.request.model', 'gen_ai.usage.input_tokens', 'exception.type'])
+    for (const k of ['service.name', 'service.version', 'service.instance.id', 'host.arch', 'os.type', 'process.exit.code', 'process.runtime.version', 'error.type', 'url.path', 'http.route', 'app.installation.id', 'gen_ai.request.model', 'gen_ai.usage.input_tokens', 'exception.type'])
       expect(dropKey.test(k), k).toBe(false);
     expect(cfg.extensions).toHaveProperty('health_check');
     expect(cfg.extensions.file_storage.create_directory).toBe(true);
@@ -92,7 +92,7 @@ describe('collector configs', () => {
     expect(cfg.exporters['otlp/jaeger'].endpoint).toBe('127.0.0.1:14317');
     expect(cfg.exporters['otlp/jaeger'].sending_queue.storage).toBe('file_storage');
     expect(cfg.exporters.prometheus.resource_to_telemetry_conversion.enabled).toBe(false);
-    expect(cfg.processors['resource/metrics'].attributes.map((a: any) => a.key).sort()).toEqual(['devtool.install.id', 'devtool.session.id']);
+    expect(cfg.processors['resource/metrics'].attributes.map((a: any) => a.key).sort()).toEqual(['app.installation.id', 'process.pid', 'session.id']);
     expect(cfg.service.pipelines.metrics.processors).toContain('deltatocumulative');
 
     const env = stackLib.collectorEnv({ ...stackLib.DEFAULT_PORTS, collectorGrpcPort: 24317, collectorHttpPort: 24318, healthPort: 23133, promExporterPort: 28889, jaegerOtlpGrpcPort: 24319 });

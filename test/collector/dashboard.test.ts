@@ -34,7 +34,7 @@ function workload(scale: number, svc: { name: string; version: string; os: [stri
     'host.arch': 'amd64',
     'process.runtime.name': 'nodejs',
     'process.runtime.version': '20.19.43',
-    'devtool.install.id': `install-${hex(4)}`,
+    'app.installation.id': `install-${hex(4)}`,
   };
   const model = (m: string, p: string, type: string) => ({ 'gen_ai.request.model': m, 'gen_ai.provider.name': p, 'gen_ai.operation.name': 'chat', ...(type ? { 'gen_ai.token.type': type } : {}) });
   return metricsBody(resource, [

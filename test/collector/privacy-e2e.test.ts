@@ -55,8 +55,8 @@ const resource = {
   'process.runtime.version': '20.19.43',
   'telemetry.sdk.name': 'opentelemetry',
   'devtool.ci.vendor': 'none',
-  'devtool.install.id': INSTALL_ID,
-  'devtool.session.id': SESSION_ID,
+  'app.installation.id': INSTALL_ID,
+  'session.id': SESSION_ID,
   ...PLANTED.keyed,
   ...notes,
   ...credential,
@@ -193,7 +193,7 @@ describe('traces in Jaeger', () => {
     expect(ptags['os.type']).toBe('linux');
     expect(ptags['os.version']).toBe('6.8.0-45-generic');
     expect(ptags['process.runtime.version']).toBe('20.19.43');
-    expect(ptags['devtool.install.id']).toBe(INSTALL_ID); // anonymous id: recorded by contract (traces only)
+    expect(ptags['app.installation.id']).toBe(INSTALL_ID); // anonymous id: recorded by contract (traces only)
     for (const k of Object.keys(PLANTED.keyed)) expect(ptags[k]).toBeUndefined();
     // the exception event stays (its type), its message and stack go; the prompt event is dropped
     expect(root.logs.map((l: any) => l.fields.find((f: any) => f.key === 'event')?.value)).toEqual(['exception']);
@@ -231,8 +231,8 @@ describe('metrics in Prometheus', () => {
     expect(ti).toHaveLength(1);
     expect(ti[0].metric).toMatchObject({ os_type: 'linux', service_version: '9.8.7', process_runtime_version: '20.19.43', host_arch: 'amd64' });
     const labels = Object.keys(ti[0].metric);
-    expect(labels).not.toContain('devtool_install_id');
-    expect(labels).not.toContain('devtool_session_id');
+    expect(labels).not.toContain('app_installation_id');
+    expect(labels).not.toContain('session_id');
     expect(labels.filter((l) => l.startsWith('host_') && l !== 'host_arch')).toEqual([]);
   });
 

@@ -31,8 +31,8 @@ const resource = {
     'service.name': SERVICE,
     'os.type': 'linux',
     'os.description': `Linux ${NOPREFIX} ${HOMEPATH}`,
-    'devtool.install.id': INSTALL_ID,
-    'devtool.session.id': FREE, // an id key holds our random ids, nothing else
+    'app.installation.id': INSTALL_ID,
+    'session.id': FREE, // an id key holds our random ids, nothing else
     ...unknown('resource'),
   }),
 };
@@ -173,7 +173,7 @@ describe('a third-party sender, straight to the collector (protobuf)', () => {
   it('traces keep what is legitimate where it is legitimate', () => {
     const rs = first('out-traces.jsonl', (b) => b.resourceSpans[0]);
     const res = Object.fromEntries(rs.resource.attributes.map((a: any) => [a.key, a.value.stringValue]));
-    expect(res).toEqual({ 'service.name': SERVICE, 'os.type': 'linux', 'os.description': 'Linux **** {path}', 'devtool.install.id': INSTALL_ID });
+    expect(res).toEqual({ 'service.name': SERVICE, 'os.type': 'linux', 'os.description': 'Linux **** {path}', 'app.installation.id': INSTALL_ID });
     const ss = rs.scopeSpans[0];
     expect(ss.scope.name).toBe('scope ****');
     expect(ss.scope.version).toBe('****');

@@ -126,7 +126,9 @@ for (const l of ['off', 'minimal'] as Level[]) {
   setters.push({ source: 'policy', kind: l === 'off' ? 'optout' : 'cap', level: l, label: `policy max ${l}`, apply: (s) => s.writePolicy({ maxLevel: l }) });
 }
 for (const v of ['DO_NOT_TRACK', 'DEVTOOL_TELEMETRY_DISABLED', 'OTEL_SDK_DISABLED', 'FIXTURE_TOOL_TELEMETRY_DISABLED']) {
-  setters.push({ source: `env:${v}`, kind: 'optout', level: 'off', label: `${v}=1`, apply: (s) => { s.env[v] = '1'; } });
+  // OTEL_SDK_DISABLED takes only `true` (OpenTelemetry spec); the others take 1/true/yes/on.
+  const on = v === 'OTEL_SDK_DISABLED' ? 'true' : '1';
+  setters.push({ source: `env:${v}`, kind: 'optout', level: 'off', label: `${v}=${on}`, apply: (s) => { s.env[v] = on; } });
 }
 for (const l of LEVELS) {
   for (const v of ['FIXTURE_TOOL_TELEMETRY_LEVEL', 'DEVTOOL_TELEMETRY_LEVEL']) {

@@ -10,6 +10,7 @@
  * signals-compare.test.ts.
  */
 import { spawn } from 'node:child_process';
+import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlatSpan } from '../support/otlp-receiver';
 import { registerPath, runFixture, runPlain, type PreloadMode, type RunResult } from '../support/run-fixture';
@@ -117,9 +118,19 @@ for (const { fixture, tool, modes } of VARIANTS) {
             expect(root.status.code).toBe(2);
             // the class only: the planted message never travels
             expect(JSON.stringify(root)).not.toContain('secret message');
+          } else if (c.exitCode !== 0) {
+            // CLI conventions: error.type whenever the exit code is not 0; the code itself when
+            // there is no exception class.
+            expect(root.attributes['error.type']).toBe(String(c.exitCode));
+            expect(root.status.code).toBe(2);
           } else {
             expect(root.attributes['error.type']).toBeUndefined();
           }
+          // Required by the CLI conventions.
+          expect(root.attributes['process.executable.name']).toBe(path.basename(process.execPath));
+          expect(Number.isInteger(root.attributes['process.pid'])).toBe(true);
+          expect(root.attributes['process.pid']).toBeGreaterThan(0);
+          expect(root.attributes['process.pid']).not.toBe(process.pid);
           if (c.outcome === 'success') expect(root.status.code).not.toBe(2);
           expect(root.attributes['devtool.process.cpu.user']).toBeGreaterThan(0);
           expect(root.attributes['devtool.process.memory.peak']).toBeGreaterThan(1024 * 1024);

@@ -44,8 +44,8 @@ describe('resource of a preloaded run', () => {
     expect(r['telemetry.distro.name']).toBe('devtool-telemetry');
     expect(r['telemetry.distro.version']).toMatch(/^\d+\.\d+\.\d+/);
     expect(r['telemetry.sdk.language']).toBe('nodejs');
-    expect(r['devtool.install.id']).toMatch(/^[0-9a-f-]{36}$/);
-    expect(r['devtool.session.id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(r['app.installation.id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(r['session.id']).toMatch(/^[0-9a-f-]{36}$/);
     expect(r['devtool.ci']).toBe(false);
     for (const key of FORBIDDEN_KEYS) expect(r, key).not.toHaveProperty(key);
     const text = h.receiver.rawBodiesText();
@@ -57,8 +57,8 @@ describe('resource of a preloaded run', () => {
   it('keeps the install id across runs and changes the session id', async () => {
     const a = await runAndCollect(h, { script: 'fixture-tool/cli.js', args: ['ok'], mode: 'require' });
     const b = await runAndCollect(h, { script: 'fixture-tool/cli.js', args: ['ok'], mode: 'require' });
-    expect(a.root.resource['devtool.install.id']).toBe(b.root.resource['devtool.install.id']);
-    expect(a.root.resource['devtool.session.id']).toBeTruthy();
+    expect(a.root.resource['app.installation.id']).toBe(b.root.resource['app.installation.id']);
+    expect(a.root.resource['session.id']).toBeTruthy();
   });
 
   it('OTEL_SERVICE_NAME overrides the tool name; OTEL_RESOURCE_ATTRIBUTES cannot add unknown keys or override detected ones', async () => {
@@ -86,8 +86,8 @@ describe('resource of a preloaded run', () => {
     expect(a.root.resource['devtool.ci']).toBe(true);
     expect(a.root.resource['devtool.ci.vendor']).toBe('github-actions');
     // No persistent id in CI: the install id is withheld and the session id is new each run.
-    expect(a.root.resource).not.toHaveProperty('devtool.install.id');
-    expect(a.root.resource['devtool.session.id']).not.toBe(b.root.resource['devtool.session.id']);
+    expect(a.root.resource).not.toHaveProperty('app.installation.id');
+    expect(a.root.resource['session.id']).not.toBe(b.root.resource['session.id']);
   });
 
   it('names the AI coding agent by enum only', async () => {

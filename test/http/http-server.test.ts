@@ -39,9 +39,9 @@ describe.each(CASES)('$app under the preload', ({ app, users, runs }) => {
     expect(stdout.replace('recorder loaded true', 'recorder loaded false')).toBe(plain.stdout);
   });
 
-  it('records one SERVER span per request, named {method} {route}, under the command span', () => {
+  it('records one SERVER span per request, named {method} {route} ({method} alone when unmatched), under the command span', () => {
     expect(spans.map((s) => s.name).sort()).toEqual(
-      [`GET ${users}`, `GET ${users}`, `GET ${runs}`, 'POST /items', 'GET /missing/{id}', 'GET /boom'].sort(),
+      [`GET ${users}`, `GET ${users}`, `GET ${runs}`, 'POST /items', 'GET', 'GET /boom'].sort(),
     );
     const root = e.receiver.spans().find((s) => s.name === 'http-app')!;
     for (const s of spans) {
@@ -50,23 +50,32 @@ describe.each(CASES)('$app under the preload', ({ app, users, runs }) => {
     }
   });
 
-  it('keeps method, route, status and the templated path, nothing else', () => {
+  it('keeps method, route, status, scheme, protocol version; the path only when it has no id', () => {
     const byName = (n: string) => spans.filter((s) => s.name === n);
     const u = byName(`GET ${users}`)[0]!;
+    // `/users/8812`: a path with an id is omitted (url.path is the real path or nothing).
     expect(u.attributes).toEqual({
       'http.request.method': 'GET',
       'http.route': users,
       'http.response.status_code': 200,
-      'url.path': '/users/{id}',
       'url.scheme': 'http',
+      'network.protocol.version': '1.1',
     });
-    expect(byName(`GET ${runs}`)[0]!.attributes['url.path']).toBe('/projects/{id}/runs/{id}');
+    expect(byName(`GET ${runs}`)[0]!.attributes['url.path']).toBeUndefined();
     expect(byName('POST /items')[0]!.attributes['http.response.status_code']).toBe(201);
-    expect(byName('GET /missing/{id}')[0]!.attributes['http.response.status_code']).toBe(404);
+    expect(byName('POST /items')[0]!.attributes['url.path']).toBe('/items');
+    // The unmatched request: no route, no path (it had an id), span named by the method alone.
+    const missing = byName('GET')[0]!;
+    expect(missing.attributes['http.response.status_code']).toBe(404);
+    expect(missing.attributes['http.route']).toBeUndefined();
+    expect(missing.attributes['url.path']).toBeUndefined();
+    expect(missing.status.code).not.toBe(2);
+    expect(missing.attributes['error.type']).toBeUndefined();
     const boom = byName('GET /boom')[0]!;
     expect(boom.attributes['http.response.status_code']).toBe(500);
+    expect(boom.attributes['url.path']).toBe('/boom');
+    expect(boom.attributes['error.type']).toBe('500');
     expect(boom.status.code).toBe(2); // ERROR on 5xx only
-    expect(byName('GET /missing/{id}')[0]!.status.code).not.toBe(2);
   });
 
   it('exports http.server.request.duration by method, route and status', () => {
@@ -76,6 +85,13 @@ describe.each(CASES)('$app under the preload', ({ app, users, runs }) => {
     expect(histogramTotals(m, 'http.server.request.duration', { 'http.route': users, 'http.response.status_code': 200 }).count).toBe(2);
     expect(histogramTotals(m, 'http.server.request.duration').count).toBe(6);
     const all = points(m, 'http.server.request.duration');
+    // url.scheme is required on the metric; the unmatched 404 has no http.route series of its own.
+    for (const p of all) expect(p.attributes['url.scheme']).toBe('http');
+    for (const p of all) expect(p.attributes['network.protocol.version']).toBe('1.1');
+    const notFound = all.filter((p) => p.attributes['http.response.status_code'] === 404);
+    expect(notFound.length).toBe(1);
+    expect(notFound[0]!.attributes['http.route']).toBeUndefined();
+    expect(all.find((p) => p.attributes['http.response.status_code'] === 500)!.attributes['error.type']).toBe('500');
     expect(all[0]!.bounds).toEqual([0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]);
   });
 
@@ -105,7 +121,7 @@ describe('an ES module app under --import', () => {
       expect(r.stdout.trim()).toBe('codes 200,200,200,201,404,500');
       await e.receiver.waitFor(() => e.receiver.spans().filter((s) => s.kind === SERVER).length === 6, 15_000);
       const names = e.receiver.spans().filter((s) => s.kind === SERVER).map((s) => s.name).sort();
-      expect(names).toEqual(['GET /boom', 'GET /missing/{id}', 'GET /projects/{id}/runs/{id}', 'GET /users/{id}', 'GET /users/{id}', 'POST /items']);
+      expect(names).toEqual(['GET', 'GET /boom', 'GET /projects/{id}/runs/{id}', 'GET /users/{id}', 'GET /users/{id}', 'POST /items']);
       for (const s of SECRETS) expect(e.receiver.rawBodiesText()).not.toContain(s);
     } finally {
       await e.close();

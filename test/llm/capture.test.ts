@@ -60,6 +60,21 @@ describe.each(['cjs', 'mjs'] as const)('%s app, preloaded', (entry) => {
     });
   });
 
+  it('server.address and server.port of the API on the span and on both GenAI metrics (a host name, never an IP)', async () => {
+    const port = Number(new URL(llm.url).port);
+    const env = { USE_API: '1', LLM_URL: llm.url.replace('127.0.0.1', 'localhost') };
+    const { receiver: r, result } = await runApp(llm, { entry, scenario: 'chat', env });
+    expect(result.code, result.stderr).toBe(0);
+    const [span] = llmSpans(r);
+    expect(span!.attributes['server.address']).toBe('localhost');
+    expect(span!.attributes['server.port']).toBe(port);
+    for (const name of ['gen_ai.client.operation.duration', 'gen_ai.client.token.usage']) {
+      const pts = points(r, name);
+      expect(pts.length, name).toBeGreaterThan(0);
+      for (const p of pts) expect(p.attributes, name).toMatchObject({ 'server.address': 'localhost', 'server.port': port });
+    }
+  });
+
   it('streamed chat with include_usage: counted when the stream ends', async () => {
     const plain = await runPlainApp(llm, { entry, scenario: 'chat-stream' });
     const { receiver: r, out } = await runApp(llm, { entry, scenario: 'chat-stream' });

@@ -15,7 +15,7 @@ const EXPECTED: Array<[string, string, string]> = [
   ['process.runtime.description', 'string', 'usage'], ['telemetry.sdk.name', 'string', 'minimal'], ['telemetry.sdk.language', 'string', 'minimal'],
   ['telemetry.sdk.version', 'string', 'minimal'], ['telemetry.distro.name', 'string', 'minimal'], ['telemetry.distro.version', 'string', 'minimal'],
   ['devtool.ci', 'boolean', 'usage'], ['devtool.ci.vendor', 'string', 'usage'], ['devtool.container', 'boolean', 'usage'],
-  ['devtool.agent', 'string', 'usage'], ['devtool.install.id', 'string', 'usage'], ['devtool.session.id', 'string', 'usage'],
+  ['devtool.agent', 'string', 'usage'], ['app.installation.id', 'string', 'usage'], ['session.id', 'string', 'usage'],
   ['devtool.host.cpu.count', 'int', 'usage'], ['devtool.host.memory.total.bucket', 'string', 'usage'],
   ['devtool.command.name', 'string', 'minimal'], ['devtool.command.outcome', 'string', 'minimal'], ['devtool.command.flags', 'string[]', 'usage'],
   ['process.exit.code', 'int', 'minimal'], ['error.type', 'string', 'minimal'], ['devtool.process.signal', 'string', 'minimal'],

@@ -79,7 +79,7 @@ async function plantedRun(chunk: Entry[], n: number, protocol: 'http/protobuf' |
     PLANTED_REPO: REPO_ROOT,
     OTEL_RESOURCE_ATTRIBUTES: [
       `user.email=${enc(v(9))}`, `host.name=${enc(v(10))}`, `service.namespace=${enc(v(11))}`, `os.description=${enc(v(12))}`,
-      `service.version=${enc(v(13))}`, `devtool.agent=${enc(v(14))}`, `deployment.environment=${enc(v(15))}`, `devtool.install.id=${enc(v(16))}`,
+      `service.version=${enc(v(13))}`, `devtool.agent=${enc(v(14))}`, `deployment.environment=${enc(v(15))}`, `app.installation.id=${enc(v(16))}`,
     ].join(','),
     ...(n % 3 === 0 ? { OTEL_SERVICE_NAME: v(17) } : {}),
     MY_API_KEY: v(18),

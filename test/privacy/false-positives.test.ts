@@ -45,8 +45,8 @@ describe('false positives', () => {
     expect(s.attributes('span', span)).toEqual(span);
     const resource = {
       'os.description': 'Debian GNU/Linux 12 (bookworm)', 'os.name': 'Debian GNU/Linux', 'os.version': '6.1.0-18-amd64', 'os.type': 'linux',
-      'service.version': '2.0.0-beta.3', 'process.runtime.version': '20.20.0', 'devtool.install.id': '123e4567-e89b-42d3-a456-426614174000',
-      'devtool.session.id': 'f47ac10b-58cc-4372-a567-0e02b2c3d479', 'service.instance.id': '9b2f3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d',
+      'service.version': '2.0.0-beta.3', 'process.runtime.version': '20.20.0', 'app.installation.id': '123e4567-e89b-42d3-a456-426614174000',
+      'session.id': 'f47ac10b-58cc-4372-a567-0e02b2c3d479', 'service.instance.id': '9b2f3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d',
       'devtool.ci.vendor': 'github_actions', 'devtool.host.memory.total.bucket': '8-16GiB', 'os.version.wsl': 'x',
     };
     const { 'os.version.wsl': _drop, ...want } = resource;

@@ -104,7 +104,7 @@ describe('properties', () => {
       fc.property(semver, npmName, model, errorType, fc.uuid(), fc.integer({ min: 0, max: 255 }), (ver, name, m, et, id, code) => {
         const sp = { 'devtool.command.name': `${name} build`, 'gen_ai.request.model': m, 'gen_ai.response.model': m, 'error.type': et, 'process.exit.code': code, 'devtool.command.outcome': 'failure', 'devtool.step.name': name };
         expect(s.attributes('span', sp)).toEqual(sp);
-        const rs = { 'service.name': name, 'service.version': ver, 'devtool.install.id': id.toLowerCase(), 'os.version': ver };
+        const rs = { 'service.name': name, 'service.version': ver, 'app.installation.id': id.toLowerCase(), 'os.version': ver };
         expect(s.attributes('resource', rs)).toEqual(rs);
         expect(s.spanName(`${name} build`)).toBe(`${name} build`);
         expect(s.spanName(`chat ${m}`)).toBe(`chat ${m}`);

@@ -102,8 +102,8 @@ describe('attributes', () => {
   });
 
   it('keeps uuids in id keys, lower-cased, and drops anything else there', () => {
-    expect(s.attributes('resource', { 'devtool.install.id': '0F8E6C1A-2B3D-4E5F-8A9B-0C1D2E3F4A5B' })).toEqual({ 'devtool.install.id': '0f8e6c1a-2b3d-4e5f-8a9b-0c1d2e3f4a5b' });
-    expect(s.attributes('resource', { 'devtool.install.id': 'qfakeuser@example.com' })).toEqual({});
+    expect(s.attributes('resource', { 'app.installation.id': '0F8E6C1A-2B3D-4E5F-8A9B-0C1D2E3F4A5B' })).toEqual({ 'app.installation.id': '0f8e6c1a-2b3d-4e5f-8a9b-0c1d2e3f4a5b' });
+    expect(s.attributes('resource', { 'app.installation.id': 'qfakeuser@example.com' })).toEqual({});
     expect(s.attributes('resource', { 'service.instance.id': '0af7651916cd43dd8448eb211c80319c' })).toEqual({ 'service.instance.id': '0af7651916cd43dd8448eb211c80319c' });
     expect(s.attributes('resource', { 'service.instance.id': '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b' })).toEqual({}); // a sha-1 is a hash, not our id
   });

@@ -50,8 +50,8 @@ describe('identity modes across runs', () => {
     await e.run(cli, ['work']);
     await e.receiver.waitFor(() => resources(e, 'id-none').length === 2, 15_000);
     for (const r of resources(e, 'id-none')) {
-      expect(r).not.toHaveProperty('devtool.install.id');
-      expect(r).not.toHaveProperty('devtool.session.id');
+      expect(r).not.toHaveProperty('app.installation.id');
+      expect(r).not.toHaveProperty('session.id');
       expect(r['service.name']).toBe('id-none');
     }
     expect(fs.existsSync(sessionFile(e.env, 'id-none'))).toBe(false);
@@ -67,10 +67,10 @@ describe('identity modes across runs', () => {
     await e.receiver.waitFor(() => resources(e, 'id-session').length === 2, 15_000);
     const rs = resources(e, 'id-session');
     for (const r of rs) {
-      expect(r).not.toHaveProperty('devtool.install.id');
-      expect(String(r['devtool.session.id'])).toMatch(UUID);
+      expect(r).not.toHaveProperty('app.installation.id');
+      expect(String(r['session.id'])).toMatch(UUID);
     }
-    expect(rs[0]!['devtool.session.id']).not.toBe(rs[1]!['devtool.session.id']);
+    expect(rs[0]!['session.id']).not.toBe(rs[1]!['session.id']);
     expect(storedInstallId(e)).toBeUndefined();
     expect(fs.existsSync(sessionFile(e.env, 'id-session'))).toBe(false);
   });
@@ -81,20 +81,20 @@ describe('identity modes across runs', () => {
     await e.run(cli, ['work']);
     await e.receiver.waitFor(() => resources(e, 'id-install').length === 2, 15_000);
     const [a, b] = resources(e, 'id-install');
-    expect(String(a!['devtool.install.id'])).toMatch(UUID);
-    expect(b!['devtool.install.id']).toBe(a!['devtool.install.id']);
-    expect(storedInstallId(e)).toBe(a!['devtool.install.id']);
-    expect(String(a!['devtool.session.id'])).toMatch(UUID);
-    expect(a!['devtool.session.id']).not.toBe(a!['devtool.install.id']);
+    expect(String(a!['app.installation.id'])).toMatch(UUID);
+    expect(b!['app.installation.id']).toBe(a!['app.installation.id']);
+    expect(storedInstallId(e)).toBe(a!['app.installation.id']);
+    expect(String(a!['session.id'])).toMatch(UUID);
+    expect(a!['session.id']).not.toBe(a!['app.installation.id']);
 
     // What `devtool-telemetry reset` does: a new anonymous id in the user config.
     expect(updateUserConfig(e.env, (c) => void (c.installId = newInstallId()))).toBe(true);
     await e.run(cli, ['work']);
     await e.receiver.waitFor(() => resources(e, 'id-install').length === 3, 15_000);
     const c = resources(e, 'id-install')[2]!;
-    expect(String(c['devtool.install.id'])).toMatch(UUID);
-    expect(c['devtool.install.id']).not.toBe(a!['devtool.install.id']);
-    expect(storedInstallId(e)).toBe(c['devtool.install.id']);
+    expect(String(c['app.installation.id'])).toMatch(UUID);
+    expect(c['app.installation.id']).not.toBe(a!['app.installation.id']);
+    expect(storedInstallId(e)).toBe(c['app.installation.id']);
   });
 
   it('install in CI: throwaway ids per run, nothing stored', async () => {
@@ -105,11 +105,11 @@ describe('identity modes across runs', () => {
     await e.receiver.waitFor(() => resources(e, 'id-ci').length === 2, 15_000);
     const rs = resources(e, 'id-ci');
     for (const r of rs) {
-      expect(r).not.toHaveProperty('devtool.install.id');
-      expect(String(r['devtool.session.id'])).toMatch(UUID);
+      expect(r).not.toHaveProperty('app.installation.id');
+      expect(String(r['session.id'])).toMatch(UUID);
     }
     // Throwaway per run: a shared CI runner must not group different jobs into one session.
-    expect(rs[0]!['devtool.session.id']).not.toBe(rs[1]!['devtool.session.id']);
+    expect(rs[0]!['session.id']).not.toBe(rs[1]!['session.id']);
     expect(fs.existsSync(sessionFile(e.env, 'id-ci'))).toBe(false);
     expect(storedInstallId(e)).toBe(before);
   });

@@ -23,7 +23,7 @@ function age(e: E2E, idleMin: number, ageMin = idleMin) {
   ageSession(sessionFile(e.env, 'session-tool'), idleMin, ageMin);
 }
 function sessionIds(e: E2E): string[] {
-  return e.receiver.spans().filter((s) => s.name === 'session-tool work').map((s) => String(s.resource['devtool.session.id']));
+  return e.receiver.spans().filter((s) => s.name === 'session-tool work').map((s) => String(s.resource['session.id']));
 }
 function histogram(metrics: FlatMetric[], name: string) {
   const attrs = metrics.filter((m) => m.name === name).flatMap((m) => m.points.map((p) => p.attributes));

@@ -84,7 +84,7 @@ describe('delivery', () => {
     // One stream per (metric, attributes, resource without per-run ids), stable identity and start.
     const runs = metrics.filter((m) => m.name === 'devtool.command.runs');
     expect(new Set(runs.map((m) => m.resource['service.instance.id'])).size).toBe(1);
-    expect(runs.every((m) => m.resource['devtool.session.id'] === undefined)).toBe(true);
+    expect(runs.every((m) => m.resource['session.id'] === undefined)).toBe(true);
     expect(new Set(runs.flatMap((m) => m.points.map((p) => p.startTimeUnixNano))).size).toBe(1);
     expect(runs.every((m) => m.isMonotonic === true)).toBe(true);
     const st = readJsonFile<{ sentSpans: number; sentBatches: number }>(shipperStateFile(env));

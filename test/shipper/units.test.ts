@@ -172,7 +172,7 @@ function batch(id: string, sessionId: string, runs: number, spans = 0): Batch {
     id,
     createdAt: 1,
     level: 'usage',
-    resource: { 'service.name': 't', 'devtool.session.id': sessionId },
+    resource: { 'service.name': 't', 'session.id': sessionId },
     spans: Array.from({ length: spans }, (_, i) => ({
       traceId: 'ab'.repeat(16),
       spanId: (i + 1).toString(16).padStart(16, '0'),

@@ -70,7 +70,7 @@ describe('a preloaded process starting children', () => {
     const before = head();
     const countBefore = before ? runsIn(before) : 0;
     const { spans } = await t.run(SPAWNER, ['two'], {}, { commands: 3 });
-    const ids = new Set(spans.filter(isCommand).map((s) => s.resource['devtool.session.id']));
+    const ids = new Set(spans.filter(isCommand).map((s) => s.resource['session.id']));
     expect(ids.size, renderTree(spans)).toBe(1);
     const id = String([...ids][0]);
     expect(head()).toBe(id);
@@ -166,7 +166,7 @@ describe('a preloaded process starting children', () => {
     expect(child.links).toEqual([expect.objectContaining({ traceId: top.traceId, spanId: top.spanId })]);
     expect(spans.filter((s) => s.kind === 3)).toHaveLength(0);
     // Same session as the tree that started it.
-    expect(child.resource['devtool.session.id']).toBe(top.resource['devtool.session.id']);
+    expect(child.resource['session.id']).toBe(top.resource['session.id']);
   });
 
   it('at level minimal: no CLIENT spans (usage records), but the context still passes: the child sits under the command span', async () => {

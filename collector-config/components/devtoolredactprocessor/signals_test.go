@@ -96,8 +96,8 @@ func fillResource(res pcommon.Resource) {
 	res.Attributes().PutStr("service.name", "tool")
 	res.Attributes().PutStr("unknown.key", "LEAKUNKNOWN plain words")
 	res.Attributes().PutStr("os.description", planted)
-	res.Attributes().PutStr("devtool.install.id", "6f1c2a9e-0b3d-4c5e-8f7a-6b5c4d3e2f1a")
-	res.Attributes().PutStr("devtool.session.id", "not-an-id LEAKUNKNOWN")
+	res.Attributes().PutStr("app.installation.id", "6f1c2a9e-0b3d-4c5e-8f7a-6b5c4d3e2f1a")
+	res.Attributes().PutStr("session.id", "not-an-id LEAKUNKNOWN")
 }
 
 // Every string field of every signal: scope name/version, trace states, metric name/description/unit,
@@ -139,10 +139,10 @@ func TestEveryStringFieldOfEverySignal(t *testing.T) {
 		t.Errorf("span name %q", sp.Name())
 	}
 	res := rs.Resource().Attributes()
-	if v, ok := res.Get("devtool.install.id"); !ok || v.Str() != "6f1c2a9e-0b3d-4c5e-8f7a-6b5c4d3e2f1a" {
+	if v, ok := res.Get("app.installation.id"); !ok || v.Str() != "6f1c2a9e-0b3d-4c5e-8f7a-6b5c4d3e2f1a" {
 		t.Error("an id key keeps its uuid")
 	}
-	if _, ok := res.Get("devtool.session.id"); ok {
+	if _, ok := res.Get("session.id"); ok {
 		t.Error("an id key with something else than an id is dropped")
 	}
 	if _, ok := res.Get("service.name"); !ok {
@@ -257,7 +257,7 @@ func TestAllowedKeysFileIsTheCatalog(t *testing.T) {
 	}
 	keys := map[string]keyKind{}
 	parseAllowedKeys(builtinAllowedKeys, keys)
-	for k, want := range map[string]keyKind{"service.name": kindText, "devtool.install.id": kindID, "url.path": kindURLPath, "http.route": kindURLPath} {
+	for k, want := range map[string]keyKind{"service.name": kindText, "app.installation.id": kindID, "url.path": kindURLPath, "http.route": kindURLPath} {
 		if got, ok := keys[k]; !ok || got != want {
 			t.Errorf("%s: kind %v present %v", k, got, ok)
 		}
@@ -272,7 +272,7 @@ func BenchmarkRealisticSpan(b *testing.B) {
 	for k, v := range map[string]string{"service.name": "bench-tool", "service.version": "1.4.2", "service.instance.id": "5b8c1f0e-3f6a-4c1e-9d2a-7e4b6c8d9a01",
 		"os.type": "linux", "os.version": "6.8.0-45-generic", "os.name": "Ubuntu", "os.description": "Ubuntu 24.04.1 LTS", "host.arch": "amd64",
 		"process.runtime.name": "nodejs", "process.runtime.version": "20.19.43", "telemetry.sdk.name": "devtool-telemetry", "telemetry.sdk.language": "nodejs",
-		"telemetry.sdk.version": "0.1.0", "devtool.install.id": "0f8e6c1a-2b3d-4e5f-8a9b-0c1d2e3f4a5b", "devtool.session.id": "9a7b5c3d-1e2f-4a6b-8c0d-2e4f6a8b0c1d"} {
+		"telemetry.sdk.version": "0.1.0", "app.installation.id": "0f8e6c1a-2b3d-4e5f-8a9b-0c1d2e3f4a5b", "session.id": "9a7b5c3d-1e2f-4a6b-8c0d-2e4f6a8b0c1d"} {
 		rs.Resource().Attributes().PutStr(k, v)
 	}
 	ss := rs.ScopeSpans().AppendEmpty()

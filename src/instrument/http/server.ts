@@ -1,8 +1,13 @@
 /**
  * HTTP server request telemetry, loaded on the first request the app serves (install.ts only
  * subscribes). Per request: a SERVER span `{method} {route}` under the command span and one
- * `http.server.request.duration` point. Recorded: method, route template, status code, templated
- * path, scheme. Never: query strings, headers, bodies, client or server addresses.
+ * `http.server.request.duration` point. Recorded: method, route template, status code, scheme,
+ * protocol version, and the path only when no segment of it looks like an id. Never: query
+ * strings, headers, bodies, client or server addresses.
+ *
+ * An unmatched request (a 404 no framework route claimed) has no route: no `http.route`, and the
+ * span is named `{method}` alone, as the HTTP conventions say, so a scanner's paths never become
+ * span names or metric series.
  *
  * Driven by Node's diagnostics channels (`http.server.request.start` / `response.finish`), so no
  * function is patched and ESM apps are covered the same way; the route comes from the framework at
@@ -10,7 +15,7 @@
  * own channel, captured by install.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { SpanKind, StatusCode } from '../../model';
+import { SpanKind } from '../../model';
 import type { Attributes } from '../../model';
 import type { Agent } from '../../recorder/global';
 import type { InstrumentSpec } from '../../recorder/instruments';
@@ -41,7 +46,11 @@ interface Pending {
   url: string;
   startMs: number;
   scheme: 'http' | 'https';
+  /** `1.1`, `2`, ... from req.httpVersion (network.protocol.version), if well-formed. */
+  protocol?: string;
 }
+
+const PROTOCOLS: Record<string, string> = { '1.0': '1.0', '1.1': '1.1', '2.0': '2', '3.0': '3' };
 
 const inflight = new WeakMap<IncomingMessage, Pending>();
 const fallbackRoutes = new Set<string>();
@@ -60,6 +69,12 @@ function frameworkRoute(req: RoutedRequest): string | undefined {
   return undefined;
 }
 
+/** The request target's path without query or fragment, as received. */
+function pathOf(url: string): string {
+  const i = url.search(/[?#]/);
+  return i < 0 ? url : url.slice(0, i);
+}
+
 function boundedFallback(path: string): string {
   if (fallbackRoutes.has(path)) return path;
   if (fallbackRoutes.size >= MAX_FALLBACK_ROUTES) return OTHER_ROUTE;
@@ -75,7 +90,8 @@ export function onRequestStart(agent: Agent, req: IncomingMessage): void {
   // server emits 'request'): step()/feature()/child processes inside it nest under the request.
   enterSpan(span);
   const encrypted = (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true;
-  inflight.set(req, { span, method, url: typeof req.url === 'string' ? req.url : '/', startMs: performance.now(), scheme: encrypted ? 'https' : 'http' });
+  const protocol = typeof req.httpVersion === 'string' ? PROTOCOLS[req.httpVersion] : undefined;
+  inflight.set(req, { span, method, url: typeof req.url === 'string' ? req.url : '/', startMs: performance.now(), scheme: encrypted ? 'https' : 'http', protocol });
 }
 
 export function onResponseFinish(agent: Agent, req: IncomingMessage, res: ServerResponse): void {
@@ -83,26 +99,35 @@ export function onResponseFinish(agent: Agent, req: IncomingMessage, res: Server
   if (!p) return;
   inflight.delete(req);
   const seconds = (performance.now() - p.startMs) / 1000;
+  const rawPath = pathOf(p.url);
   const path = templatePath(p.url);
-  const route = frameworkRoute(req as RoutedRequest) ?? boundedFallback(path);
   const status = typeof res.statusCode === 'number' ? res.statusCode : 0;
+  // No framework route and a 404: nothing matched, so there is no route (never the raw path).
+  const route = frameworkRoute(req as RoutedRequest) ?? (status === 404 ? undefined : boundedFallback(path));
   const span = p.span;
-  span.name = `${p.method} ${route}`;
+  span.name = route === undefined ? p.method : `${p.method} ${route}`;
   const a = span.attributes;
   a['http.request.method'] = p.method;
-  a['http.route'] = route;
+  if (route !== undefined) a['http.route'] = route;
   a['http.response.status_code'] = status;
-  a['url.path'] = path;
+  // The real path only when templating changed nothing (no segment could identify anyone).
+  if (path === rawPath) a['url.path'] = path;
   a['url.scheme'] = p.scheme;
+  if (p.protocol) a['network.protocol.version'] = p.protocol;
   const metric: Attributes = {
     'http.request.method': p.method,
-    'http.route': route,
     'http.response.status_code': status,
+    'url.scheme': p.scheme,
   };
-  // Server spans fail on 5xx only (4xx is the client's error). The status code itself says which
-  // error; `error.type` would repeat it, and the catalog keeps error classes only.
-  if (status >= 500) span.status = { code: StatusCode.ERROR };
+  if (route !== undefined) metric['http.route'] = route;
+  if (p.protocol) metric['network.protocol.version'] = p.protocol;
+  // Server spans fail on 5xx only (4xx is the client's error); error.type is then the status code,
+  // as the HTTP conventions say when there is no other error class.
+  if (status >= 500) {
+    span.fail(String(status));
+    metric['error.type'] = String(status);
+  }
   span.end();
   // Only this module records this instrument: its own key skips the generic attribute sort.
-  agent.run.metrics.record(HTTP_SERVER_DURATION, seconds, metric, `${p.method} ${status} ${route}`);
+  agent.run.metrics.record(HTTP_SERVER_DURATION, seconds, metric, `${p.method} ${status} ${p.scheme} ${p.protocol ?? ''} ${route ?? ''}`);
 }
