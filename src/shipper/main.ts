@@ -1,9 +1,10 @@
 /**
  * Entry point of the detached shipper process (`node dist/cjs/shipper/main.js`), started by
  * kickShipper() with stdio ignored and our preload removed from NODE_OPTIONS. At most one runs per
- * user (lock in the spool dir); it drains the spool and exits when it is empty, re-checking for
- * batches written meanwhile both before and after releasing the lock, so a run that saw the lock
- * held (and therefore did not start a shipper) is never left behind.
+ * user (lock in the spool dir). Immediate mode drains the spool and exits when it is empty; batched
+ * mode (cadence.ts) gathers for a bounded delay and lingers before exiting. Either way it re-checks
+ * for batches written meanwhile both before and after releasing the lock, so a run that saw the
+ * lock held (and therefore did not start a shipper) is never left behind.
  *
  * Silent by design: nothing is printed; conditions go to shipper-state.json for `status`.
  */
@@ -11,9 +12,10 @@ import fs = require('node:fs');
 import { listBatches } from '../spool/reader';
 import { finalizeAbandonedRuns } from './abandoned-runs';
 import { kickMarkerFile } from './kick';
+import { waitForWork } from './cadence';
 import { ShipperLock } from './lock';
 import { shipperOptions } from './options';
-import { Shipper } from './shipper';
+import type { Shipper } from './shipper';
 
 type Env = NodeJS.ProcessEnv;
 
@@ -40,14 +42,24 @@ export async function runShipper(env: Env): Promise<number> {
   try {
     // A kick marker means "a shipper is being started": we are it, and we list the spool next.
     clearKickMarker(env);
-    shipper = new Shipper(env, lock, shipperOptions(env));
+    const opts = shipperOptions(env);
+    const deadline = Date.now() + opts.maxLifeMs;
+    const alive = () => !shipper?.stopped && lock.owned();
     for (;;) {
       // Runs whose process died without running JS (an unhandled signal, SIGKILL): spooled now,
       // and again each round (a run that wrote a batch while we held the lock may have a dead sibling).
       finalizeAbandonedRuns(env);
-      const r = await shipper.drain();
-      await shipper.settleDeletes();
-      if (r === 'stop') break;
+      const w = opts.mode === 'batched' ? await waitForWork(env, opts, deadline, alive) : 'ship';
+      if (w === 'stop') break;
+      if (w === 'ship') {
+        // Loaded on first use: a batched shipper that only waits never pays for the encoders and HTTP.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        shipper ??= new (require('./shipper') as typeof import('./shipper')).Shipper(env, lock, opts);
+        const r = await shipper.drain();
+        await shipper.settleDeletes();
+        if (r === 'stop') break;
+        if (opts.mode === 'batched' && Date.now() < deadline) continue; // linger for the next runs
+      }
       lock.release();
       // Written after our last listing but before the release: its writer saw the lock and left it to us.
       if (listBatches(env).length === 0) break;
