@@ -13,14 +13,17 @@
 //   node bench/cpu-per-run.mjs      BENCH_SPACED=1 adds 10 runs 30 s apart (about 6 minutes)
 // Env: BENCH_BURST_RUNS (20), BENCH_BURST_GAP_MS (600).
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchHome, startSink } from './lib/measure.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
-const cli = join(here, 'peers/tiny-cli.cjs');
+// The tiny CLI runs from a copy in each variant's home: in bench/peers/ it would sit under this
+// repository's node_modules, whose LLM clients (test dependencies) make the preload install its
+// LLM client hooks (~9 ms, see startup-phases), which a tool without such a client never pays.
+const cliSource = join(here, 'peers/tiny-cli.cjs');
 const register = join(root, 'dist/cjs/register.js');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -91,6 +94,8 @@ function runOnce(args, env, cgroup) {
 async function burst(variant, { runs, gapMs }, sink) {
   const sandbox = benchHome('dt-cpu-');
   const env = { ...sandbox.env, OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, ...variant.env };
+  const cli = join(sandbox.home, 'tiny-cli.cjs');
+  copyFileSync(cliSource, cli);
   const cgroup = makeCgroup(`dt-bench-${process.pid}-${variant.key}`);
   const requestsBefore = sink.count();
   try {

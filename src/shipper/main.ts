@@ -59,6 +59,10 @@ export async function runShipper(env: Env): Promise<number> {
         await shipper.settleDeletes();
         if (r === 'stop') break;
         if (opts.mode === 'batched' && Date.now() < deadline) continue; // linger for the next runs
+      } else if (Date.now() < deadline) {
+        // Idle: a run that died while we lingered (no batch of its own) is recorded before we leave.
+        finalizeAbandonedRuns(env);
+        if (listBatches(env).length > 0) continue;
       }
       lock.release();
       // Written after our last listing but before the release: its writer saw the lock and left it to us.
