@@ -12,7 +12,7 @@
  * Nothing is given up: a run that finds no live shipper still starts one, which waits out the
  * delay and ships even if no other run ever comes. A batch waits at most gatherDelayMs after the
  * shipper first saw it (a clock that jumped back cannot hold it longer), and never past the
- * shipper's maximum life. Waiting is a timer per second and one readdir: no CPU to speak of.
+ * shipper's maximum life. Waiting is a timer and a readdir every few seconds (idlePollMs).
  */
 import type { BatchName } from '../spool/layout';
 import { listBatches } from '../spool/reader';
@@ -20,8 +20,15 @@ import type { ShipperOptions } from './options';
 
 type Env = NodeJS.ProcessEnv;
 
-/** How often a waiting shipper looks at the spool. */
-export const POLL_MS = 1_000;
+/**
+ * How often a shipper with an empty spool looks at it: half the gather delay, so a batch is seen
+ * before it is due and the delay is what it waits (each look costs a wake-up and a readdir, ~2 ms
+ * of CPU: once a second that would cost more over a minute's linger than the shipper's own start).
+ * With a non-empty spool it sleeps until the oldest batch is due.
+ */
+export function idlePollMs(gatherDelayMs: number): number {
+  return Math.min(5_000, Math.max(500, Math.floor(gatherDelayMs / 2)));
+}
 
 export type CadenceOptions = Pick<ShipperOptions, 'gatherDelayMs' | 'lingerMs' | 'maxBatchesPerRequest'>;
 
@@ -55,8 +62,8 @@ export async function waitForWork(env: Env, opts: CadenceOptions, deadline: numb
     if (wait === 0) return 'ship';
     if (now >= deadline) return names.length > 0 ? 'ship' : 'idle';
     if (names.length === 0 && now >= idleUntil) return 'idle';
-    const horizon = names.length > 0 ? wait : idleUntil - now;
-    await sleep(Math.max(1, Math.min(POLL_MS, horizon, deadline - now)));
+    const horizon = names.length > 0 ? wait : Math.min(idlePollMs(opts.gatherDelayMs), idleUntil - now);
+    await sleep(Math.max(1, Math.min(horizon, deadline - now)));
   }
 }
 

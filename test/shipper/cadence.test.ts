@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeSandbox, isAlive, type Env, type Sandbox } from '../support/run-fixture';
 import { startReceiver, type Receiver } from '../support/otlp-receiver';
 import { ensureBuilt, lockPid, runWriter, spoolFiles, waitShipperGone } from './helpers';
-import { msUntilWorthShipping } from '../../src/shipper/cadence';
+import { idlePollMs, msUntilWorthShipping } from '../../src/shipper/cadence';
 import { shipMode, shipperOptions } from '../../src/shipper/options';
 import type { BatchName } from '../../src/spool/layout';
 
@@ -98,6 +98,13 @@ describe('cadence options', () => {
     expect(msUntilWorthShipping(Array.from({ length: 16 }, () => name(49_999)), opts, 50_000, 50_000)).toBe(0);
     // A batch stamped in the future (clock set back) waits at most the delay from when it was seen.
     expect(msUntilWorthShipping([name(9_000_000)], opts, 50_000, 45_000)).toBe(5_000);
+  });
+
+  it('an idle shipper looks often enough to see a batch before it is due, and not more', () => {
+    expect(idlePollMs(10_000)).toBe(5_000);
+    expect(idlePollMs(4_000)).toBe(2_000);
+    expect(idlePollMs(0)).toBe(500);
+    expect(idlePollMs(600_000)).toBe(5_000);
   });
 
   it('mode: batched by default, immediate under CI or when asked; immediate neither gathers nor lingers', () => {
