@@ -10,7 +10,7 @@
  */
 import fs = require('node:fs');
 import { listBatches } from '../spool/reader';
-import { finalizeAbandonedRuns } from './abandoned-runs';
+import { RUN_SUFFIX, runsDir } from '../recorder/start-record';
 import { kickMarkerFile } from './kick';
 import { waitForWork } from './cadence';
 import { ShipperLock } from './lock';
@@ -48,7 +48,7 @@ export async function runShipper(env: Env): Promise<number> {
     for (;;) {
       // Runs whose process died without running JS (an unhandled signal, SIGKILL): spooled now,
       // and again each round (a run that wrote a batch while we held the lock may have a dead sibling).
-      finalizeAbandonedRuns(env);
+      finalizeAbandoned(env);
       const w = opts.mode === 'batched' ? await waitForWork(env, opts, deadline, alive) : 'ship';
       if (w === 'stop') break;
       if (w === 'ship') {
@@ -61,7 +61,7 @@ export async function runShipper(env: Env): Promise<number> {
         if (opts.mode === 'batched' && Date.now() < deadline) continue; // linger for the next runs
       } else if (Date.now() < deadline) {
         // Idle: a run that died while we lingered (no batch of its own) is recorded before we leave.
-        finalizeAbandonedRuns(env);
+        finalizeAbandoned(env);
         if (listBatches(env).length > 0) continue;
       }
       lock.release();
@@ -76,6 +76,21 @@ export async function runShipper(env: Env): Promise<number> {
     lock.release();
     await shipper?.close();
   }
+}
+
+/**
+ * Runs whose process died without running JS become `abandoned` spans (abandoned-runs.ts). That
+ * module loads the resource detector, metrics and spool writer (~10 ms, most of this process's
+ * start), so it is loaded only when the runs directory holds a record.
+ */
+function finalizeAbandoned(env: Env): void {
+  try {
+    if (!fs.readdirSync(runsDir(env)).some((f) => f.endsWith(RUN_SUFFIX) || f.endsWith('.claim'))) return;
+  } catch {
+    return; // no runs directory: no run recorded a start
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  (require('./abandoned-runs') as typeof import('./abandoned-runs')).finalizeAbandonedRuns(env);
 }
 
 function clearKickMarker(env: Env): void {
