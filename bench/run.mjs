@@ -7,12 +7,14 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const ALL = [
   'startup',
+  'startup-phases',
   'startup-versions',
   'consent-off',
   'child-process',
   'sanitizer',
   'exit-delay',
   'shipper-throughput',
+  'cpu-per-run',
   'llm-overhead',
   'esm-llm-startup',
   'feature-event',

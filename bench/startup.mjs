@@ -2,6 +2,7 @@
 // the stock @opentelemetry/sdk-node preload, auto-instrumentations-node/register, posthog-node.
 // Collector "up": a loopback sink answers 200 to everything. Targets: enabled <= +20 ms,
 // disabled <= +3 ms, RSS <= +15 MB over plain.
+import { copyFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +11,7 @@ import { benchHome, compare, printTable, startSink } from './lib/measure.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 const require = createRequire(import.meta.url);
-const cli = join(here, 'peers/tiny-cli.cjs');
+const repoCli = join(here, 'peers/tiny-cli.cjs');
 const register = join(root, 'dist/cjs/register.js');
 /** 10,000 exported variables, as a large CI or a long-lived shell may have. */
 const bigEnv = Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`BENCH_VAR_${i}`, `value-${i}`]));
@@ -18,6 +19,10 @@ const bigEnv = Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`BEN
 export async function run({ runs = Number(process.env.BENCH_RUNS) || 15 } = {}) {
   const sink = await startSink();
   const sandbox = benchHome();
+  // The tiny CLI runs from a copy outside this repository: under it, the test dependencies' LLM
+  // clients in node_modules make the preload install its LLM client hooks (a row of its own below).
+  const cli = join(sandbox.home, 'tiny-cli.cjs');
+  copyFileSync(repoCli, cli);
   const base = { ...sandbox.env, OTEL_EXPORTER_OTLP_ENDPOINT: sink.url };
   const node = process.execPath;
   try {
@@ -25,6 +30,7 @@ export async function run({ runs = Number(process.env.BENCH_RUNS) || 15 } = {}) 
       [
         { name: 'plain node', cmd: node, args: [cli], env: base },
         { name: 'devtool-telemetry enabled', cmd: node, args: ['--require', register, cli], env: base },
+        { name: 'enabled, LLM clients reachable (in this repo)', cmd: node, args: ['--require', register, repoCli], env: base },
         { name: 'devtool-telemetry disabled', cmd: node, args: ['--require', register, cli], env: { ...base, DO_NOT_TRACK: '1' } },
         // The preload's cost must not grow with the environment (issue 13, item 14).
         { name: 'plain node, 10k env vars', cmd: node, args: [cli], env: { ...base, ...bigEnv } },

@@ -88,6 +88,8 @@ async function main() {
     XDG_CONFIG_HOME: join(demoDir, 'config'),
     XDG_CACHE_HOME: join(demoDir, 'cache'),
     OTEL_EXPORTER_OTLP_ENDPOINT: endpoints.otlpHttp,
+    // A demo shows each run arrive: ship at once rather than gathering for 10 s (README: delivery cadence).
+    DEVTOOL_TELEMETRY_SHIP: 'immediate',
   };
   linkExamples();
   const cli = (args) => ['--require', join(ROOT, 'dist/cjs/register.js'), join(ROOT, 'examples/cli-tool/cli.js'), ...args];

@@ -4,6 +4,7 @@
  * and the consent resolver load first; the recorder, notice and everything else only when on.
  */
 import { isDebug } from './consent/booleans';
+import { mark } from './profile';
 import { resolveConsent } from './consent/resolve';
 import type { Level } from './model';
 import { currentAgent, type Agent } from './recorder/global';
@@ -24,11 +25,13 @@ function debugLine(env: NodeJS.ProcessEnv, text: string): void {
 
 export function bootstrap(entry: string | undefined, options?: StartOptions, env: NodeJS.ProcessEnv = process.env): Agent | undefined {
   try {
+    mark('node start + preload load');
     const existing = currentAgent();
     if (existing) return existing;
     if (env[SHIPPER_ENV]) return undefined;
 
     const tool = detectTool(entry);
+    mark('tool identity');
     if (options) {
       const { name, version, ...rest } = options;
       if (name) tool.name = name;
@@ -37,6 +40,7 @@ export function bootstrap(entry: string | undefined, options?: StartOptions, env
       tool.integrated = true; // start() called in the tool's own code
     }
     const decision = resolveConsent({ env, cwd: safeCwd(), tool });
+    mark('consent');
     if (decision.level === 'off') {
       if (isDebug(env)) {
         // Only under debug: `reports` is computed lazily on the fast opt-out path (every source read).
@@ -54,6 +58,7 @@ export function bootstrap(entry: string | undefined, options?: StartOptions, env
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { loadRuntime } = require('./load-runtime') as typeof import('./load-runtime');
     const { runtime, saveCodeCacheAtExit } = loadRuntime(env);
+    mark('runtime load');
     const agent = runtime.startRecording(decision, tool, env);
     if (agent) saveCodeCacheAtExit?.();
     return agent;

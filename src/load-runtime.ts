@@ -17,6 +17,7 @@ import fs = require('node:fs');
 import path = require('node:path');
 import { cacheDir } from './config/paths';
 import { explainUntrusted, readOwnFile, trustDir, writeExclusive } from './config/trusted-dir';
+import { mark, printProfile } from './profile';
 
 /** Set by the build (scripts/build.mjs) in the preload bundle only; absent elsewhere (no cache). */
 declare const __RUNTIME_SHA256__: string | undefined;
@@ -106,6 +107,12 @@ function loadCached(Module: ModuleClass, filename: string, env: NodeJS.ProcessEn
 }
 
 function writeCache(script: import('node:vm').Script, file: string, header: Buffer): void {
+  writeCacheFile(script, file, header);
+  mark('exit: code cache write');
+  printProfile();
+}
+
+function writeCacheFile(script: import('node:vm').Script, file: string, header: Buffer): void {
   const tmp = `${file}.${process.pid}.tmp`;
   try {
     if (!trustDir(path.dirname(file), { create: true }).ok) return;

@@ -5,6 +5,7 @@
  * load that one bundle, so there is exactly one recorder, one catalog and one context store.
  */
 import { isDebug } from './consent/booleans';
+import { mark } from './profile';
 import { maybeShowNotice } from './consent/notice';
 import type { ConsentDecision } from './consent/resolve';
 import type { Agent } from './recorder/global';
@@ -23,6 +24,7 @@ export function startRecording(decision: ConsentDecision, tool: ToolIdentity, en
   // tree showed the notice (once, for the tree); a child's notice would land in its parent's
   // output (`concurrently` prefixes and prints it).
   if (!extractContext(env).inTree && !maybeShowNotice(decision, tool, env)) return undefined;
+  mark('notice');
   const notes = decision.reports.filter((r) => r.problem).map((r) => `${r.source}: ${r.problem}`);
   return startAgent({ tool, decision, env, debug: isDebug(env), notes });
 }

@@ -12,6 +12,7 @@ import { installChildProcessHook } from '../instrument/child-process';
 import { extractContext } from './propagation';
 import { emit, spooledSignals } from './emit';
 import { installExitHooks } from './exit-hooks';
+import { mark, printProfile } from '../profile';
 import { installHttpInstrumentation } from '../instrument/http/install';
 import { newUuid } from './ids';
 import { errorType } from './error-type';
@@ -113,6 +114,7 @@ export function startAgent(opts: StartAgentOptions): Agent {
   // Written before the app's code runs: if the process then dies without running JS (an
   // unhandled signal, SIGKILL, a crash), the shipper still records the run (start-record.ts).
   // Not under debug, which writes nothing to disk.
+  mark('recording: run');
   let startRecord: StartRecord | undefined;
   if (!debug) {
     const handed = env.DEVTOOL_TELEMETRY_SESSION_ID;
@@ -141,9 +143,11 @@ export function startAgent(opts: StartAgentOptions): Agent {
       env,
     );
   }
+  mark('recording: start record');
   const flush = (): void => {
     if (!run.dirty) return;
     const batch = run.takeBatch();
+    mark('exit: records + resource');
     if (origin) batch.origin = origin;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     if (identity !== 'none') (require('../session') as typeof import('../session')).addSessionTotals(batch);
@@ -171,9 +175,12 @@ export function startAgent(opts: StartAgentOptions): Agent {
   };
   setAgent(agent);
   installHttpInstrumentation(agent);
+  mark('recording: http hooks');
   installChildProcessHook(agent);
+  mark('recording: child_process hook');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   (require('../instrument/index') as typeof import('../instrument/index')).installInstrumentations(agent); // LLM clients, when the app loads them
+  mark('recording: LLM client hooks');
 
   installExitHooks({
     onError(err) {
@@ -181,12 +188,16 @@ export function startAgent(opts: StartAgentOptions): Agent {
     },
     onExit(info) {
       if (run.root.ended) return;
+      mark('app');
       run.finish(info);
       flush();
       startRecord?.remove();
+      mark('exit: start record remove');
+      printProfile();
     },
   });
 
+  mark('recording: exit hooks');
   const every = flushInterval(env, tool, opts.notes);
   if (every > 0) {
     // Each period also marks the run alive: if it then dies without JS, its end time is close.

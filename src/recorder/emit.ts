@@ -8,6 +8,7 @@ import type { ExportersConfig } from '../config/exporters-env';
 import type { Batch } from '../model';
 import type { Sanitizer } from '../privacy/sanitize';
 import { localIdentity } from '../resource/local-identity';
+import { mark, printProfile } from '../profile';
 
 export interface EmitOptions {
   env: NodeJS.ProcessEnv;
@@ -94,6 +95,7 @@ export function spooledSignals(env: NodeJS.ProcessEnv, traceId: string): { spans
 export function emit(raw: Batch, opts: EmitOptions): void {
   try {
     const batch = getSanitizer(raw, opts.env).batch(raw);
+    mark('exit: sanitize');
     if (opts.debug) {
       loadSwitches(opts.env);
       debugPrint(batch, [...opts.notes(), ...exporters!.problems, ...sampler!.problems]);
@@ -107,10 +109,13 @@ export function emit(raw: Batch, opts: EmitOptions): void {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { writeBatch } = require('../spool/spool') as typeof import('../spool/spool');
     const written = writeBatch(toSpool, opts.env);
+    mark('exit: spool write');
     if (!written.ok) return; // disk full, read-only home...: the tool runs on; `status` shows why
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { kickShipper } = require('../shipper/kick') as typeof import('../shipper/kick');
     kickShipper(opts.env);
+    mark('exit: kick');
+    printProfile();
   } catch (err) {
     if (opts.debug) process.stderr.write(`[devtool-telemetry] debug: flush failed: ${(err as Error)?.name}\n`);
   }

@@ -1,19 +1,21 @@
 /**
  * Entry point of the detached shipper process (`node dist/cjs/shipper/main.js`), started by
  * kickShipper() with stdio ignored and our preload removed from NODE_OPTIONS. At most one runs per
- * user (lock in the spool dir); it drains the spool and exits when it is empty, re-checking for
- * batches written meanwhile both before and after releasing the lock, so a run that saw the lock
- * held (and therefore did not start a shipper) is never left behind.
+ * user (lock in the spool dir). Immediate mode drains the spool and exits when it is empty; batched
+ * mode (cadence.ts) gathers for a bounded delay and lingers before exiting. Either way it re-checks
+ * for batches written meanwhile both before and after releasing the lock, so a run that saw the
+ * lock held (and therefore did not start a shipper) is never left behind.
  *
  * Silent by design: nothing is printed; conditions go to shipper-state.json for `status`.
  */
 import fs = require('node:fs');
 import { listBatches } from '../spool/reader';
-import { finalizeAbandonedRuns } from './abandoned-runs';
+import { RUN_SUFFIX, runsDir } from '../recorder/start-record';
 import { kickMarkerFile } from './kick';
+import { waitForWork } from './cadence';
 import { ShipperLock } from './lock';
 import { shipperOptions } from './options';
-import { Shipper } from './shipper';
+import type { Shipper } from './shipper';
 
 type Env = NodeJS.ProcessEnv;
 
@@ -40,14 +42,28 @@ export async function runShipper(env: Env): Promise<number> {
   try {
     // A kick marker means "a shipper is being started": we are it, and we list the spool next.
     clearKickMarker(env);
-    shipper = new Shipper(env, lock, shipperOptions(env));
+    const opts = shipperOptions(env);
+    const deadline = Date.now() + opts.maxLifeMs;
+    const alive = () => !shipper?.stopped && lock.owned();
     for (;;) {
       // Runs whose process died without running JS (an unhandled signal, SIGKILL): spooled now,
       // and again each round (a run that wrote a batch while we held the lock may have a dead sibling).
-      finalizeAbandonedRuns(env);
-      const r = await shipper.drain();
-      await shipper.settleDeletes();
-      if (r === 'stop') break;
+      finalizeAbandoned(env);
+      const w = opts.mode === 'batched' ? await waitForWork(env, opts, deadline, alive) : 'ship';
+      if (w === 'stop') break;
+      if (w === 'ship') {
+        // Loaded on first use: a batched shipper that only waits never pays for the encoders and HTTP.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        shipper ??= new (require('./shipper') as typeof import('./shipper')).Shipper(env, lock, opts);
+        const r = await shipper.drain();
+        await shipper.settleDeletes();
+        if (r === 'stop') break;
+        if (opts.mode === 'batched' && Date.now() < deadline) continue; // linger for the next runs
+      } else if (Date.now() < deadline) {
+        // Idle: a run that died while we lingered (no batch of its own) is recorded before we leave.
+        finalizeAbandoned(env);
+        if (listBatches(env).length > 0) continue;
+      }
       lock.release();
       // Written after our last listing but before the release: its writer saw the lock and left it to us.
       if (listBatches(env).length === 0) break;
@@ -60,6 +76,21 @@ export async function runShipper(env: Env): Promise<number> {
     lock.release();
     await shipper?.close();
   }
+}
+
+/**
+ * Runs whose process died without running JS become `abandoned` spans (abandoned-runs.ts). That
+ * module loads the resource detector, metrics and spool writer (~10 ms, most of this process's
+ * start), so it is loaded only when the runs directory holds a record.
+ */
+function finalizeAbandoned(env: Env): void {
+  try {
+    if (!fs.readdirSync(runsDir(env)).some((f) => f.endsWith(RUN_SUFFIX) || f.endsWith('.claim'))) return;
+  } catch {
+    return; // no runs directory: no run recorded a start
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  (require('./abandoned-runs') as typeof import('./abandoned-runs')).finalizeAbandonedRuns(env);
 }
 
 function clearKickMarker(env: Env): void {

@@ -9,6 +9,7 @@
  * runs of backlog.
  */
 import { durationMs, MAX_TIMER_MS } from '../config/durations';
+import { isCI } from '../consent/ci';
 
 type Env = NodeJS.ProcessEnv;
 
@@ -29,6 +30,24 @@ export interface ShipperOptions {
   maxBytesPerRequest: number;
   /** A shipper never lives longer than this (a fresh one is kicked by the next run). */
   maxLifeMs: number;
+  /** `immediate` (ship as soon as a batch is written, exit when empty) or `batched` (cadence.ts). */
+  mode: ShipMode;
+  /** Batched: a request leaves once the oldest pending batch is this old (or a request is full). */
+  gatherDelayMs: number;
+  /** Batched: after the spool is empty, stay this long taking new batches before exiting. */
+  lingerMs: number;
+}
+
+export type ShipMode = 'immediate' | 'batched';
+
+/**
+ * DEVTOOL_TELEMETRY_SHIP=immediate|batched. Unset: batched, except under CI (a CI job tears its
+ * machine down minutes after the last run, so nothing should wait there) where it is immediate.
+ */
+export function shipMode(env: Env): ShipMode {
+  const v = env.DEVTOOL_TELEMETRY_SHIP?.trim().toLowerCase();
+  if (v === 'immediate' || v === 'batched') return v;
+  return isCI(env) ? 'immediate' : 'batched';
 }
 
 /** A count setting: a positive integer within [min, max], else the default. */
@@ -46,6 +65,8 @@ function ms(env: Env, name: string, fallback: number, min: number, max: number):
 const DAY = 24 * 3600_000;
 
 export function shipperOptions(env: Env): ShipperOptions {
+  const mode = shipMode(env);
+  const batched = mode === 'batched';
   return {
     retryBaseMs: ms(env, 'DEVTOOL_TELEMETRY_RETRY_BASE_MS', 1_000, 1, DAY),
     retryMaxMs: ms(env, 'DEVTOOL_TELEMETRY_RETRY_MAX_MS', 60 * 60_000, 1, 7 * DAY),
@@ -56,6 +77,11 @@ export function shipperOptions(env: Env): ShipperOptions {
     maxSpansPerRequest: int(env, 'DEVTOOL_TELEMETRY_SHIPPER_REQUEST_SPANS', 512, 1, 8_192),
     maxBytesPerRequest: 1024 * 1024,
     maxLifeMs: ms(env, 'DEVTOOL_TELEMETRY_SHIPPER_MAX_LIFE_MS', 15 * 60_000, 1_000, DAY),
+    mode,
+    // Bounded so that a batch is never held back for long: at most the delay after it was written
+    // (plus a request's time), however the variables are set.
+    gatherDelayMs: batched ? ms(env, 'DEVTOOL_TELEMETRY_SHIP_DELAY_MS', 10_000, 0, 10 * 60_000) : 0,
+    lingerMs: batched ? ms(env, 'DEVTOOL_TELEMETRY_SHIPPER_LINGER_MS', 60_000, 0, 10 * 60_000) : 0,
   };
 }
 

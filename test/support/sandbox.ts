@@ -211,6 +211,9 @@ export function makeSandbox(opts: SandboxOptions = {}): Sandbox {
     XDG_CONFIG_HOME: configHome,
     XDG_CACHE_HOME: cacheHome,
     DEVTOOL_TELEMETRY_POLICY_FILE: policyFile,
+    // Tests wait for delivery: ship each batch at once and exit when empty (the pre-cadence
+    // behaviour). The batched cadence has its own tests, which set DEVTOOL_TELEMETRY_SHIP=batched.
+    DEVTOOL_TELEMETRY_SHIP: 'immediate',
   };
   if (process.platform === 'win32') {
     env.APPDATA = path.join(home, 'AppData', 'Roaming');

@@ -1,0 +1,72 @@
+/**
+ * The delivery cadence of a batched shipper (DEVTOOL_TELEMETRY_SHIP=batched, the default outside
+ * CI). A shipper costs a Node start plus the OTLP encoders and the HTTP stack (~250 ms of CPU);
+ * started per run, that is most of what telemetry costs a machine. So a shipper:
+ *
+ * - starts cheap: it takes the lock and waits here before loading anything heavy;
+ * - sends once the spool is worth a request: the oldest pending batch is `gatherDelayMs` old
+ *   (10 s), or a full request (16 batches) is pending;
+ * - lingers: with the spool empty it stays `lingerMs` (60 s) holding the lock, so the runs of that
+ *   minute see a live shipper and start none; each new batch restarts the gathering.
+ *
+ * Nothing is given up: a run that finds no live shipper still starts one, which waits out the
+ * delay and ships even if no other run ever comes. A batch waits at most gatherDelayMs after the
+ * shipper first saw it (a clock that jumped back cannot hold it longer), and never past the
+ * shipper's maximum life. Waiting is a timer and a readdir every few seconds (idlePollMs).
+ */
+import type { BatchName } from '../spool/layout';
+import { listBatches } from '../spool/reader';
+import type { ShipperOptions } from './options';
+
+type Env = NodeJS.ProcessEnv;
+
+/**
+ * How often a shipper with an empty spool looks at it: half the gather delay, so a batch is seen
+ * before it is due and the delay is what it waits (each look costs a wake-up and a readdir, ~2 ms
+ * of CPU: once a second that would cost more over a minute's linger than the shipper's own start).
+ * With a non-empty spool it sleeps until the oldest batch is due.
+ */
+export function idlePollMs(gatherDelayMs: number): number {
+  return Math.min(5_000, Math.max(500, Math.floor(gatherDelayMs / 2)));
+}
+
+export type CadenceOptions = Pick<ShipperOptions, 'gatherDelayMs' | 'lingerMs' | 'maxBatchesPerRequest'>;
+
+/** ms until `names` are worth a request: 0 = now, Infinity = nothing pending. Pure. */
+export function msUntilWorthShipping(names: readonly BatchName[], opts: CadenceOptions, now: number, firstSeenAt: number): number {
+  if (names.length === 0) return Infinity;
+  if (names.length >= opts.maxBatchesPerRequest) return 0;
+  let oldest = Infinity;
+  for (const n of names) oldest = Math.min(oldest, n.createdAt);
+  // firstSeenAt bounds the wait when a batch's time is in the future (clock set back).
+  const due = Math.min(oldest, firstSeenAt) + opts.gatherDelayMs;
+  return Math.max(0, due - now);
+}
+
+export type WaitResult = 'ship' | 'idle' | 'stop';
+
+/**
+ * Wait until the spool is worth shipping ('ship'), or it stayed empty for lingerMs ('idle'), or
+ * `alive()` turned false (lost lock, signal: 'stop'). At `deadline` (the shipper's maximum life)
+ * whatever is pending is shipped now.
+ */
+export async function waitForWork(env: Env, opts: CadenceOptions, deadline: number, alive: () => boolean, sleep = defaultSleep): Promise<WaitResult> {
+  const idleUntil = Date.now() + opts.lingerMs;
+  let firstSeenAt = Infinity;
+  for (;;) {
+    if (!alive()) return 'stop';
+    const now = Date.now();
+    const names = listBatches(env);
+    if (names.length > 0 && firstSeenAt === Infinity) firstSeenAt = now;
+    const wait = msUntilWorthShipping(names, opts, now, firstSeenAt);
+    if (wait === 0) return 'ship';
+    if (now >= deadline) return names.length > 0 ? 'ship' : 'idle';
+    if (names.length === 0 && now >= idleUntil) return 'idle';
+    const horizon = names.length > 0 ? wait : Math.min(idlePollMs(opts.gatherDelayMs), idleUntil - now);
+    await sleep(Math.max(1, Math.min(horizon, deadline - now)));
+  }
+}
+
+function defaultSleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
