@@ -102,10 +102,13 @@ function tokenEnd(s: string, start: number): number {
   const n = s.length;
   let j = start;
   let query = false;
+  let sep = false;
   while (j < n) {
     const d = s.charCodeAt(j);
-    // a query string stays with its path (`/a/b?key=value` goes whole), so `=` no longer ends it
-    if (d === 63 /* ? */) query = true;
+    if (isSep(d)) sep = true;
+    // a query string stays with its path (`/a/b?key=value` goes whole), so `=` no longer ends it;
+    // only after a separator: `?=/home/x` is not a query of a path, and `=` still ends `?`
+    if (d === 63 /* ? */ && sep) query = true;
     if (isStop(d) && !(query && d === 61)) break;
     if (d === 58 /* : */) {
       // a drive letter's colon (`C:\`) and a route parameter (`/:id`) stay inside the token

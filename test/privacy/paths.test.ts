@@ -51,6 +51,11 @@ describe('paths are replaced whole', () => {
     );
   });
 
+  it('a path right after `?=` is still a path (a `?` starts a query only after a separator; found by the property)', () => {
+    expect(replacePaths('?=/qaaa/qaaa ')).toBe('?={path} ');
+    expect(replacePaths('/a/b?key=value tail')).toBe('{path} tail');
+  });
+
   it('the reported case: a home path in a third-party span name', () => {
     expect(s.spanName('compile /home/alice/clients/acme-corp/merger-plan/src/index.ts')).toBe('compile {path}');
     // the home of the context, a home that is not (another user's), and after `~` already stood for it

@@ -92,11 +92,16 @@ func isPathToken(s string, start, end int) bool {
 // tokenEnd: the end of the token that starts at start.
 func tokenEnd(s string, start int) int {
 	n := len(s)
-	j, query := start, false
+	j, query, sep := start, false, false
 	for j < n {
 		d := s[j]
-		if d == '?' {
-			query = true // a query string stays with its path, so `=` no longer ends it
+		if d == '/' || d == '\\' {
+			sep = true
+		}
+		if d == '?' && sep {
+			// a query string stays with its path, so `=` no longer ends it; only after a separator
+			// (`?=/home/x` is no path's query: `=` still ends the `?` token)
+			query = true
 		}
 		if isStopByte(d) && !(query && d == '=') {
 			break
