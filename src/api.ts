@@ -1,12 +1,12 @@
 /**
  * The public API for tools that want more than the preload records. Every function is a cheap
- * no-op when telemetry is off (no agent), and none ever throws into the caller because of
+ * no-op when telemetry is off (no recorder), and none ever throws into the caller because of
  * telemetry: a tool's own errors pass through unchanged.
  */
-import { SpanKind } from './model';
-import type { Attributes, AttrValue } from './model';
+import { SpanKind } from './model/records';
+import type { Attributes, AttrValue } from './model/records';
 import { errorType } from './recorder/error-type';
-import { currentAgent, type Agent } from './recorder/global';
+import { currentRecorder, type Recorder } from './recorder/current';
 import { activeSpan, runWithSpan } from './recorder/context';
 import { INSTRUMENTS } from './recorder/instruments';
 import type { LiveSpan } from './recorder/run';
@@ -27,17 +27,17 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
  * Use it when the preload cannot tell the subcommand from argv (a flag-first CLI, a REPL).
  */
 export function command(name: string, attributes?: Record<string, AttrValue>): void {
-  const agent = currentAgent();
-  if (!agent || typeof name !== 'string') return;
-  agent.run.subcommand = name;
-  if (attributes) agent.run.root.setAttributes(attributes);
+  const recorder = currentRecorder();
+  if (!recorder || typeof name !== 'string') return;
+  recorder.run.subcommand = name;
+  if (attributes) recorder.run.root.setAttributes(attributes);
 }
 
-function openStep(agent: Agent, name: string): LiveSpan {
-  return agent.run.startSpan(`step ${name}`, SpanKind.INTERNAL, { 'devtool.step.name': name }, activeSpan());
+function openStep(recorder: Recorder, name: string): LiveSpan {
+  return recorder.run.startSpan(`step ${name}`, SpanKind.INTERNAL, { 'devtool.step.name': name }, activeSpan());
 }
 
-function closeStep(agent: Agent, span: LiveSpan, failed: boolean, err?: unknown): void {
+function closeStep(recorder: Recorder, span: LiveSpan, failed: boolean, err?: unknown): void {
   const outcome = failed ? 'failure' : 'success';
   span.attributes['devtool.step.outcome'] = outcome;
   if (failed) span.fail(err === undefined ? '_OTHER' : errorType(err));
@@ -46,7 +46,7 @@ function closeStep(agent: Agent, span: LiveSpan, failed: boolean, err?: unknown)
   const seconds = (Number(BigInt(record.endTimeUnixNano) - BigInt(record.startTimeUnixNano)) / 1e9);
   const attrs: Attributes = { 'devtool.step.name': span.attributes['devtool.step.name'] as string, 'devtool.step.outcome': outcome };
   if (failed) attrs['error.type'] = span.attributes['error.type'] as string;
-  agent.run.metrics.record(INSTRUMENTS.stepDuration, seconds, attrs);
+  recorder.run.metrics.record(INSTRUMENTS.stepDuration, seconds, attrs);
 }
 
 /**
@@ -57,26 +57,26 @@ function closeStep(agent: Agent, span: LiveSpan, failed: boolean, err?: unknown)
 export function step<T>(name: string, fn: () => T): T;
 export function step(name: string): StepHandle;
 export function step<T>(name: string, fn?: () => T): T | StepHandle {
-  const agent = currentAgent();
-  if (!agent || !agent.run.allows('usage')) return fn ? fn() : NOOP_STEP;
-  const span = openStep(agent, name);
+  const recorder = currentRecorder();
+  if (!recorder || !recorder.run.allows('usage')) return fn ? fn() : NOOP_STEP;
+  const span = openStep(recorder, name);
   if (!fn) {
-    return { end: (outcome = 'success', error?: unknown) => closeStep(agent, span, outcome === 'failure', error) };
+    return { end: (outcome = 'success', error?: unknown) => closeStep(recorder, span, outcome === 'failure', error) };
   }
   let result: T;
   try {
     result = runWithSpan(span, fn);
   } catch (err) {
-    closeStep(agent, span, true, err);
+    closeStep(recorder, span, true, err);
     throw err;
   }
   if (isThenable(result)) {
     (result as PromiseLike<unknown>).then(
-      () => closeStep(agent, span, false),
-      (err: unknown) => closeStep(agent, span, true, err),
+      () => closeStep(recorder, span, false),
+      (err: unknown) => closeStep(recorder, span, true, err),
     );
   } else {
-    closeStep(agent, span, false);
+    closeStep(recorder, span, false);
   }
   return result;
 }
@@ -128,7 +128,7 @@ export function usageFromResponse(res: unknown): Partial<LlmRequestInfo> {
   return out;
 }
 
-function recordLlm(agent: Agent, info: LlmRequestInfo, span: LiveSpan): void {
+function recordLlm(recorder: Recorder, info: LlmRequestInfo, span: LiveSpan): void {
   const operation = info.operation || 'chat';
   const attrs = span.attributes;
   if (info.responseModel) attrs['gen_ai.response.model'] = info.responseModel;
@@ -146,18 +146,18 @@ function recordLlm(agent: Agent, info: LlmRequestInfo, span: LiveSpan): void {
   if (info.responseModel) metricAttrs['gen_ai.response.model'] = info.responseModel;
   const seconds = Number(BigInt(record.endTimeUnixNano) - BigInt(record.startTimeUnixNano)) / 1e9;
   const durationAttrs = info.error !== undefined ? { ...metricAttrs, 'error.type': attrs['error.type'] as string } : metricAttrs;
-  agent.run.metrics.record(INSTRUMENTS.llmDuration, seconds, durationAttrs);
+  recorder.run.metrics.record(INSTRUMENTS.llmDuration, seconds, durationAttrs);
   if (info.inputTokens !== undefined) {
-    agent.run.metrics.record(INSTRUMENTS.tokenUsage, info.inputTokens, { ...metricAttrs, 'gen_ai.token.type': 'input' });
+    recorder.run.metrics.record(INSTRUMENTS.tokenUsage, info.inputTokens, { ...metricAttrs, 'gen_ai.token.type': 'input' });
   }
   if (info.outputTokens !== undefined) {
-    agent.run.metrics.record(INSTRUMENTS.tokenUsage, info.outputTokens, { ...metricAttrs, 'gen_ai.token.type': 'output' });
+    recorder.run.metrics.record(INSTRUMENTS.tokenUsage, info.outputTokens, { ...metricAttrs, 'gen_ai.token.type': 'output' });
   }
 }
 
-function openLlm(agent: Agent, info: LlmRequestInfo, startNs?: bigint): LiveSpan {
+function openLlm(recorder: Recorder, info: LlmRequestInfo, startNs?: bigint): LiveSpan {
   const operation = info.operation || 'chat';
-  return agent.run.startSpan(
+  return recorder.run.startSpan(
     `${operation} ${info.model}`,
     SpanKind.CLIENT,
     { 'gen_ai.operation.name': operation, 'gen_ai.provider.name': info.provider, 'gen_ai.request.model': info.model },
@@ -175,32 +175,32 @@ function openLlm(agent: Agent, info: LlmRequestInfo, startNs?: bigint): LiveSpan
 export function llmRequest(info: LlmRequestInfo): void;
 export function llmRequest<T>(info: LlmRequestInfo, fn: () => Promise<T>): Promise<T>;
 export function llmRequest<T>(info: LlmRequestInfo, fn?: () => Promise<T>): void | Promise<T> {
-  const agent = currentAgent();
-  if (!agent || !agent.run.allows('usage') || !info || typeof info.model !== 'string' || typeof info.provider !== 'string') {
+  const recorder = currentRecorder();
+  if (!recorder || !recorder.run.allows('usage') || !info || typeof info.model !== 'string' || typeof info.provider !== 'string') {
     return fn ? fn() : undefined;
   }
   if (!fn) {
     const { nowNs } = require('./recorder/clock') as typeof import('./recorder/clock');
     const ms = num(info.durationMs) ?? 0;
-    const span = openLlm(agent, info, nowNs() - BigInt(Math.round(ms * 1e6)));
-    recordLlm(agent, info, span);
+    const span = openLlm(recorder, info, nowNs() - BigInt(Math.round(ms * 1e6)));
+    recordLlm(recorder, info, span);
     return undefined;
   }
-  const span = openLlm(agent, info);
+  const span = openLlm(recorder, info);
   let pending: Promise<T>;
   try {
     pending = Promise.resolve(runWithSpan(span, fn));
   } catch (err) {
-    recordLlm(agent, { ...info, error: err }, span);
+    recordLlm(recorder, { ...info, error: err }, span);
     throw err;
   }
   return pending.then(
     (res) => {
-      recordLlm(agent, { ...info, ...usageFromResponse(res), ...stripUndefined(info) }, span);
+      recordLlm(recorder, { ...info, ...usageFromResponse(res), ...stripUndefined(info) }, span);
       return res;
     },
     (err: unknown) => {
-      recordLlm(agent, { ...info, error: err }, span);
+      recordLlm(recorder, { ...info, error: err }, span);
       throw err;
     },
   );
@@ -214,9 +214,9 @@ function stripUndefined(info: LlmRequestInfo): Partial<LlmRequestInfo> {
 
 /** Counts an input a person typed (a prompt, an answer); never its text. */
 export function userInput(kind = 'prompt'): void {
-  const agent = currentAgent();
-  if (!agent || !agent.run.allows('usage')) return;
-  agent.run.metrics.add(INSTRUMENTS.userInputs, 1, { 'devtool.user_input.kind': typeof kind === 'string' ? kind : 'prompt' });
+  const recorder = currentRecorder();
+  if (!recorder || !recorder.run.allows('usage')) return;
+  recorder.run.metrics.add(INSTRUMENTS.userInputs, 1, { 'devtool.user_input.kind': typeof kind === 'string' ? kind : 'prompt' });
 }
 
 /**
@@ -224,10 +224,10 @@ export function userInput(kind = 'prompt'): void {
  * to be explicit. Resolves at once: delivery happens in the detached shipper.
  */
 export function shutdown(): Promise<void> {
-  const agent = currentAgent();
-  if (agent) {
+  const recorder = currentRecorder();
+  if (recorder) {
     try {
-      agent.finish(typeof process.exitCode === 'number' ? process.exitCode : 0);
+      recorder.finish(typeof process.exitCode === 'number' ? process.exitCode : 0);
     } catch {
       /* never throw into the app */
     }
@@ -237,10 +237,10 @@ export function shutdown(): Promise<void> {
 
 /** Flushes what was recorded so far (long-running apps), keeping the run open. */
 export function flush(): void {
-  currentAgent()?.flush();
+  currentRecorder()?.flush();
 }
 
 /** Whether this process records telemetry, and at which level. */
 export function telemetryLevel(): 'off' | 'minimal' | 'usage' | 'full' {
-  return currentAgent()?.level ?? 'off';
+  return currentRecorder()?.level ?? 'off';
 }

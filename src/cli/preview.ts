@@ -5,7 +5,7 @@
  * stdout (pipe it to jq), one human line on stderr.
  */
 import os = require('node:os');
-import type { Batch } from '../model';
+import type { Batch } from '../model/records';
 import { createSanitizer } from '../privacy/sanitize';
 import { resolveConsent } from '../consent/resolve';
 import { listBatches, readBatch } from '../spool/reader';

@@ -3,12 +3,12 @@
  * same resolver the preload runs; with --explain every source's raw value, parse and verdict; plus
  * where data goes (endpoint), the install id, what waits in the spool and the last send.
  */
-import { isDebug, parseBool } from '../consent/booleans';
+import { isDebug, parseBool } from '../settings/env-values';
 import { resolveConsent, type ConsentDecision } from '../consent/resolve';
 import { readUserConfig } from '../consent/user-config';
-import { parseOtlpEnv } from '../config/otlp-env';
+import { parseOtlpEnv } from '../settings/otlp';
 import { readSentLog, type SentLogEntry } from '../spool/sent-log';
-import { spoolStats, type SpoolStats } from '../spool/stats';
+import { spoolStats, type SpoolStats } from '../spool/summary';
 import { allowFlags, type CliContext, EXIT, fmtBytes, fmtTime, line, noTool } from './context';
 
 export interface StatusReport {

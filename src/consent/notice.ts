@@ -7,11 +7,11 @@
  * The preload calls maybeShowNotice at the start of an enabled run; spooling and shipping happen at
  * exit, so the notice always precedes the first send.
  */
-import { parseOtlpEnv } from '../config/otlp-env';
-import type { Level } from '../model';
+import { parseOtlpEnv } from '../settings/otlp';
+import type { Level } from '../model/records';
 import { toolEnvPrefix, type ToolIdentity } from '../resource/tool';
 import type { ConsentDecision } from './resolve';
-import { isDebug } from './booleans';
+import { isDebug } from '../settings/env-values';
 import { newInstallId, readUserConfig, updateUserConfigDetailed } from './user-config';
 
 export interface TextSink {

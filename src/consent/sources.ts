@@ -5,9 +5,9 @@
  */
 import fs = require('node:fs');
 import path = require('node:path');
-import { PROJECT_FILE } from '../config/paths';
-import type { Level } from '../model';
-import { minLevel, parseBool, parseLevel, safeRaw } from './booleans';
+import { PROJECT_FILE } from '../storage/paths';
+import type { Level } from '../model/records';
+import { minLevel, parseBool, parseLevel, safeRaw } from '../settings/env-values';
 
 /**
  * What a source contributes:

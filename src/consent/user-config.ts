@@ -9,8 +9,8 @@
  */
 import fs = require('node:fs');
 import path = require('node:path');
-import { configDir, userConfigFile } from '../config/paths';
-import { trustDir } from '../config/trusted-dir';
+import { configDir, userConfigFile } from '../storage/paths';
+import { trustDir } from '../storage/trusted-dir';
 
 /** Per-tool (or `all`) entry. `level` is kept as written; the resolver parses it strictly. */
 export interface ConsentEntry {

@@ -4,7 +4,7 @@
  * problem line (shown under debug), never thrown, so a typo in package.json cannot break the tool.
  * Pure: no I/O, nothing of ours but the record model.
  */
-import type { AttrValue } from '../model';
+import type { AttrValue } from '../model/records';
 
 /** A declared property: an enum of strings, a bounded identifier string, a number or a boolean. */
 export type PropertySpec =

@@ -14,10 +14,10 @@
  * we keep and content we drop below `full` (we never read `messages`/`content` below `full`).
  * The AI SDK's own OTel spans (`experimental_telemetry`, ai <= 6) are not bridged.
  */
-import { SpanKind, type Attributes } from '../model';
+import { SpanKind, type Attributes } from '../model/records';
 import { activeSpan } from '../recorder/context';
 import { errorType } from '../recorder/error-type';
-import { currentAgent } from '../recorder/global';
+import { currentRecorder } from '../recorder/current';
 import type { LiveSpan } from '../recorder/run';
 import { count, LlmCall, str } from './llm-call';
 
@@ -80,8 +80,8 @@ function integration(): Obj {
       }
     };
   const live = () => {
-    const agent = currentAgent();
-    return agent && agent.run.allows('usage') && !agent.run.root.ended ? agent : undefined;
+    const recorder = currentRecorder();
+    return recorder && recorder.run.allows('usage') && !recorder.run.root.ended ? recorder : undefined;
   };
   const endOpen = (id: string, error: unknown) => {
     for (const c of calls.get(id) ?? []) c.end(error);
@@ -90,14 +90,14 @@ function integration(): Obj {
   return {
     [MARK]: true,
     onLanguageModelCallStart: guard((e: Obj) => {
-      const agent = live();
-      if (!agent) return;
+      const recorder = live();
+      if (!recorder) return;
       const request: Attributes = {};
       const max = count(e.maxOutputTokens);
       if (max !== undefined) request['gen_ai.request.max_tokens'] = max;
       if (typeof e.temperature === 'number' && Number.isFinite(e.temperature)) request['gen_ai.request.temperature'] = e.temperature;
       if (typeof e.topP === 'number' && Number.isFinite(e.topP)) request['gen_ai.request.top_p'] = e.topP;
-      const llm = new LlmCall(agent, { provider: providerName(e.provider), operation: 'chat', model: str(e.modelId), request });
+      const llm = new LlmCall(recorder, { provider: providerName(e.provider), operation: 'chat', model: str(e.modelId), request });
       const id = String(e.callId);
       calls.set(id, [...(calls.get(id) ?? []), llm]);
     }),
@@ -121,11 +121,11 @@ function integration(): Obj {
     onStepError: guard((e: Obj) => endOpen(String(e.callId), e.error ?? new Error('step failed'))),
     onError: guard((e: Obj) => endOpen(String(e.callId), e.error ?? new Error('call failed'))),
     onToolExecutionStart: guard((e: Obj) => {
-      const agent = live();
+      const recorder = live();
       const call = isObj(e.toolCall) ? e.toolCall : undefined;
       const name = str(call?.toolName);
-      if (!agent || !call || !name) return;
-      const full = agent.level === 'full';
+      if (!recorder || !call || !name) return;
+      const full = recorder.level === 'full';
       const attrs: Attributes = { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': name };
       const id = str(call.toolCallId);
       if (id) attrs['gen_ai.tool.call.id'] = id;
@@ -133,7 +133,7 @@ function integration(): Obj {
         const args = json(call.input);
         if (args !== undefined) attrs['gen_ai.tool.call.arguments'] = args;
       }
-      const span = agent.run.startSpan(`execute_tool ${name}`, SpanKind.INTERNAL, attrs, activeSpan());
+      const span = recorder.run.startSpan(`execute_tool ${name}`, SpanKind.INTERNAL, attrs, activeSpan());
       tools.set(id ?? name, { span, full });
     }),
     onToolExecutionEnd: guard((e: Obj) => {

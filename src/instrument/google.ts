@@ -8,7 +8,7 @@
  * Provider: `gcp.vertex_ai` when the client talks to Vertex AI, else `gcp.gemini`.
  * Content (prompts, answers) is not captured for this client at any level yet.
  */
-import { currentAgent } from '../recorder/global';
+import { currentRecorder } from '../recorder/current';
 import { count, LlmCall, str, type LlmResult } from './llm-call';
 import { observeIterator, WRAPPED, type StreamAccumulator } from './stainless';
 
@@ -73,9 +73,9 @@ function streamAcc(): StreamAccumulator {
 
 function begin(models: unknown, params: unknown): LlmCall | undefined {
   try {
-    const agent = currentAgent();
-    if (!agent || !agent.run.allows('usage') || agent.run.root.ended || !isObj(params)) return undefined;
-    return new LlmCall(agent, { provider: provider(models), operation: 'generate_content', model: model(params), request: request(params) });
+    const recorder = currentRecorder();
+    if (!recorder || !recorder.run.allows('usage') || recorder.run.root.ended || !isObj(params)) return undefined;
+    return new LlmCall(recorder, { provider: provider(models), operation: 'generate_content', model: model(params), request: request(params) });
   } catch {
     return undefined;
   }

@@ -9,11 +9,11 @@
  * only ever gathered at level `full`; below it the instrumentation does not even build it. The
  * sanitizer still scrubs it at `full`.
  */
-import { SpanKind } from '../model';
-import type { Attributes } from '../model';
+import { SpanKind } from '../model/records';
+import type { Attributes } from '../model/records';
 import { activeSpan } from '../recorder/context';
 import { errorType } from '../recorder/error-type';
-import type { Agent } from '../recorder/global';
+import type { Recorder } from '../recorder/current';
 import { INSTRUMENTS } from '../recorder/instruments';
 import type { LiveSpan } from '../recorder/run';
 
@@ -48,7 +48,7 @@ export class LlmCall {
   private done = false;
 
   constructor(
-    private readonly agent: Agent,
+    private readonly recorder: Recorder,
     private readonly start: LlmCallStart,
   ) {
     const attrs: Attributes = {
@@ -61,7 +61,7 @@ export class LlmCall {
     if (start.inputMessages !== undefined) attrs['gen_ai.input.messages'] = start.inputMessages;
     if (start.systemInstructions !== undefined) attrs['gen_ai.system_instructions'] = start.systemInstructions;
     const name = start.model ? `${start.operation} ${start.model}` : start.operation;
-    this.span = agent.run.startSpan(name, SpanKind.CLIENT, attrs, activeSpan());
+    this.span = recorder.run.startSpan(name, SpanKind.CLIENT, attrs, activeSpan());
   }
 
   get ended(): boolean {
@@ -107,7 +107,7 @@ export class LlmCall {
     Object.assign(metricAttrs, serverAttrs(start));
     if (r.responseModel) metricAttrs['gen_ai.response.model'] = r.responseModel;
     const seconds = Number(BigInt(record.endTimeUnixNano) - BigInt(record.startTimeUnixNano)) / 1e9;
-    const metrics = this.agent.run.metrics;
+    const metrics = this.recorder.run.metrics;
     metrics.record(
       INSTRUMENTS.llmDuration,
       seconds,

@@ -9,10 +9,10 @@
  * MCP has no model-issued call id, so `gen_ai.tool.call.id` is set only when the app passes one
  * in the request's `_meta` (`gen_ai.tool.call.id` or `toolCallId`, as agent frameworks do).
  */
-import { SpanKind, type Attributes } from '../model';
+import { SpanKind, type Attributes } from '../model/records';
 import { activeSpan } from '../recorder/context';
 import { errorType } from '../recorder/error-type';
-import { currentAgent } from '../recorder/global';
+import { currentRecorder } from '../recorder/current';
 import { WRAPPED } from './stainless';
 
 type Obj = Record<string, unknown>;
@@ -83,11 +83,11 @@ interface ToolSpan {
 
 function begin(params: unknown): ToolSpan | undefined {
   try {
-    const agent = currentAgent();
-    if (!agent || !agent.run.allows('usage') || agent.run.root.ended || !isObj(params)) return undefined;
+    const recorder = currentRecorder();
+    if (!recorder || !recorder.run.allows('usage') || recorder.run.root.ended || !isObj(params)) return undefined;
     const name = str(params.name);
     if (!name) return undefined; // the SDK rejects it; nothing to name the span after
-    const full = agent.level === 'full';
+    const full = recorder.level === 'full';
     const attrs: Attributes = { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': name };
     const id = callId(params);
     if (id) attrs['gen_ai.tool.call.id'] = id;
@@ -95,7 +95,7 @@ function begin(params: unknown): ToolSpan | undefined {
       const args = json(params.arguments);
       if (args !== undefined) attrs['gen_ai.tool.call.arguments'] = args;
     }
-    const span = agent.run.startSpan(`execute_tool ${name}`, SpanKind.INTERNAL, attrs, activeSpan());
+    const span = recorder.run.startSpan(`execute_tool ${name}`, SpanKind.INTERNAL, attrs, activeSpan());
     let done = false;
     return {
       end(error, result) {

@@ -14,8 +14,8 @@
  * app has read the stream to its end, broke off, or it failed.
  * Any shape we do not recognise: the call is left untouched and nothing is recorded for it.
  */
-import type { Level } from '../model';
-import { currentAgent } from '../recorder/global';
+import type { Level } from '../model/records';
+import { currentRecorder } from '../recorder/current';
 import { LlmCall, type LlmCallStart, type LlmResult } from './llm-call';
 
 type Obj = Record<string, unknown>;
@@ -110,12 +110,12 @@ export function serverOf(resource: unknown): Pick<LlmCallStart, 'serverAddress' 
 
 function begin(resource: unknown, args: unknown[], spec: OperationSpec): Pending | undefined {
   try {
-    const agent = currentAgent();
-    if (!agent || !agent.run.allows('usage') || agent.run.root.ended) return undefined;
+    const recorder = currentRecorder();
+    if (!recorder || !recorder.run.allows('usage') || recorder.run.root.ended) return undefined;
     const body = args[0];
     if (!isObj(body)) return undefined; // the client will reject it; nothing to describe
-    const full = (agent.level as Level) === 'full';
-    const llm = new LlmCall(agent, { provider: spec.provider(resource), operation: spec.operation, ...serverOf(resource), ...spec.describe(body, full) });
+    const full = (recorder.level as Level) === 'full';
+    const llm = new LlmCall(recorder, { provider: spec.provider(resource), operation: spec.operation, ...serverOf(resource), ...spec.describe(body, full) });
     return { llm, spec, full, streamed: body.stream === true };
   } catch {
     return undefined;

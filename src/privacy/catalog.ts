@@ -8,7 +8,7 @@
  * same value rules: an extension cannot redefine a built-in key, claim a reserved namespace, or
  * allow free text below `full`. Pure: no I/O, no OpenTelemetry.
  */
-import type { Level } from '../model';
+import type { Level } from '../model/records';
 import * as sc from './semconv';
 import { describeRule, FREE_TEXT_KINDS, rule, validateRule, type ValueRule } from './rules';
 

@@ -11,7 +11,7 @@
  */
 import type {
   Attributes, AttrValue, Batch, HistogramPoint, Level, MetricRecord, SpanEventRecord, SpanLinkRecord, SpanRecord, SumPoint,
-} from '../model';
+} from '../model/records';
 import {
   type AttributeSpec, type AttributeTarget, type CatalogLevel, allAttributes, catalogVersion, exportExtensions, findMetric,
   importExtensions, levelAllows, minLevel,

@@ -4,11 +4,11 @@
  * final flush runs inside the 'exit' event. The spool and shipper modules load here, at flush
  * time, never at start-up; the network lives in the shipper process alone.
  */
-import type { ExportersConfig } from '../config/exporters-env';
-import type { Batch } from '../model';
+import type { ExportersConfig } from '../settings/exporters';
+import type { Batch } from '../model/records';
 import type { Sanitizer } from '../privacy/sanitize';
 import { localIdentity } from '../resource/local-identity';
-import { mark, printProfile } from '../profile';
+import { mark, printProfile } from '../diagnostics/profile';
 
 export interface EmitOptions {
   env: NodeJS.ProcessEnv;
@@ -46,9 +46,9 @@ let sampler: { ratio: number; sampled: (traceId: string, ratio: number) => boole
 function loadSwitches(env: NodeJS.ProcessEnv): void {
   if (exporters && sampler) return;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  exporters = (require('../config/exporters-env') as typeof import('../config/exporters-env')).parseExportersEnv(env);
+  exporters = (require('../settings/exporters') as typeof import('../settings/exporters')).parseExportersEnv(env);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const s = require('../config/sampler-env') as typeof import('../config/sampler-env');
+  const s = require('../settings/sampler') as typeof import('../settings/sampler');
   const cfg = s.parseSamplerEnv(env);
   sampler = { ratio: cfg.ratio, sampled: s.sampled, problems: cfg.problems };
 }
@@ -112,7 +112,7 @@ export function emit(raw: Batch, opts: EmitOptions): void {
     mark('exit: spool write');
     if (!written.ok) return; // disk full, read-only home...: the tool runs on; `status` shows why
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { kickShipper } = require('../shipper/kick') as typeof import('../shipper/kick');
+    const { kickShipper } = require('../spool/kick') as typeof import('../spool/kick');
     kickShipper(opts.env);
     mark('exit: kick');
     printProfile();

@@ -3,8 +3,8 @@
  * and the metric deltas since the last flush. Plain objects only; no OpenTelemetry SDK here.
  */
 import * as path from 'node:path';
-import { LEVELS, SpanKind, StatusCode } from '../model';
-import type { Attributes, Batch, Level, SpanEventRecord, SpanLinkRecord, SpanRecord } from '../model';
+import { LEVELS, SpanKind, StatusCode } from '../model/records';
+import type { Attributes, Batch, Level, SpanEventRecord, SpanLinkRecord, SpanRecord } from '../model/records';
 import { nowNs, processStartNs } from './clock';
 import { newSpanId, newTraceId, newUuid } from './ids';
 import { INSTRUMENTS } from './instruments';

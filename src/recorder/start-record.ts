@@ -17,7 +17,7 @@
  */
 import fs = require('node:fs');
 import path = require('node:path');
-import { trustDir } from '../config/trusted-dir';
+import { trustDir } from '../storage/trusted-dir';
 import { destinationDir, spoolRoot } from '../spool/layout';
 
 export const RUNS_DIR = 'runs';

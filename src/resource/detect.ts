@@ -6,8 +6,8 @@
  */
 import fs = require('node:fs');
 import path = require('node:path');
-import type { Attributes } from '../model';
-import { packageRoot } from '../config/package-root';
+import type { Attributes } from '../model/records';
+import { packageRoot } from '../storage/package-root';
 import { ciVendor, cpuCount, hostArch, insideContainer, memoryBucket } from './environment';
 import { detectOs } from './os-release';
 

@@ -6,7 +6,7 @@
  */
 import fs = require('node:fs');
 import path = require('node:path');
-import type { Level } from '../model';
+import type { Level } from '../model/records';
 
 /** What a tool author may put under `"devtoolTelemetry"` in the tool's package.json (or pass to start()). */
 export interface ToolOptions {

@@ -10,10 +10,10 @@
  * the previous session has ended, its batch carries that session's summary metrics (totals.ts).
  */
 import path = require('node:path');
-import type { Batch } from '../model';
+import type { Batch } from '../model/records';
 import type { ToolIdentity } from '../resource/tool';
 import { appendTotals, claimHead, createHead, isUuid, readHead, readTotals, removeLogs, sessionFile, trustedSessionsDir, type SessionHead, type SessionRecord } from './store';
-import { explainUntrusted } from '../config/trusted-dir';
+import { explainUntrusted } from '../storage/trusted-dir';
 import { summaryMetrics, totalsOf } from './totals';
 import { processStartNs } from '../recorder/clock';
 import { newUuid } from '../recorder/ids';

@@ -10,8 +10,8 @@
  */
 import fs = require('node:fs');
 import path = require('node:path');
-import { cacheDir } from '../config/paths';
-import { appendNoFollow, trustDir, writeExclusive } from '../config/trusted-dir';
+import { cacheDir } from '../storage/paths';
+import { appendNoFollow, trustDir, writeExclusive } from '../storage/trusted-dir';
 
 export interface SessionTotals {
   runs: number;

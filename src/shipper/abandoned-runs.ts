@@ -12,12 +12,12 @@
  */
 import fs = require('node:fs');
 import path = require('node:path');
-import type { Attributes, Batch } from '../model';
-import { SpanKind, StatusCode } from '../model';
+import type { Attributes, Batch } from '../model/records';
+import { SpanKind, StatusCode } from '../model/records';
 import { INSTRUMENTS } from '../recorder/instruments';
 import { MetricAggregator } from '../recorder/metrics';
 import { pidNamespace, RUN_SUFFIX, runsDir, startTicks, type StartRecordData } from '../recorder/start-record';
-import { trustDir } from '../config/trusted-dir';
+import { trustDir } from '../storage/trusted-dir';
 import { spoolRoot } from '../spool/layout';
 import { writeBatch } from '../spool/spool';
 import { ensureInstallId } from '../consent/user-config';

@@ -9,9 +9,9 @@
  * CUMULATIVE points: resending one is harmless, so a crash between send and ack loses nothing and
  * double-counts nothing. After 100 runs, sum(devtool_command_runs_total) is exactly 100.
  */
-import type { Attributes, Batch, BatchOrigin, HistogramPoint, MetricRecord, SumPoint } from '../model';
+import type { Attributes, Batch, BatchOrigin, HistogramPoint, MetricRecord, SumPoint } from '../model/records';
 import { metricsStateFile } from '../spool/layout';
-import { readJson, writeJsonAtomic } from '../spool/state';
+import { readJson, writeJsonAtomic } from '../spool/shipper-state';
 
 type Env = NodeJS.ProcessEnv;
 

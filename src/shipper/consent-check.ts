@@ -18,10 +18,10 @@
  */
 import fs = require('node:fs');
 import path = require('node:path');
-import { configDir, policyFiles, PROJECT_FILE, userConfigFile } from '../config/paths';
+import { configDir, policyFiles, PROJECT_FILE, userConfigFile } from '../storage/paths';
 import { resolveConsent } from '../consent/resolve';
-import type { BatchOrigin, Level } from '../model';
-import { LEVELS } from '../model';
+import type { BatchOrigin, Level } from '../model/records';
+import { LEVELS } from '../model/records';
 
 type Env = NodeJS.ProcessEnv;
 

@@ -7,8 +7,8 @@
  * The serializers group spans by resource and scope *object identity*: one object per batch resource.
  */
 import type { JsonMetricsSerializer, JsonTraceSerializer, ProtobufMetricsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
-import type { Attributes, Batch, SpanRecord } from '../model';
-import type { OtlpProtocol } from '../config/otlp-env';
+import type { Attributes, Batch, SpanRecord } from '../model/records';
+import type { OtlpProtocol } from '../settings/otlp';
 import type { MetricsState, Stream } from './accumulator';
 import { nowNanos } from './accumulator';
 

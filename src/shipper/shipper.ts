@@ -19,17 +19,17 @@
  *   doomed shippers until the next attempt time.
  */
 import zlib = require('node:zlib');
-import type { Batch, BatchOrigin } from '../model';
-import { type OtlpConfig, type OtlpSignalConfig, parseOtlpEnv } from '../config/otlp-env';
+import type { Batch, BatchOrigin } from '../model/records';
+import { type OtlpConfig, type OtlpSignalConfig, parseOtlpEnv } from '../settings/otlp';
 import type { BatchName } from '../spool/layout';
 import { isRetryableStatus, userAgent } from './otlp-http-policy';
 import { listBatches, quarantineBatch, readBatch, removeBatch, removeBatchAsync, cleanStaleTemps } from '../spool/reader';
 import { appendSentLog, MAX_RECORDS, type SentLogEntry } from '../spool/sent-log';
 import { DROP_REASON_ATTR, DROPPED_METRIC } from '../spool/spool';
-import { endpointKey, readShipperState, type ShipperState, writeShipperState } from '../spool/state';
+import { endpointKey, readShipperState, type ShipperState, writeShipperState } from '../spool/shipper-state';
 import { expireStreams, foldBatch, foldMetric, loadMetricsState, type MetricsState, pruneFolded, saveMetricsState } from './accumulator';
 import { encodeMetrics, encodeSpans, parsePartialSuccess } from './encode';
-import type { ShipperLock } from './lock';
+import type { ShipperLock } from '../spool/lock';
 import { backoffMs, parseRetryAfter, type ShipperOptions } from './options';
 import { ConsentCheck } from './consent-check';
 import { resanitize } from './resanitize';

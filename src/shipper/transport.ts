@@ -8,7 +8,7 @@
  * redirects are returned as they are, never followed (neither client follows them).
  */
 import type { Dispatcher } from 'undici';
-import { proxyEnv } from '../config/otlp-env';
+import { proxyEnv } from '../settings/otlp';
 
 type Env = NodeJS.ProcessEnv;
 

@@ -21,7 +21,7 @@
  */
 import fs = require('node:fs');
 import path = require('node:path');
-import { cacheDir } from '../config/paths';
+import { cacheDir } from '../storage/paths';
 
 type Env = NodeJS.ProcessEnv;
 

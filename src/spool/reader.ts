@@ -6,9 +6,9 @@
  */
 import fs = require('node:fs');
 import path = require('node:path');
-import type { AttrValue, Attributes, Batch, BatchOrigin, HistogramPoint, MetricRecord, SpanRecord, SumPoint } from '../model';
-import { LEVELS } from '../model';
-import { removeNoFollow, trustDir } from '../config/trusted-dir';
+import type { AttrValue, Attributes, Batch, BatchOrigin, HistogramPoint, MetricRecord, SpanRecord, SumPoint } from '../model/records';
+import { LEVELS } from '../model/records';
+import { removeNoFollow, trustDir } from '../storage/trusted-dir';
 import { type BatchName, batchDir, quarantineDir, sortBatchNames, spoolRoot } from './layout';
 
 type Env = NodeJS.ProcessEnv;

@@ -6,7 +6,7 @@
  * Written only by the shipper; read by `status` / anyone through readSentLog().
  */
 import fs = require('node:fs');
-import { appendNoFollow, trustDir } from '../config/trusted-dir';
+import { appendNoFollow, trustDir } from '../storage/trusted-dir';
 import { sentLogFile, spoolRoot } from './layout';
 
 type Env = NodeJS.ProcessEnv;

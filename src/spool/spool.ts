@@ -15,8 +15,8 @@
  */
 import fs = require('node:fs');
 import path = require('node:path');
-import type { Batch, MetricRecord } from '../model';
-import { explainUntrusted, trustDir, writeExclusive } from '../config/trusted-dir';
+import type { Batch, MetricRecord } from '../model/records';
+import { explainUntrusted, trustDir, writeExclusive } from '../storage/trusted-dir';
 import { BATCH_SUFFIX, batchDir, formatBatchName, safeId, sortBatchNames, spoolRoot } from './layout';
 
 type Env = NodeJS.ProcessEnv;

@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Batch } from '../../src/model';
+import type { Batch } from '../../src/model/records';
 import { runsDir } from '../../src/recorder/start-record';
 import { writeBatch } from '../../src/spool/spool';
 import { FIXTURE_SECRETS, FIXTURES_DIR, makeSandbox, REPO_ROOT, runFixture, type Env, type Sandbox } from '../support/run-fixture';

@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { destinationKey } from '../../src/spool/layout';
-import { endpointKey } from '../../src/spool/state';
+import { endpointKey } from '../../src/spool/shipper-state';
 import { makeSandbox, runFixture, type Env } from '../support/run-fixture';
 
 const COUNTER = path.join(__dirname, 'fixtures', 'count-env-enumeration.js');

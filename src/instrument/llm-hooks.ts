@@ -1,7 +1,7 @@
 /**
  * Automatic capture of LLM requests made through the `openai` and `@anthropic-ai/sdk` clients, and
  * of MCP tool calls (`@modelcontextprotocol/sdk` Client),
- * installed by the agent at start (level `usage` and above). Nothing is patched, and no client
+ * installed by the recorder at start (level `usage` and above). Nothing is patched, and no client
  * code of ours loads, until the app itself loads one of those packages.
  *
  * Decision: we do not use `@opentelemetry/instrumentation-openai` (nor require-/import-in-the-
@@ -28,7 +28,7 @@
  */
 import fs = require('node:fs');
 import path = require('node:path');
-import type { Agent } from '../recorder/global';
+import type { Recorder } from '../recorder/current';
 import type { LoadResult } from './esm-loader';
 import { TRAPS, clientInstalled, parentAt, wrapperParents } from './reach';
 
@@ -43,8 +43,8 @@ interface ModuleInternals {
 }
 type SyncNextLoad = (url: string, context?: unknown) => LoadResult;
 
-export function installInstrumentations(agent: Agent): void {
-  if (!agent.run.allows('usage')) return; // LLM requests are `usage` records
+export function installInstrumentations(recorder: Recorder): void {
+  if (!recorder.run.allows('usage')) return; // LLM requests are `usage` records
   // The CommonJS Module class, without loading the public `node:module` API (~0.3 ms at start).
   const Module = module.constructor as unknown as ModuleInternals;
   try {
@@ -67,7 +67,7 @@ export function installInstrumentations(agent: Agent): void {
   }
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    if (esmEntry(agent)) installEsmHook(require('node:module') as ModuleInternals);
+    if (esmEntry(recorder)) installEsmHook(require('node:module') as ModuleInternals);
   } catch {
     /* ESM apps then run uninstrumented */
   }
@@ -175,11 +175,11 @@ function patchAlreadyLoaded(Module: ModuleInternals): void {
 }
 
 /** Is the entry script an ES module? (.mjs, or .js under `"type": "module"`.) */
-function esmEntry(agent: Agent): boolean {
+function esmEntry(recorder: Recorder): boolean {
   const entry = process.argv[1] ?? '';
   if (entry.endsWith('.mjs')) return true;
   if (entry.endsWith('.cjs')) return false;
-  return readPackage(agent.tool.root)?.type === 'module';
+  return readPackage(recorder.tool.root)?.type === 'module';
 }
 
 interface PackageJson {
@@ -214,6 +214,6 @@ function installEsmHook(Module: ModuleInternals): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { pathToFileURL } = require('node:url') as typeof import('node:url');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { distFile } = require('../config/package-root') as typeof import('../config/package-root');
+  const { distFile } = require('../storage/package-root') as typeof import('../storage/package-root');
   Module.register(pathToFileURL(distFile('instrument', 'esm-loader.js')).href);
 }

@@ -15,9 +15,9 @@
  */
 import fs = require('node:fs');
 import path = require('node:path');
-import { cacheDir } from './config/paths';
-import { explainUntrusted, readOwnFile, trustDir, writeExclusive } from './config/trusted-dir';
-import { mark, printProfile } from './profile';
+import { cacheDir } from '../storage/paths';
+import { explainUntrusted, readOwnFile, trustDir, writeExclusive } from '../storage/trusted-dir';
+import { mark, printProfile } from '../diagnostics/profile';
 
 /** Set by the build (scripts/build.mjs) in the preload bundle only; absent elsewhere (no cache). */
 declare const __RUNTIME_SHA256__: string | undefined;

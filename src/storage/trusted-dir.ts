@@ -21,7 +21,7 @@
  */
 import fs = require('node:fs');
 import path = require('node:path');
-import { isDebug } from '../consent/booleans';
+import { isDebug } from '../settings/env-values';
 
 export type Trust =
   | { ok: true }

@@ -10,28 +10,23 @@
  */
 import fs = require('node:fs');
 import path = require('node:path');
-import { cacheDir } from '../config/paths';
-import { breakerOpenUntil } from '../spool/state';
+import { cacheDir } from '../storage/paths';
+import { breakerOpenUntil } from './shipper-state';
 import { lockStatus } from './lock';
-import { kickMarkerFile } from '../spool/layout';
+import { kickMarkerFile } from './layout';
+import { isShipperProcess, SHIPPER_ENV } from '../settings/process-role';
 
 type Env = NodeJS.ProcessEnv;
 
-/** Set in the shipper's environment; a preload that sees it must do nothing. */
-export const SHIPPER_ENV_FLAG = 'DEVTOOL_TELEMETRY_SHIPPER';
 const KICK_FRESH_MS = 3_000;
 
 export { kickMarkerFile };
 
-/** True inside the shipper (so the preload never records the shipper itself). */
-export function isShipperProcess(env: Env = process.env): boolean {
-  return env[SHIPPER_ENV_FLAG] === '1';
-}
 
 const PRELOAD_FLAGS = new Set(['--require', '-r', '--import', '--loader', '--experimental-loader']);
 /**
- * The package root, wherever this code runs from: dist/cjs/shipper/kick.js, the bundled
- * dist/cjs/runtime.js (esbuild keeps __dirname = dist/cjs), or src/shipper under a test runner.
+ * The package root, wherever this code runs from: dist/cjs/spool/kick.js, the bundled
+ * dist/cjs/runtime.js (esbuild keeps __dirname = dist/cjs), or src/spool under a test runner.
  */
 const DIST_MARK = `${path.sep}dist${path.sep}`;
 const PACKAGE_ROOT = __dirname.includes(DIST_MARK)
@@ -77,16 +72,16 @@ export function stripOurPreload(nodeOptions: string | undefined): string | undef
 
 /** The shipper's environment: the caller's (OTLP, proxy, CA, XDG variables), minus our preload. */
 export function shipperEnv(env: Env): Env {
-  const out: Env = { ...env, [SHIPPER_ENV_FLAG]: '1' };
+  const out: Env = { ...env, [SHIPPER_ENV]: '1' };
   const opts = stripOurPreload(env.NODE_OPTIONS);
   if (opts) out.NODE_OPTIONS = opts;
   else delete out.NODE_OPTIONS;
   return out;
 }
 
-/** dist/cjs/shipper/main.js, from the unbundled module (…/shipper) or the bundle (…/cjs). */
+/** dist/cjs/shipper/main.js, from the bundle (…/cjs) or the unbundled module (…/spool). */
 export function shipperScript(): string {
-  return path.basename(__dirname) === 'shipper' ? path.join(__dirname, 'main.js') : path.join(__dirname, 'shipper', 'main.js');
+  return path.basename(__dirname) === 'cjs' ? path.join(__dirname, 'shipper', 'main.js') : path.join(__dirname, '..', 'shipper', 'main.js');
 }
 
 /** True when a kick from another run is already starting a shipper. Creates the marker otherwise. */

@@ -5,7 +5,7 @@
  */
 import fs = require('node:fs');
 import path = require('node:path');
-import { writeExclusive } from '../config/trusted-dir';
+import { writeExclusive } from '../storage/trusted-dir';
 import { DESTINATION_VARS, shipperStateFile, envFingerprint } from './layout';
 
 type Env = NodeJS.ProcessEnv;

@@ -1,22 +1,22 @@
 /**
- * The per-process telemetry agent: the run, its exit hooks and its periodic flush. Kept on a
+ * The per-process recorder: the run, its exit hooks and its periodic flush. Kept on a
  * global symbol so the preload, the CommonJS API and the ESM facade (and even a second copy of
  * this package in node_modules) all record into one run.
  */
 import type { ConsentDecision } from '../consent/resolve';
 import type { ToolIdentity } from '../resource/tool';
-import { durationMs } from '../config/durations';
-import type { BatchOrigin } from '../model';
+import { durationMs } from '../settings/durations';
+import type { BatchOrigin } from '../model/records';
 import { argvShape } from './argv';
 import { installChildProcessHook } from '../instrument/child-process';
 import { extractContext } from './propagation';
 import { emit, spooledSignals } from './emit';
 import { installExitHooks } from './exit-hooks';
-import { mark, printProfile } from '../profile';
+import { mark, printProfile } from '../diagnostics/profile';
 import { installHttpInstrumentation } from '../instrument/http/install';
 import { newUuid } from './ids';
 import { errorType } from './error-type';
-import { currentAgent, setAgent, type Agent } from './global';
+import { currentRecorder, setRecorder, type Recorder } from './current';
 import { EXECUTABLE_NAME, Run } from './run';
 import { writeStartRecord, type StartRecord } from './start-record';
 
@@ -25,7 +25,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DEFAULT_FLUSH_MS = 60_000;
 const MAX_FLUSH_MS = 24 * 3600_000;
 
-export interface StartAgentOptions {
+export interface StartRecorderOptions {
   tool: ToolIdentity;
   decision: ConsentDecision;
   env: NodeJS.ProcessEnv;
@@ -58,8 +58,8 @@ function flushInterval(env: NodeJS.ProcessEnv, tool: ToolIdentity, notes: string
   return d.ms;
 }
 
-export function startAgent(opts: StartAgentOptions): Agent {
-  const existing = currentAgent();
+export function startRecorder(opts: StartRecorderOptions): Recorder {
+  const existing = currentRecorder();
   if (existing) return existing;
   const { tool, decision, env, debug } = opts;
   const toolName = (env.OTEL_SERVICE_NAME || '').trim() || tool.name || 'node';
@@ -85,7 +85,7 @@ export function startAgent(opts: StartAgentOptions): Agent {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { detectResource } = require('../resource/detect') as typeof import('../resource/detect');
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { detectAgent } = require('../consent/agent') as typeof import('../consent/agent');
+      const { detectAgent } = require('../consent/ai-agent') as typeof import('../consent/ai-agent');
       return detectResource({
         env,
         toolName: tool.name,
@@ -104,7 +104,7 @@ export function startAgent(opts: StartAgentOptions): Agent {
     const out = [`telemetry level ${decision.level} (decided by ${decision.source})`, ...opts.notes, ...tool.problems];
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { parseOtlpEnv } = require('../config/otlp-env') as typeof import('../config/otlp-env');
+      const { parseOtlpEnv } = require('../settings/otlp') as typeof import('../settings/otlp');
       out.push(...parseOtlpEnv(env).problems);
     } catch {
       /* explanations are best effort */
@@ -133,7 +133,7 @@ export function startAgent(opts: StartAgentOptions): Agent {
         identity,
         ci: decision.ci,
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        agent: (require('../consent/agent') as typeof import('../consent/agent')).detectAgent(env),
+        agent: (require('../consent/ai-agent') as typeof import('../consent/ai-agent')).detectAgent(env),
         installId: identity === 'install' ? decision.installId : undefined,
         sessionId: identity !== 'none' && handed && UUID.test(handed) ? handed : undefined,
         exe: EXECUTABLE_NAME,
@@ -154,7 +154,7 @@ export function startAgent(opts: StartAgentOptions): Agent {
     if (!run.sampled) batch.spans = []; // an unsampled parent: the tree records no spans
     emit(batch, { env, debug, notes });
   };
-  const agent: Agent = {
+  const recorder: Recorder = {
     run,
     env,
     debug,
@@ -173,13 +173,13 @@ export function startAgent(opts: StartAgentOptions): Agent {
       startRecord?.remove();
     },
   };
-  setAgent(agent);
-  installHttpInstrumentation(agent);
+  setRecorder(recorder);
+  installHttpInstrumentation(recorder);
   mark('recording: http hooks');
-  installChildProcessHook(agent);
+  installChildProcessHook(recorder);
   mark('recording: child_process hook');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  (require('../instrument/index') as typeof import('../instrument/index')).installInstrumentations(agent); // LLM clients, when the app loads them
+  (require('../instrument/llm-hooks') as typeof import('../instrument/llm-hooks')).installInstrumentations(recorder); // LLM clients, when the app loads them
   mark('recording: LLM client hooks');
 
   installExitHooks({
@@ -206,7 +206,7 @@ export function startAgent(opts: StartAgentOptions): Agent {
       flush();
     }, every).unref();
   }
-  return agent;
+  return recorder;
 }
 
 function loadInstallId(env: NodeJS.ProcessEnv): string {

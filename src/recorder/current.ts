@@ -1,16 +1,16 @@
 /**
- * Where the per-process agent lives: a global symbol, so the preload, the CommonJS API, the
+ * Where the per-process recorder lives: a global symbol, so the preload, the CommonJS API, the
  * ESM facade and even a second copy of this package all record into one run. Tiny on purpose:
- * the API imports only this until an agent exists.
+ * the API imports only this until a recorder exists.
  */
-import type { Level } from '../model';
+import type { Level } from '../model/records';
 import type { ToolIdentity } from '../resource/tool';
 import type { InheritedContext } from './propagation';
 import type { Run } from './run';
 
-export const AGENT_KEY = Symbol.for('devtool-telemetry.agent');
+export const RECORDER_KEY = Symbol.for('devtool-telemetry.recorder');
 
-export interface Agent {
+export interface Recorder {
   run: Run;
   env: NodeJS.ProcessEnv;
   debug: boolean;
@@ -25,12 +25,12 @@ export interface Agent {
   finish(code: number): void;
 }
 
-type Global = { [AGENT_KEY]?: Agent };
+type Global = { [RECORDER_KEY]?: Recorder };
 
-export function currentAgent(): Agent | undefined {
-  return (globalThis as Global)[AGENT_KEY];
+export function currentRecorder(): Recorder | undefined {
+  return (globalThis as Global)[RECORDER_KEY];
 }
 
-export function setAgent(agent: Agent): void {
-  (globalThis as Global)[AGENT_KEY] = agent;
+export function setRecorder(recorder: Recorder): void {
+  (globalThis as Global)[RECORDER_KEY] = recorder;
 }

@@ -4,7 +4,7 @@
  * typo silently. Here a value is either clearly set, clearly unset, or reported and resolved to the
  * safer choice by the caller. Pure: no I/O, nothing of ours but the model.
  */
-import { LEVELS, type Level } from '../model';
+import { LEVELS, type Level } from '../model/records';
 
 export type BoolParse =
   /** Variable absent or empty. */

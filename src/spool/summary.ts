@@ -4,10 +4,10 @@
  * file, not writable, owned by someone else; an invalid endpoint). Read-only, never throws.
  */
 import fs = require('node:fs');
-import { trustDir } from '../config/trusted-dir';
+import { trustDir } from '../storage/trusted-dir';
 import { lockFile, batchDir, destinationKey, destinationKeys, spoolRoot } from './layout';
 import { listBatches, quarantinedCount } from './reader';
-import { readShipperState } from './state';
+import { readShipperState } from './shipper-state';
 
 type Env = NodeJS.ProcessEnv;
 
@@ -92,7 +92,7 @@ export function spoolStats(env: Env, now = Date.now()): SpoolStats {
   try {
     // Lazy: the lock module lives with the shipper; this keeps stats importable alone.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { lockStatus } = require('../shipper/lock') as typeof import('../shipper/lock');
+    const { lockStatus } = require('./lock') as typeof import('./lock');
     const ls = lockStatus(env, now);
     shipper = ls.held ? { running: true, ...(ls.info ? { pid: ls.info.pid } : {}) } : { running: false };
   } catch {

@@ -7,8 +7,8 @@
  */
 import fs = require('node:fs');
 import path = require('node:path');
-import { trustDir } from '../config/trusted-dir';
-import { lockFile, spoolRoot } from '../spool/layout';
+import { trustDir } from '../storage/trusted-dir';
+import { lockFile, spoolRoot } from './layout';
 
 type Env = NodeJS.ProcessEnv;
 
