@@ -6,7 +6,7 @@
 import { isDebug, parseBool } from '../settings/env-values';
 import { resolveConsent, type ConsentDecision } from '../consent/resolve';
 import { readUserConfig } from '../consent/user-config';
-import { parseOtlpEnv } from '../settings/otlp';
+import { settingsOf } from '../settings/settings';
 import { readSentLog, type SentLogEntry } from '../spool/sent-log';
 import { spoolStats, type SpoolStats } from '../spool/summary';
 import { allowFlags, type CliContext, EXIT, fmtBytes, fmtTime, line, noTool } from './context';
@@ -41,7 +41,7 @@ export function buildStatus(ctx: CliContext): StatusReport {
   const tool = ctx.tool ?? noTool();
   const decision = resolveConsent({ env: ctx.env, cwd: ctx.cwd, tool });
   const user = readUserConfig(ctx.env);
-  const otlp = safe(() => parseOtlpEnv(ctx.env), undefined);
+  const otlp = safe(() => settingsOf(ctx.env).otlp, undefined);
   const spool = safe(() => spoolStats(ctx.env), null);
   const log = safe(() => readSentLog(ctx.env, 200), [] as SentLogEntry[]);
   const strip = (e: SentLogEntry | undefined) => {

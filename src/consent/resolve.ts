@@ -14,7 +14,8 @@
 import type { Level } from '../model/records';
 import { policyFiles } from '../storage/paths';
 import { toolEnvPrefix, type ToolIdentity } from '../resource/tool';
-import { levelRank, parseBool, parseLevel, parseOtelBool, safeRaw } from '../settings/env-values';
+import { parseBool, parseLevel, parseOtelBool, safeRaw } from '../settings/env-values';
+import { levelRank } from '../model/levels';
 import { isCI } from './ci';
 import { readPolicy, readProjectFiles, report, type SourceReport } from './sources';
 import { readUserConfig, type ConsentEntry } from './user-config';

@@ -7,7 +7,8 @@ import fs = require('node:fs');
 import path = require('node:path');
 import { PROJECT_FILE } from '../storage/paths';
 import type { Level } from '../model/records';
-import { minLevel, parseBool, parseLevel, safeRaw } from '../settings/env-values';
+import { parseBool, parseLevel, safeRaw } from '../settings/env-values';
+import { minLevel } from '../model/levels';
 
 /**
  * What a source contributes:

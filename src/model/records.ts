@@ -9,9 +9,9 @@
 export type AttrValue = string | number | boolean | string[] | number[] | boolean[];
 export type Attributes = Record<string, AttrValue>;
 
-/** Telemetry levels, lowest first. `off` means: nothing loaded, written or sent. */
-export const LEVELS = ['off', 'minimal', 'usage', 'full'] as const;
-export type Level = (typeof LEVELS)[number];
+import type { Level } from './levels';
+
+export type { Level } from './levels';
 
 /** OTLP SpanKind numbers. */
 export const SpanKind = { INTERNAL: 1, SERVER: 2, CLIENT: 3, PRODUCER: 4, CONSUMER: 5 } as const;

@@ -8,7 +8,7 @@
  * same value rules: an extension cannot redefine a built-in key, claim a reserved namespace, or
  * allow free text below `full`. Pure: no I/O, no OpenTelemetry.
  */
-import type { Level } from '../model/records';
+import { RECORDING_LEVELS, type Level, type RecordingLevel } from '../model/levels';
 import * as sc from './semconv';
 import { describeRule, FREE_TEXT_KINDS, rule, validateRule, type ValueRule } from './rules';
 
@@ -16,7 +16,7 @@ export type { ValueRule } from './rules';
 export { rule } from './rules';
 
 export type AttributeType = 'string' | 'int' | 'double' | 'boolean' | 'string[]' | 'int[]';
-export type CatalogLevel = Exclude<Level, 'off'>;
+export type CatalogLevel = RecordingLevel;
 export type AttributeTarget = 'resource' | 'span' | 'event' | 'metric';
 
 export interface AttributeSpec {
@@ -44,7 +44,7 @@ export interface MetricSpec {
   buckets?: readonly number[];
 }
 
-export const CATALOG_LEVELS: readonly CatalogLevel[] = ['minimal', 'usage', 'full'];
+export const CATALOG_LEVELS: readonly CatalogLevel[] = RECORDING_LEVELS;
 
 const R: AttributeTarget[] = ['resource'];
 const S: AttributeTarget[] = ['span'];
@@ -400,15 +400,7 @@ export function resetExtensionsForTests(): void {
   version++;
 }
 
-const LEVEL_RANK: Record<Level, number> = { off: 0, minimal: 1, usage: 2, full: 3 };
-export function levelAllows(level: Level, needed: CatalogLevel): boolean {
-  return (LEVEL_RANK[level] ?? 0) >= LEVEL_RANK[needed];
-}
-export function minLevel(a: Level, b: Level): Level {
-  const ra = LEVEL_RANK[a] ?? 0;
-  const rb = LEVEL_RANK[b] ?? 0;
-  return ra <= rb ? a : b;
-}
+export { levelAllows, minLevel } from '../model/levels';
 
 /** The catalog as plain JSON, for `devtool-telemetry schema`. */
 export function catalogAsJson(): {

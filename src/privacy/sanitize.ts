@@ -14,8 +14,9 @@ import type {
 } from '../model/records';
 import {
   type AttributeSpec, type AttributeTarget, type CatalogLevel, allAttributes, catalogVersion, exportExtensions, findMetric,
-  importExtensions, levelAllows, minLevel,
+  importExtensions,
 } from './catalog';
+import { isLevel, levelAllows, minLevel } from '../model/levels';
 import { type CompiledScrub, compileScrub, judgeSegment, scrubText } from './patterns';
 import { checkScalar, checkValue } from './rules';
 import { normalizeUrlPath } from './url';
@@ -49,7 +50,6 @@ export const LIMITS = Object.freeze({
   text: 4096,
 });
 
-const LEVELS_OK: readonly Level[] = ['off', 'minimal', 'usage', 'full'];
 const TARGETS: readonly AttributeTarget[] = ['resource', 'span', 'event', 'metric'];
 const MEMO_MAX = 256;
 const MEMO_VALUE_MAX = 256;
@@ -99,7 +99,7 @@ function emptyBatch(b: { id?: unknown; createdAt?: unknown }, level: Level): Bat
 
 export function createSanitizer(ctx: SanitizeContext): Sanitizer {
   const scrub: CompiledScrub = compileScrub(ctx ?? { level: 'off' });
-  const ctxLevel: Level = ctx && LEVELS_OK.includes(ctx.level) ? ctx.level : 'off';
+  const ctxLevel: Level = ctx && isLevel(ctx.level) ? ctx.level : 'off';
   const memos = new Map<string, Map<string, Scalar | null>>();
   let builtFor = -1;
 
@@ -313,7 +313,7 @@ export function createSanitizer(ctx: SanitizeContext): Sanitizer {
     const raw = (b && typeof b === 'object' ? b : {}) as Partial<Batch>;
     let level: Level;
     try {
-      const declared: Level = LEVELS_OK.includes(raw.level as Level) ? (raw.level as Level) : 'minimal';
+      const declared: Level = isLevel(raw.level) ? raw.level : 'minimal';
       level = minLevel(ctxLevel, declared); // never raise a batch's level
     } catch {
       level = 'off';

@@ -5,6 +5,8 @@
  * time, never at start-up; the network lives in the shipper process alone.
  */
 import type { ExportersConfig } from '../settings/exporters';
+import { settingsOf } from '../settings/settings';
+import { sampled } from '../settings/sampler';
 import type { Batch } from '../model/records';
 import type { Sanitizer } from '../privacy/sanitize';
 import { localIdentity } from '../resource/local-identity';
@@ -40,17 +42,10 @@ function debugPrint(batch: Batch, notes: string[]): void {
   process.stderr.write(lines.join('\n') + '\n');
 }
 
-let exporters: ExportersConfig | undefined;
-let sampler: { ratio: number; sampled: (traceId: string, ratio: number) => boolean; problems: string[] } | undefined;
-
-function loadSwitches(env: NodeJS.ProcessEnv): void {
-  if (exporters && sampler) return;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  exporters = (require('../settings/exporters') as typeof import('../settings/exporters')).parseExportersEnv(env);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const s = require('../settings/sampler') as typeof import('../settings/sampler');
-  const cfg = s.parseSamplerEnv(env);
-  sampler = { ratio: cfg.ratio, sampled: s.sampled, problems: cfg.problems };
+/** The parsed switches, and the sampler's decision function. */
+function switches(env: NodeJS.ProcessEnv): { exporters: ExportersConfig; ratio: number; sampled: (traceId: string, ratio: number) => boolean } {
+  const s = settingsOf(env);
+  return { exporters: s.exporters, ratio: s.sampler.ratio, sampled };
 }
 
 /**
@@ -60,9 +55,8 @@ function loadSwitches(env: NodeJS.ProcessEnv): void {
  * `none` drops them; what remains for `otlp` is spooled. Undefined: nothing to spool.
  */
 function applyExporters(input: Batch, env: NodeJS.ProcessEnv): Batch | undefined {
-  loadSwitches(env);
-  const { traces, metrics } = exporters!;
-  const { ratio, sampled } = sampler!;
+  const { exporters, ratio, sampled } = switches(env);
+  const { traces, metrics } = exporters;
   const batch = ratio >= 1 ? input : { ...input, spans: input.spans.filter((sp) => sampled(sp.traceId, ratio)) };
   if (batch !== input && batch.spans.length === 0 && batch.metrics.length === 0) return undefined;
   if (traces.otlp && metrics.otlp && !traces.console && !metrics.console) return batch;
@@ -81,11 +75,10 @@ function applyExporters(input: Batch, env: NodeJS.ProcessEnv): Batch | undefined
  * a run that dies without JS is finalized under its own switches. Loads nothing when none is set.
  */
 export function spooledSignals(env: NodeJS.ProcessEnv, traceId: string): { spans: boolean; metrics: boolean } {
-  if (!env.OTEL_TRACES_EXPORTER && !env.OTEL_METRICS_EXPORTER && !env.OTEL_TRACES_SAMPLER) return { spans: true, metrics: true };
+  if (settingsOf(env).defaultSwitches) return { spans: true, metrics: true };
   try {
-    loadSwitches(env);
-    const { ratio, sampled } = sampler!;
-    return { spans: exporters!.traces.otlp && (ratio >= 1 || sampled(traceId, ratio)), metrics: exporters!.metrics.otlp };
+    const { exporters, ratio, sampled } = switches(env);
+    return { spans: exporters.traces.otlp && (ratio >= 1 || sampled(traceId, ratio)), metrics: exporters.metrics.otlp };
   } catch {
     return { spans: true, metrics: true };
   }
@@ -97,8 +90,8 @@ export function emit(raw: Batch, opts: EmitOptions): void {
     const batch = getSanitizer(raw, opts.env).batch(raw);
     mark('exit: sanitize');
     if (opts.debug) {
-      loadSwitches(opts.env);
-      debugPrint(batch, [...opts.notes(), ...exporters!.problems, ...sampler!.problems]);
+      const settings = settingsOf(opts.env);
+      debugPrint(batch, [...opts.notes(), ...settings.exporters.problems, ...settings.sampler.problems]);
       return;
     }
     const toSpool = applyExporters(batch, opts.env);

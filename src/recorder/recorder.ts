@@ -5,7 +5,8 @@
  */
 import type { ConsentDecision } from '../consent/resolve';
 import type { ToolIdentity } from '../resource/tool';
-import { durationMs } from '../settings/durations';
+import { flushInterval } from '../settings/flush-interval';
+import { settingsOf } from '../settings/settings';
 import type { BatchOrigin } from '../model/records';
 import { argvShape } from './argv';
 import { installChildProcessHook } from '../instrument/child-process';
@@ -22,9 +23,6 @@ import { writeStartRecord, type StartRecord } from './start-record';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-const DEFAULT_FLUSH_MS = 60_000;
-const MAX_FLUSH_MS = 24 * 3600_000;
-
 export interface StartRecorderOptions {
   tool: ToolIdentity;
   decision: ConsentDecision;
@@ -34,35 +32,11 @@ export interface StartRecorderOptions {
   notes: string[];
 }
 
-/** OTEL_METRIC_EXPORT_INTERVAL (ms, > 0 per the SDK spec); anything else is ignored. */
-function otelExportInterval(env: NodeJS.ProcessEnv): string | undefined {
-  const v = env.OTEL_METRIC_EXPORT_INTERVAL?.trim();
-  return v && /^\d+$/.test(v) && Number(v) > 0 ? v : undefined;
-}
-
-/**
- * Ours first, then the standard variable, then the tool's package.json option. 0 turns the periodic
- * flush off; otherwise 1 s to 24 h (a timer of 2^31 ms or more would fire every 1 ms).
- */
-function flushInterval(env: NodeJS.ProcessEnv, tool: ToolIdentity, notes: string[]): number {
-  const ours = env.DEVTOOL_TELEMETRY_FLUSH_INTERVAL;
-  const otel = otelExportInterval(env);
-  const [raw, what] =
-    ours !== undefined && ours !== ''
-      ? [ours, 'DEVTOOL_TELEMETRY_FLUSH_INTERVAL']
-      : otel !== undefined
-        ? [otel, 'OTEL_METRIC_EXPORT_INTERVAL']
-        : [tool.options.flushIntervalMs, 'flushIntervalMs'];
-  const d = durationMs(raw, { fallback: DEFAULT_FLUSH_MS, min: 1_000, max: MAX_FLUSH_MS, allowZero: true }, what);
-  if (d.problem) notes.push(d.problem);
-  return d.ms;
-}
-
 export function startRecorder(opts: StartRecorderOptions): Recorder {
   const existing = currentRecorder();
   if (existing) return existing;
   const { tool, decision, env, debug } = opts;
-  const toolName = (env.OTEL_SERVICE_NAME || '').trim() || tool.name || 'node';
+  const toolName = settingsOf(env).serviceName || tool.name || 'node';
   const shape = argvShape(process.argv.slice(2), tool.options.subcommands);
   const identity = decision.identity;
   // Who recorded, for the shipper's consent re-check: the tool identity consent was decided for
@@ -103,9 +77,7 @@ export function startRecorder(opts: StartRecorderOptions): Recorder {
   const notes = (): string[] => {
     const out = [`telemetry level ${decision.level} (decided by ${decision.source})`, ...opts.notes, ...tool.problems];
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { parseOtlpEnv } = require('../settings/otlp') as typeof import('../settings/otlp');
-      out.push(...parseOtlpEnv(env).problems);
+      out.push(...settingsOf(env).otlp.problems);
     } catch {
       /* explanations are best effort */
     }
@@ -129,7 +101,7 @@ export function startRecorder(opts: StartRecorderOptions): Recorder {
         level: decision.level,
         toolName: tool.name,
         toolVersion: tool.version,
-        serviceName: (env.OTEL_SERVICE_NAME || '').trim() || undefined,
+        serviceName: settingsOf(env).serviceName,
         identity,
         ci: decision.ci,
         // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -3,7 +3,8 @@
  * and the metric deltas since the last flush. Plain objects only; no OpenTelemetry SDK here.
  */
 import * as path from 'node:path';
-import { LEVELS, SpanKind, StatusCode } from '../model/records';
+import { SpanKind, StatusCode } from '../model/records';
+import { levelAllows } from '../model/levels';
 import type { Attributes, Batch, Level, SpanEventRecord, SpanLinkRecord, SpanRecord } from '../model/records';
 import { nowNs, processStartNs } from './clock';
 import { newSpanId, newTraceId, newUuid } from './ids';
@@ -140,7 +141,7 @@ export class Run {
 
   /** Does the run's level include records of level `needed`? */
   allows(needed: Level): boolean {
-    return LEVELS.indexOf(this.init.level) >= LEVELS.indexOf(needed);
+    return levelAllows(this.init.level, needed);
   }
 
   get commandName(): string {

@@ -9,6 +9,7 @@
  * own throwaway id (unless a parent hands one down). When a run finds that
  * the previous session has ended, its batch carries that session's summary metrics (totals.ts).
  */
+import { settingsOf } from '../settings/settings';
 import path = require('node:path');
 import type { Batch } from '../model/records';
 import type { ToolIdentity } from '../resource/tool';
@@ -44,7 +45,7 @@ export function isLive(rec: SessionHead & { lastSeenAt: number }, now: number): 
 }
 
 function toolKey(env: NodeJS.ProcessEnv, tool: ToolIdentity): string {
-  return (env.OTEL_SERVICE_NAME || '').trim() || tool.name || 'node';
+  return settingsOf(env).serviceName || tool.name || 'node';
 }
 
 /**

@@ -4,7 +4,7 @@
  * typo silently. Here a value is either clearly set, clearly unset, or reported and resolved to the
  * safer choice by the caller. Pure: no I/O, nothing of ours but the model.
  */
-import { LEVELS, type Level } from '../model/records';
+import { isLevel, type Level } from '../model/levels';
 
 export type BoolParse =
   /** Variable absent or empty. */
@@ -52,18 +52,8 @@ export function parseLevel(raw: unknown): LevelParse {
   if (typeof raw !== 'string') return { kind: 'invalid', raw: safeRaw(raw) };
   const v = raw.trim().toLowerCase();
   if (v === '') return { kind: 'unset' };
-  if ((LEVELS as readonly string[]).includes(v)) return { kind: 'level', level: v as Level };
+  if (isLevel(v)) return { kind: 'level', level: v };
   return { kind: 'invalid', raw };
-}
-
-/** Position of a level in LEVELS (off = 0 ... full = 3). */
-export function levelRank(level: Level): number {
-  return LEVELS.indexOf(level);
-}
-
-/** The lower of two levels. */
-export function minLevel(a: Level, b: Level): Level {
-  return levelRank(a) <= levelRank(b) ? a : b;
 }
 
 /**

@@ -20,13 +20,14 @@
  */
 import zlib = require('node:zlib');
 import type { Batch, BatchOrigin } from '../model/records';
-import { type OtlpConfig, type OtlpSignalConfig, parseOtlpEnv } from '../settings/otlp';
+import type { OtlpConfig, OtlpSignalConfig } from '../settings/otlp';
+import { settingsOf } from '../settings/settings';
 import type { BatchName } from '../spool/layout';
 import { isRetryableStatus, userAgent } from './otlp-http-policy';
 import { listBatches, quarantineBatch, readBatch, removeBatch, removeBatchAsync, cleanStaleTemps } from '../spool/reader';
 import { appendSentLog, MAX_RECORDS, type SentLogEntry } from '../spool/sent-log';
 import { DROP_REASON_ATTR, DROPPED_METRIC } from '../spool/spool';
-import { endpointKey, readShipperState, type ShipperState, writeShipperState } from '../spool/shipper-state';
+import { routeKey, readShipperState, type ShipperState, writeShipperState } from '../spool/shipper-state';
 import { expireStreams, foldBatch, foldMetric, loadMetricsState, type MetricsState, pruneFolded, saveMetricsState } from './accumulator';
 import { encodeMetrics, encodeSpans, parsePartialSuccess } from './encode';
 import type { ShipperLock } from '../spool/lock';
@@ -93,13 +94,13 @@ export class Shipper {
     private readonly lock: ShipperLock,
     private readonly opts: ShipperOptions,
   ) {
-    this.otlp = parseOtlpEnv(env);
+    this.otlp = settingsOf(env).otlp;
     this.transport = createTransport(env);
     this.metrics = loadMetricsState(env);
     expireStreams(this.metrics);
     this.state = readShipperState(env);
     this.deadline = Date.now() + opts.maxLifeMs;
-    this.key = endpointKey(env);
+    this.key = routeKey(env);
     this.consent = new ConsentCheck(env, process.cwd());
     this.state.conditions = this.otlp.problems.slice(0, 10);
     this.saveState();

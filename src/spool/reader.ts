@@ -7,7 +7,7 @@
 import fs = require('node:fs');
 import path = require('node:path');
 import type { AttrValue, Attributes, Batch, BatchOrigin, HistogramPoint, MetricRecord, SpanRecord, SumPoint } from '../model/records';
-import { LEVELS } from '../model/records';
+import { isLevel } from '../model/levels';
 import { removeNoFollow, trustDir } from '../storage/trusted-dir';
 import { type BatchName, batchDir, quarantineDir, sortBatchNames, spoolRoot } from './layout';
 
@@ -199,7 +199,7 @@ export function validateBatch(x: unknown): { batch: Batch; invalidRecords: numbe
   const r = x as Record<string, unknown>;
   if (r.v !== 1 || typeof r.id !== 'string' || !r.id) return undefined;
   if (!Array.isArray(r.spans) || !Array.isArray(r.metrics)) return undefined;
-  const level = (LEVELS as readonly string[]).includes(r.level as string) ? (r.level as Batch['level']) : 'minimal';
+  const level = isLevel(r.level) ? r.level : 'minimal';
   let invalidRecords = 0;
   const spans: SpanRecord[] = [];
   for (const s of r.spans) {

@@ -6,7 +6,7 @@
 import fs = require('node:fs');
 import path = require('node:path');
 import { writeExclusive } from '../storage/trusted-dir';
-import { DESTINATION_VARS, shipperStateFile, envFingerprint } from './layout';
+import { shipperStateFile, envFingerprint } from './layout';
 
 type Env = NodeJS.ProcessEnv;
 
@@ -29,7 +29,7 @@ export interface ShipperState {
   /** Spans and batches delivered since the state was created. */
   sentSpans: number;
   sentBatches: number;
-  /** endpointKey() of the configuration the breaker was opened for: another endpoint is not down. */
+  /** routeKey() of the proxy set-up the breaker was opened for: another route is not down. */
   breakerKey?: string;
   /**
    * The collector refused our credentials (401/403): a configuration problem a person fixes. The
@@ -101,17 +101,16 @@ export function writeShipperState(env: Env, state: ShipperState): boolean {
   }
 }
 
-const ENDPOINT_VARS: readonly string[] = [
-  ...DESTINATION_VARS,
-  ...['HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'ALL_PROXY', 'http_proxy', 'https_proxy', 'no_proxy', 'all_proxy'],
-].sort();
+const ROUTE_VARS: readonly string[] = ['HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'ALL_PROXY', 'http_proxy', 'https_proxy', 'no_proxy', 'all_proxy'].sort();
 
 /**
- * A short fingerprint of everything that decides where and how we send (OTLP and proxy variables):
- * the breaker opened for one configuration does not hold back a fixed one. FNV-1a, no crypto load.
+ * How the destination is reached: the proxy variables. The destination itself (the OTLP
+ * variables) names the folder this state lives in (layout.ts destinationKey), so the breaker is
+ * per destination already; this key adds the route, so that a breaker opened for one proxy set-up
+ * does not hold back a fixed one. A proxy never moves batches to another folder.
  */
-export function endpointKey(env: Env): string {
-  return envFingerprint(env, ENDPOINT_VARS);
+export function routeKey(env: Env): string {
+  return envFingerprint(env, ROUTE_VARS);
 }
 
 /**
@@ -123,7 +122,7 @@ export function breakerOpenUntil(env: Env): number {
     const raw = JSON.parse(fs.readFileSync(shipperStateFile(env), 'utf8')) as { nextAttemptAt?: unknown; breakerKey?: unknown };
     const t = raw?.nextAttemptAt;
     if (typeof t !== 'number' || !Number.isFinite(t)) return 0;
-    if (typeof raw.breakerKey === 'string' && raw.breakerKey !== endpointKey(env)) return 0;
+    if (typeof raw.breakerKey === 'string' && raw.breakerKey !== routeKey(env)) return 0;
     return t;
   } catch {
     return 0;
