@@ -17,6 +17,7 @@ import {
   importExtensions,
 } from './catalog';
 import { isLevel, levelAllows, minLevel } from '../model/levels';
+import { finite, isHex, isNanos } from '../model/validate';
 import { type CompiledScrub, compileScrub, judgeSegment, scrubText } from './patterns';
 import { checkScalar, checkValue } from './rules';
 import { normalizeUrlPath } from './url';
@@ -62,24 +63,6 @@ interface Compiled {
 }
 type Table = Map<string, Compiled>;
 
-/** Lower-case hex of exactly `len` characters (trace and span ids); a loop beats a regex here. */
-function isHex(v: unknown, len: number): v is string {
-  if (typeof v !== 'string' || v.length !== len) return false;
-  for (let i = 0; i < len; i++) {
-    const c = v.charCodeAt(i);
-    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
-  }
-  return true;
-}
-/** Unix nanoseconds as a decimal string. */
-function isNanos(v: unknown): v is string {
-  if (typeof v !== 'string' || v.length === 0 || v.length > 20) return false;
-  for (let i = 0; i < v.length; i++) {
-    const c = v.charCodeAt(i);
-    if (c < 48 || c > 57) return false;
-  }
-  return true;
-}
 const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', 'QUERY']);
 const BATCH_ID = /^[A-Za-z0-9_-]{1,64}$/;
 /** `TypeError: x` -> `TypeError`; errno and Node codes. Anything else in a status message is dropped. */
@@ -265,10 +248,6 @@ export function createSanitizer(ctx: SanitizeContext): Sanitizer {
       if (sc !== 'unknown') out.scope = sc;
     }
     return out;
-  }
-
-  function finite(v: unknown): v is number {
-    return typeof v === 'number' && Number.isFinite(v);
   }
 
   function point(level: Level, type: 'sum' | 'histogram', p: unknown): SumPoint | HistogramPoint | undefined {

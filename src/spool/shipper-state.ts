@@ -6,7 +6,8 @@
 import fs = require('node:fs');
 import path = require('node:path');
 import { writeExclusive } from '../storage/trusted-dir';
-import { shipperStateFile, envFingerprint } from './layout';
+import { shipperStateFile } from './layout';
+import { envFingerprint } from '../storage/fingerprint';
 
 type Env = NodeJS.ProcessEnv;
 

@@ -3,6 +3,7 @@
  * it is right both in the per-file build (dist/cjs/config/) and inside the bundled hot path
  * (dist/cjs/index.js), and from src/ under the test runner.
  */
+import { dirsUp } from './walk-up';
 import fs = require('node:fs');
 import path = require('node:path');
 
@@ -10,17 +11,13 @@ let root: string | undefined;
 
 export function packageRoot(): string {
   if (root !== undefined) return root;
-  let dir = __dirname;
-  for (let i = 0; i < 8; i++) {
+  for (const dir of dirsUp(__dirname, 8)) {
     try {
       const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: unknown };
       if (pkg.name === 'devtool-telemetry') return (root = dir);
     } catch {
       /* not here (or dist/esm's {"type":"module"} marker): keep walking */
     }
-    const parent = path.dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
   }
   return (root = path.resolve(__dirname, '..', '..', '..'));
 }
