@@ -10,6 +10,7 @@ import { currentRecorder, type Recorder } from './recorder/current';
 import { activeSpan, runWithSpan } from './recorder/context';
 import { INSTRUMENTS } from './recorder/instruments';
 import type { LiveSpan } from './recorder/run';
+import { LlmCall } from './instrument/llm-call';
 
 /** Handle of a step started without a callback; call end() once. */
 export interface StepHandle {
@@ -128,42 +129,15 @@ export function usageFromResponse(res: unknown): Partial<LlmRequestInfo> {
   return out;
 }
 
-function recordLlm(recorder: Recorder, info: LlmRequestInfo, span: LiveSpan): void {
-  const operation = info.operation || 'chat';
-  const attrs = span.attributes;
-  if (info.responseModel) attrs['gen_ai.response.model'] = info.responseModel;
-  if (info.inputTokens !== undefined) attrs['gen_ai.usage.input_tokens'] = info.inputTokens;
-  if (info.outputTokens !== undefined) attrs['gen_ai.usage.output_tokens'] = info.outputTokens;
-  if (info.finishReasons?.length) attrs['gen_ai.response.finish_reasons'] = info.finishReasons;
-  if (info.error !== undefined) span.fail(errorType(info.error));
-  const record = span.end();
-  if (!record) return;
-  const metricAttrs: Attributes = {
-    'gen_ai.operation.name': operation,
-    'gen_ai.provider.name': info.provider,
-    'gen_ai.request.model': info.model,
-  };
-  if (info.responseModel) metricAttrs['gen_ai.response.model'] = info.responseModel;
-  const seconds = Number(BigInt(record.endTimeUnixNano) - BigInt(record.startTimeUnixNano)) / 1e9;
-  const durationAttrs = info.error !== undefined ? { ...metricAttrs, 'error.type': attrs['error.type'] as string } : metricAttrs;
-  recorder.run.metrics.record(INSTRUMENTS.llmDuration, seconds, durationAttrs);
-  if (info.inputTokens !== undefined) {
-    recorder.run.metrics.record(INSTRUMENTS.tokenUsage, info.inputTokens, { ...metricAttrs, 'gen_ai.token.type': 'input' });
-  }
-  if (info.outputTokens !== undefined) {
-    recorder.run.metrics.record(INSTRUMENTS.tokenUsage, info.outputTokens, { ...metricAttrs, 'gen_ai.token.type': 'output' });
-  }
+/** The same GenAI span and metrics as an automatically captured call (instrument/llm-call.ts). */
+function openLlm(recorder: Recorder, info: LlmRequestInfo, startNs?: bigint): LlmCall {
+  return new LlmCall(recorder, { provider: info.provider, operation: info.operation || 'chat', model: info.model, startNs });
 }
 
-function openLlm(recorder: Recorder, info: LlmRequestInfo, startNs?: bigint): LiveSpan {
-  const operation = info.operation || 'chat';
-  return recorder.run.startSpan(
-    `${operation} ${info.model}`,
-    SpanKind.CLIENT,
-    { 'gen_ai.operation.name': operation, 'gen_ai.provider.name': info.provider, 'gen_ai.request.model': info.model },
-    activeSpan(),
-    startNs,
-  );
+function recordLlm(call: LlmCall, info: LlmRequestInfo): void {
+  const { responseModel, inputTokens, outputTokens, finishReasons } = info;
+  call.update({ responseModel, inputTokens, outputTokens, finishReasons });
+  call.end(info.error);
 }
 
 /**
@@ -182,25 +156,24 @@ export function llmRequest<T>(info: LlmRequestInfo, fn?: () => Promise<T>): void
   if (!fn) {
     const { nowNs } = require('./recorder/clock') as typeof import('./recorder/clock');
     const ms = num(info.durationMs) ?? 0;
-    const span = openLlm(recorder, info, nowNs() - BigInt(Math.round(ms * 1e6)));
-    recordLlm(recorder, info, span);
+    recordLlm(openLlm(recorder, info, nowNs() - BigInt(Math.round(ms * 1e6))), info);
     return undefined;
   }
-  const span = openLlm(recorder, info);
+  const call = openLlm(recorder, info);
   let pending: Promise<T>;
   try {
-    pending = Promise.resolve(runWithSpan(span, fn));
+    pending = Promise.resolve(runWithSpan(call.liveSpan, fn));
   } catch (err) {
-    recordLlm(recorder, { ...info, error: err }, span);
+    recordLlm(call, { ...info, error: err });
     throw err;
   }
   return pending.then(
     (res) => {
-      recordLlm(recorder, { ...info, ...usageFromResponse(res), ...stripUndefined(info) }, span);
+      recordLlm(call, { ...info, ...usageFromResponse(res), ...stripUndefined(info) });
       return res;
     },
     (err: unknown) => {
-      recordLlm(recorder, { ...info, error: err }, span);
+      recordLlm(call, { ...info, error: err });
       throw err;
     },
   );

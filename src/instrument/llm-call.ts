@@ -1,8 +1,8 @@
 /**
  * One captured LLM request as a GenAI CLIENT span (`{operation} {model}`, nested under the
  * command or step that made it) plus the `gen_ai.client.token.usage` and
- * `gen_ai.client.operation.duration` metrics. Same records as the public `llmRequest()`, but the
- * span can end later than the call returns (streams end when the app has read them) and what is
+ * `gen_ai.client.operation.duration` metrics. The public `llmRequest()` records through it too; a
+ * captured call's span can end later than the call returns (streams end when the app has read them) and what is
  * known arrives piecemeal (model from the first chunk, usage from the last).
  *
  * Content (`gen_ai.input.messages`, `gen_ai.output.messages`, `gen_ai.system_instructions`) is
@@ -30,6 +30,8 @@ export interface LlmCallStart {
   /** At `full` only: JSON strings for gen_ai.input.messages / gen_ai.system_instructions. */
   inputMessages?: string;
   systemInstructions?: string;
+  /** When the call started, if before now (a call recorded after the fact: api.ts llmRequest). */
+  startNs?: bigint;
 }
 
 /** What the response told us; every field optional, merged as it arrives. */
@@ -61,7 +63,12 @@ export class LlmCall {
     if (start.inputMessages !== undefined) attrs['gen_ai.input.messages'] = start.inputMessages;
     if (start.systemInstructions !== undefined) attrs['gen_ai.system_instructions'] = start.systemInstructions;
     const name = start.model ? `${start.operation} ${start.model}` : start.operation;
-    this.span = recorder.run.startSpan(name, SpanKind.CLIENT, attrs, activeSpan());
+    this.span = recorder.run.startSpan(name, SpanKind.CLIENT, attrs, activeSpan(), start.startNs);
+  }
+
+  /** The span, for nesting what the call does under it (api.ts runs the app's function in it). */
+  get liveSpan(): LiveSpan {
+    return this.span;
   }
 
   get ended(): boolean {
