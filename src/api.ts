@@ -8,7 +8,7 @@ import type { Attributes, AttrValue } from './model/records';
 import { errorType } from './recorder/error-type';
 import { currentRecorder, type Recorder } from './recorder/current';
 import { activeSpan, runWithSpan } from './recorder/context';
-import { INSTRUMENTS } from './recorder/instruments';
+import { INSTRUMENTS } from './model/instruments';
 import type { LiveSpan } from './recorder/run';
 import { LlmCall } from './instrument/llm-call';
 

@@ -9,7 +9,7 @@
  * are skipped (shown under debug), never thrown.
  */
 import type { Attributes, AttrValue } from '../model/records';
-import type { InstrumentSpec } from '../recorder/instruments';
+import type { InstrumentSpec } from '../model/instruments';
 import type { Recorder } from '../recorder/current';
 import { registerAttributes, registerMetrics, type DeclaredAttribute, type DeclaredMetric } from './catalog-bridge';
 import { checkProperty, compileProperty, Refusal, type CompiledProperty, type PropertySpec } from './spec';

@@ -9,7 +9,7 @@
  */
 import type { Attributes, AttrValue, SumPoint } from '../model/records';
 import type { LiveSpan } from '../recorder/run';
-import type { InstrumentSpec } from '../recorder/instruments';
+import type { InstrumentSpec } from '../model/instruments';
 import type { Recorder } from '../recorder/current';
 import { registerAttributes, type DeclaredAttribute } from './catalog-bridge';
 import {

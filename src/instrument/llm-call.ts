@@ -14,7 +14,7 @@ import type { Attributes } from '../model/records';
 import { activeSpan } from '../recorder/context';
 import { errorType } from '../recorder/error-type';
 import type { Recorder } from '../recorder/current';
-import { INSTRUMENTS } from '../recorder/instruments';
+import { INSTRUMENTS } from '../model/instruments';
 import type { LiveSpan } from '../recorder/run';
 
 export interface LlmCallStart {

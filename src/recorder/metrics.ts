@@ -4,7 +4,7 @@
  * point (`otel.metric.overflow`, as the SDK's cardinality limit does) instead of growing.
  */
 import type { Attributes, HistogramPoint, MetricRecord, SumPoint } from '../model/records';
-import type { InstrumentSpec } from './instruments';
+import type { InstrumentSpec } from '../model/instruments';
 
 const MAX_SERIES = 200;
 const OVERFLOW: Attributes = { 'otel.metric.overflow': true };

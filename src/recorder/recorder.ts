@@ -19,7 +19,7 @@ import { newUuid } from './ids';
 import { errorType } from './error-type';
 import { currentRecorder, setRecorder, type Recorder } from './current';
 import { EXECUTABLE_NAME, Run } from './run';
-import { writeStartRecord, type StartRecord } from './start-record';
+import { writeStartRecord, type StartRecord } from '../spool/start-record';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -84,7 +84,7 @@ export function startRecorder(opts: StartRecorderOptions): Recorder {
     return out;
   };
   // Written before the app's code runs: if the process then dies without running JS (an
-  // unhandled signal, SIGKILL, a crash), the shipper still records the run (start-record.ts).
+  // unhandled signal, SIGKILL, a crash), the shipper still records the run (spool/start-record.ts).
   // Not under debug, which writes nothing to disk.
   mark('recording: run');
   let startRecord: StartRecord | undefined;

@@ -8,7 +8,7 @@ import { levelAllows } from '../model/levels';
 import type { Attributes, Batch, Level, SpanEventRecord, SpanLinkRecord, SpanRecord } from '../model/records';
 import { nowNs, processStartNs } from './clock';
 import { newSpanId, newTraceId, newUuid } from './ids';
-import { INSTRUMENTS } from './instruments';
+import { INSTRUMENTS } from '../model/instruments';
 import { MetricAggregator } from './metrics';
 
 /** `node` (`node.exe` on Windows): the base name of the executable, as process.executable.name asks. */

@@ -1,6 +1,6 @@
 /**
  * Finalizing runs whose process died without running its exit path (see
- * ../recorder/start-record.ts). The shipper of a destination calls this before it drains: each
+ * ../spool/start-record.ts). The shipper of a destination calls this before it drains: each
  * start record whose process is gone (no /proc entry, a zombie, a different kernel start time =
  * the pid was reused, or a start before the last boot) becomes a command span and its run metrics
  * with outcome `abnormal`, ending at the last time the run was known alive (the record's mtime),
@@ -15,9 +15,9 @@ import path = require('node:path');
 import type { Attributes, Batch } from '../model/records';
 import { SpanKind, StatusCode } from '../model/records';
 import { isRecordingLevel } from '../model/levels';
-import { INSTRUMENTS } from '../recorder/instruments';
+import { INSTRUMENTS } from '../model/instruments';
 import { MetricAggregator } from '../recorder/metrics';
-import { pidNamespace, RUN_SUFFIX, runsDir, startTicks, type StartRecordData } from '../recorder/start-record';
+import { pidNamespace, RUN_SUFFIX, runsDir, startTicks, type StartRecordData } from '../spool/start-record';
 import { trustDir } from '../storage/trusted-dir';
 import { spoolRoot } from '../spool/layout';
 import { writeBatch } from '../spool/spool';

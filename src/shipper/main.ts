@@ -10,7 +10,7 @@
  */
 import fs = require('node:fs');
 import { listBatches } from '../spool/reader';
-import { RUN_SUFFIX, runsDir } from '../recorder/start-record';
+import { RUN_SUFFIX, runsDir } from '../spool/start-record';
 import { kickMarkerFile } from '../spool/kick';
 import { waitForWork } from './cadence';
 import { ShipperLock } from '../spool/lock';

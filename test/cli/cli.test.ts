@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Batch } from '../../src/model/records';
-import { runsDir } from '../../src/recorder/start-record';
+import { runsDir } from '../../src/spool/start-record';
 import { writeBatch } from '../../src/spool/spool';
 import { FIXTURE_SECRETS, FIXTURES_DIR, makeSandbox, REPO_ROOT, runFixture, type Env, type Sandbox } from '../support/run-fixture';
 import { freePort } from '../support/otlp-receiver';

@@ -18,7 +18,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SpanKind } from '../../model/records';
 import type { Attributes } from '../../model/records';
 import type { Recorder } from '../../recorder/current';
-import type { InstrumentSpec } from '../../recorder/instruments';
+import type { InstrumentSpec } from '../../model/instruments';
 import { enterSpan } from '../../recorder/context';
 import type { LiveSpan } from '../../recorder/run';
 import { joinRoute, normalizeMethod, templatePath } from './route';

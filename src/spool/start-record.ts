@@ -18,7 +18,7 @@
 import fs = require('node:fs');
 import path = require('node:path');
 import { trustDir } from '../storage/trusted-dir';
-import { destinationDir, spoolRoot } from '../spool/layout';
+import { destinationDir, spoolRoot } from './layout';
 
 export const RUNS_DIR = 'runs';
 export const RUN_SUFFIX = '.run';
