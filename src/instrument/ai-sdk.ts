@@ -14,15 +14,13 @@
  * we keep and content we drop below `full` (we never read `messages`/`content` below `full`).
  * The AI SDK's own OTel spans (`experimental_telemetry`, ai <= 6) are not bridged.
  */
-import { SpanKind, type Attributes } from '../model/records';
-import { activeSpan } from '../recorder/context';
+import type { Attributes } from '../model/records';
 import { errorType } from '../recorder/error-type';
 import { currentRecorder } from '../recorder/current';
-import type { LiveSpan } from '../recorder/run';
+import { isObj, type Obj } from './patch';
+import { endToolSpan, startToolSpan, type ToolSpan } from './tool-span';
 import { count, LlmCall, str } from './llm-call';
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object';
 
 export const AI_SDK_MAJORS = [7];
 const MARK = Symbol.for('devtool-telemetry.ai-sdk-integration');
@@ -58,18 +56,10 @@ function finishReason(v: unknown): string | undefined {
   return r?.replace(/-/g, '_');
 }
 
-function json(v: unknown): string | undefined {
-  try {
-    return v === undefined ? undefined : JSON.stringify(v);
-  } catch {
-    return undefined;
-  }
-}
-
 /** The integration: plain synchronous callbacks that never throw into the SDK. */
 function integration(): Obj {
   const calls = new Map<string, LlmCall[]>(); // per generateText/streamText call id, in start order
-  const tools = new Map<string, { span: LiveSpan; full: boolean }>();
+  const tools = new Map<string, ToolSpan>();
   const guard =
     <E>(fn: (e: E) => void) =>
     (e: E): void => {
@@ -125,16 +115,8 @@ function integration(): Obj {
       const call = isObj(e.toolCall) ? e.toolCall : undefined;
       const name = str(call?.toolName);
       if (!recorder || !call || !name) return;
-      const full = recorder.level === 'full';
-      const attrs: Attributes = { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': name };
       const id = str(call.toolCallId);
-      if (id) attrs['gen_ai.tool.call.id'] = id;
-      if (full) {
-        const args = json(call.input);
-        if (args !== undefined) attrs['gen_ai.tool.call.arguments'] = args;
-      }
-      const span = recorder.run.startSpan(`execute_tool ${name}`, SpanKind.INTERNAL, attrs, activeSpan());
-      tools.set(id ?? name, { span, full });
+      tools.set(id ?? name, startToolSpan(recorder, name, id, call.input));
     }),
     onToolExecutionEnd: guard((e: Obj) => {
       const call = isObj(e.toolCall) ? e.toolCall : {};
@@ -143,12 +125,7 @@ function integration(): Obj {
       if (!t) return;
       tools.delete(key);
       const out = isObj(e.toolOutput) ? e.toolOutput : {};
-      if (out.type === 'tool-error') t.span.fail(errorType(out.error));
-      else if (t.full) {
-        const result = json(out.output);
-        if (result !== undefined) t.span.attributes['gen_ai.tool.call.result'] = result;
-      }
-      t.span.end();
+      endToolSpan(t, out.type === 'tool-error' ? { failure: errorType(out.error) } : { result: out.output });
     }),
   };
 }

@@ -17,9 +17,8 @@
 import type { Level } from '../model/records';
 import { currentRecorder } from '../recorder/current';
 import { LlmCall, type LlmCallStart, type LlmResult } from './llm-call';
+import { installWrapper, isObj, unwrappedMethod, type AnyFn, type Obj } from './patch';
 
-type Obj = Record<string, unknown>;
-type AnyFn = (this: unknown, ...args: unknown[]) => unknown;
 
 export interface StreamAccumulator {
   chunk(c: unknown): void;
@@ -39,14 +38,8 @@ export interface OperationSpec {
   stream(full: boolean): StreamAccumulator;
 }
 
-export const WRAPPED = Symbol.for('devtool-telemetry.wrapped');
-
 function isThenable(v: unknown): v is PromiseLike<unknown> {
   return !!v && (typeof v === 'object' || typeof v === 'function') && typeof (v as { then?: unknown }).then === 'function';
-}
-
-function isObj(v: unknown): v is Obj {
-  return !!v && typeof v === 'object';
 }
 
 /**
@@ -54,10 +47,8 @@ function isObj(v: unknown): v is Obj {
  * package via the global WRAPPED marker). Returns false when there is nothing to wrap.
  */
 export function wrapMethod(proto: unknown, method: string, spec: OperationSpec): boolean {
-  if (!isObj(proto)) return false;
-  const original = proto[method];
-  if (typeof original !== 'function' || (original as unknown as Obj)[WRAPPED as unknown as string]) return false;
-  const orig = original as AnyFn;
+  const orig = unwrappedMethod(proto, method);
+  if (!orig) return false;
   const wrapped = function (this: unknown, ...args: unknown[]): unknown {
     const call = begin(this, args, spec);
     if (!call) return orig.apply(this, args);
@@ -75,10 +66,7 @@ export function wrapMethod(proto: unknown, method: string, spec: OperationSpec):
     }
     return result;
   };
-  Object.defineProperty(wrapped, 'name', { value: orig.name });
-  Object.defineProperty(wrapped, 'length', { value: orig.length });
-  Object.defineProperty(wrapped, WRAPPED, { value: orig });
-  proto[method] = wrapped;
+  installWrapper(proto as Obj, method, orig, wrapped);
   return true;
 }
 
