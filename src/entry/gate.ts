@@ -5,6 +5,7 @@
  * "off means nothing" promise: the tool identity and the consent resolver load first; the
  * recorder, notice and everything else only when on.
  */
+import { workingDir } from '../storage/paths';
 import { isDebug } from '../settings/env-values';
 import { isShipperProcess } from '../settings/process-role';
 import { mark } from '../diagnostics/profile';
@@ -42,7 +43,7 @@ export function gate(entry: string | undefined, options: StartOptions | undefine
     tool.options = { ...tool.options, ...rest };
     tool.integrated = true; // start() called in the tool's own code
   }
-  const decision = resolveConsent({ env, cwd: safeCwd(), tool });
+  const decision = resolveConsent({ env, cwd: workingDir(), tool });
   mark('consent');
   if (decision.level === 'off') {
     if (isDebug(env)) {
@@ -59,10 +60,3 @@ export function gate(entry: string | undefined, options: StartOptions | undefine
   return { record: true, decision, tool };
 }
 
-function safeCwd(): string {
-  try {
-    return process.cwd();
-  } catch {
-    return '/'; // cwd deleted under us
-  }
-}

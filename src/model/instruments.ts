@@ -2,11 +2,9 @@
  * The metric instruments we record: name, unit, kind and (for histograms) the explicit bucket
  * boundaries. GenAI names and boundaries follow the semantic conventions (gen-ai-metrics.md).
  */
-export interface InstrumentSpec {
-  name: string;
-  unit: string;
-  description: string;
-  type: 'sum' | 'histogram';
+import type { MetricIdentity } from './records';
+
+export interface InstrumentSpec extends MetricIdentity {
   bounds?: number[];
 }
 

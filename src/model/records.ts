@@ -66,15 +66,28 @@ export interface HistogramPoint {
   bucketCounts: number[];
 }
 
-export interface MetricRecord {
+/** What names a metric stream: the same for an instrument, a spooled record and a shipper's stream. */
+export interface MetricIdentity {
   name: string;
   unit: string;
   description: string;
   type: 'sum' | 'histogram';
+}
+
+export interface MetricRecord extends MetricIdentity {
   /** Always delta in the spool: one run's contribution. The shipper makes streams cumulative. */
   startTimeUnixNano: string;
   timeUnixNano: string;
   points: Array<SumPoint | HistogramPoint>;
+}
+
+/** What identifies this user and machine (home, user, host, working dir): found locally, only ever
+ * used to scrub those values out of records (resource/local-identity.ts, privacy/patterns.ts). */
+export interface LocalIdentity {
+  home?: string;
+  user?: string;
+  host?: string;
+  cwd?: string;
 }
 
 /**

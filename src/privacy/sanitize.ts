@@ -10,7 +10,7 @@
  * because the same values (`os.version`, the command name) come back on every record.
  */
 import type {
-  Attributes, AttrValue, Batch, HistogramPoint, Level, MetricRecord, SpanEventRecord, SpanLinkRecord, SpanRecord, SumPoint,
+  Attributes, AttrValue, Batch, HistogramPoint, Level, LocalIdentity, MetricRecord, SpanEventRecord, SpanLinkRecord, SpanRecord, SumPoint,
 } from '../model/records';
 import {
   type AttributeSpec, type AttributeTarget, type CatalogLevel, allAttributes, catalogVersion, exportExtensions, findMetric,
@@ -22,12 +22,8 @@ import { type CompiledScrub, compileScrub, judgeSegment, scrubText } from './pat
 import { checkScalar, checkValue } from './rules';
 import { normalizeUrlPath } from './url';
 
-export interface SanitizeContext {
+export interface SanitizeContext extends LocalIdentity {
   level: Level;
-  home?: string;
-  user?: string;
-  host?: string;
-  cwd?: string;
 }
 
 export interface Sanitizer {

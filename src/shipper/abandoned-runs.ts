@@ -18,7 +18,7 @@ import { isRecordingLevel } from '../model/levels';
 import { INSTRUMENTS } from '../model/instruments';
 import { MetricAggregator } from '../recorder/metrics';
 import { pidNamespace, RUN_SUFFIX, runsDir, startTicks, type StartRecordData } from '../spool/start-record';
-import { trustDir } from '../storage/trusted-dir';
+import { trustDir, closeQuietly } from '../storage/trusted-dir';
 import { spoolRoot } from '../spool/layout';
 import { writeBatch } from '../spool/spool';
 import { ensureInstallId } from '../consent/user-config';
@@ -266,13 +266,7 @@ function readRecord(file: string): { rec: StartRecordData; mtimeMs: number } | u
   } catch {
     return undefined;
   } finally {
-    if (fd !== undefined) {
-      try {
-        fs.closeSync(fd);
-      } catch {
-        /* closed */
-      }
-    }
+    closeQuietly(fd);
   }
 }
 

@@ -8,7 +8,7 @@ import fs = require('node:fs');
 import path = require('node:path');
 import type { Batch } from '../model/records';
 import { validateBatch } from '../model/validate';
-import { removeNoFollow, trustDir } from '../storage/trusted-dir';
+import { removeNoFollow, trustDir, closeQuietly } from '../storage/trusted-dir';
 import { type BatchName, batchDir, quarantineDir, sortBatchNames, spoolRoot } from './layout';
 
 type Env = NodeJS.ProcessEnv;
@@ -80,13 +80,7 @@ export function readBatch(env: Env, name: BatchName): ReadOutcome {
     if ((e as NodeJS.ErrnoException).code === 'ELOOP') return { kind: 'corrupt', reason: 'a symbolic link' };
     return ioOutcome(e);
   } finally {
-    if (fd !== undefined) {
-      try {
-        fs.closeSync(fd);
-      } catch {
-        /* closed */
-      }
-    }
+    closeQuietly(fd);
   }
   return parseBatchText(text);
 }

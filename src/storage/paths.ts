@@ -62,3 +62,12 @@ export function policyFiles(env: Env = process.env): string[] {
 export function homeDir(env: Env = process.env): string {
   return home(env);
 }
+
+/** The working directory, or `/` when it was deleted under us (process.cwd() throws then). */
+export function workingDir(): string {
+  try {
+    return process.cwd();
+  } catch {
+    return '/';
+  }
+}

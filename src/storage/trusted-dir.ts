@@ -268,3 +268,13 @@ export function _resetTrust(): void {
   trusted.clear();
   explained.clear();
 }
+
+/** Close a descriptor on a path that is failing or done anyway; a close error changes nothing then. */
+export function closeQuietly(fd: number | undefined): void {
+  if (fd === undefined) return;
+  try {
+    fs.closeSync(fd);
+  } catch {
+    /* already closed or failing */
+  }
+}
