@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { parseLevel } from '../../src/settings/env-values';
 import { resolveConsent } from '../../src/consent/resolve';
 import { _resetTrust } from '../../src/storage/trusted-dir';
-import { levelRank } from '../../src/settings/env-values';
+import { levelRank } from '../../src/model/levels';
 import type { ToolIdentity } from '../../src/resource/tool';
 import { makeSandbox as makeConsentSandbox, type Sandbox as ConsentSandbox } from '../consent/sandbox';
 import { startReceiver, type Receiver } from '../support/otlp-receiver';

@@ -68,7 +68,7 @@ function buildIfStale(): void {
   } catch {
     /* not built */
   }
-  if (built >= src && fs.existsSync(path.join(DIST, 'spool', 'stats.js'))) return;
+  if (built >= src && fs.existsSync(path.join(DIST, 'spool', 'summary.js'))) return;
   try {
     execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(REPO_ROOT, 'tsconfig.json'), '--outDir', DIST, '--declaration', 'false'], {
       cwd: REPO_ROOT,
