@@ -6,6 +6,7 @@
 import { SpanKind } from './model';
 import type { Attributes, AttrValue } from './model';
 import { errorType } from './recorder/error-type';
+import { logException } from './recorder/events';
 import { currentAgent, type Agent } from './recorder/global';
 import { activeSpan, runWithSpan } from './recorder/context';
 import { INSTRUMENTS } from './recorder/instruments';
@@ -41,6 +42,7 @@ function closeStep(agent: Agent, span: LiveSpan, failed: boolean, err?: unknown)
   const outcome = failed ? 'failure' : 'success';
   span.attributes['devtool.step.outcome'] = outcome;
   if (failed) span.fail(err === undefined ? '_OTHER' : errorType(err));
+  if (failed && err !== undefined) logException(agent.run, err, span);
   const record = span.end();
   if (!record) return;
   const seconds = (Number(BigInt(record.endTimeUnixNano) - BigInt(record.startTimeUnixNano)) / 1e9);

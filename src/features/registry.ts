@@ -7,7 +7,7 @@
  * metrics are labelled only by the feature name, enum properties and booleans; span events are
  * capped per span by the recorder. Everything refused is counted in `devtool.feature.dropped`.
  */
-import type { Attributes, AttrValue, SumPoint } from '../model';
+import { Severity, type Attributes, type AttrValue, type SumPoint } from '../model';
 import type { LiveSpan } from '../recorder/run';
 import type { InstrumentSpec } from '../recorder/instruments';
 import type { Agent } from '../recorder/global';
@@ -202,5 +202,7 @@ export function recordFeature(agent: Agent, name: unknown, props: unknown, span:
     }
   }
   if (eventAttrs) span.addEvent(f.eventName, eventAttrs);
+  // The same use as a log-based event (OpenTelemetry's direction for events), within the log budget.
+  if (eventAttrs) agent.run.log('devtool.feature.used', { ...eventAttrs }, Severity.INFO, span);
   countUse(agent, f, key, () => ({ 'devtool.feature.name': f.name, 'devtool.command.name': agent.run.commandName, ...labelled }));
 }

@@ -14,6 +14,7 @@ import { SpanKind, StatusCode } from '../model';
 import type { AttrValue } from '../model';
 import { activeSpan, runWithSpan } from '../recorder/context';
 import { errorType } from '../recorder/error-type';
+import { logException } from '../recorder/events';
 import { currentAgent } from '../recorder/global';
 import type { LiveSpan } from '../recorder/run';
 
@@ -119,6 +120,8 @@ class BridgeSpan {
   }
   recordException(exception: unknown): void {
     this.live.attributes['error.type'] = typeof exception === 'string' ? '_OTHER' : errorType(exception);
+    const agent = currentAgent();
+    if (agent) logException(agent.run, exception, this.live);
   }
 }
 

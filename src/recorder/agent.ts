@@ -16,6 +16,7 @@ import { mark, printProfile } from '../profile';
 import { installHttpInstrumentation } from '../instrument/http/install';
 import { newUuid } from './ids';
 import { errorType } from './error-type';
+import { logException } from './events';
 import { currentAgent, setAgent, type Agent } from './global';
 import { EXECUTABLE_NAME, Run } from './run';
 import { writeStartRecord, type StartRecord } from './start-record';
@@ -144,13 +145,13 @@ export function startAgent(opts: StartAgentOptions): Agent {
     );
   }
   mark('recording: start record');
-  const flush = (): void => {
+  const flush = (final = false): void => {
     if (!run.dirty) return;
     const batch = run.takeBatch();
     mark('exit: records + resource');
     if (origin) batch.origin = origin;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    if (identity !== 'none') (require('../session') as typeof import('../session')).addSessionTotals(batch);
+    if (identity !== 'none') (require('../session') as typeof import('../session')).addSessionTotals(batch, final);
     if (!run.sampled) batch.spans = []; // an unsampled parent: the tree records no spans
     emit(batch, { env, debug, notes });
   };
@@ -169,7 +170,7 @@ export function startAgent(opts: StartAgentOptions): Agent {
     finish(code: number) {
       if (run.root.ended) return;
       run.finish({ code });
-      flush();
+      flush(true);
       startRecord?.remove();
     },
   };
@@ -185,12 +186,13 @@ export function startAgent(opts: StartAgentOptions): Agent {
   installExitHooks({
     onError(err) {
       run.errorType = errorType(err);
+      logException(run, err);
     },
     onExit(info) {
       if (run.root.ended) return;
       mark('app');
       run.finish(info);
-      flush();
+      flush(true);
       startRecord?.remove();
       mark('exit: start record remove');
       printProfile();

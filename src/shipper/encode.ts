@@ -6,7 +6,9 @@
  * version bump that the compiler checks (CI runs the shipper tests against OTel JS 3.x too).
  * The serializers group spans by resource and scope *object identity*: one object per batch resource.
  */
-import type { JsonMetricsSerializer, JsonTraceSerializer, ProtobufMetricsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import type {
+  JsonLogsSerializer, JsonMetricsSerializer, JsonTraceSerializer, ProtobufLogsSerializer, ProtobufMetricsSerializer, ProtobufTraceSerializer,
+} from '@opentelemetry/otlp-transformer';
 import type { Attributes, Batch, SpanRecord } from '../model';
 import type { OtlpProtocol } from '../config/otlp-env';
 import type { MetricsState, Stream } from './accumulator';
@@ -17,6 +19,8 @@ import { nowNanos } from './accumulator';
 // always the version the installed otlp-transformer was built against.
 type TraceSerializer = typeof ProtobufTraceSerializer;
 type MetricsSerializer = typeof ProtobufMetricsSerializer;
+type LogsSerializer = typeof ProtobufLogsSerializer;
+export type ReadableLogRecord = Parameters<LogsSerializer['serializeRequest']>[0][number];
 export type ReadableSpan = Parameters<TraceSerializer['serializeRequest']>[0][number];
 export type ResourceMetrics = Parameters<MetricsSerializer['serializeRequest']>[0];
 type Resource = ReadableSpan['resource'];
@@ -96,6 +100,7 @@ export function batchesToReadableSpans(batches: Batch[], version?: string): Read
 interface Serializers {
   readonly trace: TraceSerializer | typeof JsonTraceSerializer;
   readonly metrics: MetricsSerializer | typeof JsonMetricsSerializer;
+  readonly logs: LogsSerializer | typeof JsonLogsSerializer;
 }
 
 // Loaded on first use, in the shipper only (never in the tool's process): the public entry, which
@@ -105,13 +110,45 @@ function serializers(protocol: OtlpProtocol): Serializers {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const t = require('@opentelemetry/otlp-transformer') as typeof import('@opentelemetry/otlp-transformer');
   return protocol === 'http/json'
-    ? { trace: t.JsonTraceSerializer, metrics: t.JsonMetricsSerializer }
-    : { trace: t.ProtobufTraceSerializer, metrics: t.ProtobufMetricsSerializer };
+    ? { trace: t.JsonTraceSerializer, metrics: t.JsonMetricsSerializer, logs: t.JsonLogsSerializer }
+    : { trace: t.ProtobufTraceSerializer, metrics: t.ProtobufMetricsSerializer, logs: t.ProtobufLogsSerializer };
 }
 
 export function encodeSpans(batches: Batch[], protocol: OtlpProtocol, version?: string): Uint8Array {
   const body = serializers(protocol).trace.serializeRequest(batchesToReadableSpans(batches, version));
   if (!body) throw new Error('span serialization failed');
+  return body;
+}
+
+/** All log records of the given batches as ReadableLogRecord-likes (one resource object per batch). */
+export function batchesToLogRecords(batches: Batch[], version?: string): ReadableLogRecord[] {
+  const out: ReadableLogRecord[] = [];
+  const scope = version ? { name: SCOPE_NAME, version } : { name: SCOPE_NAME };
+  for (const b of batches) {
+    if (!b.logs?.length) continue;
+    const resource = resourceOf(b.resource);
+    for (const r of b.logs) {
+      const time = nanosToHrTime(r.timeUnixNano);
+      out.push({
+        hrTime: time,
+        hrTimeObserved: time,
+        ...(r.traceId && r.spanId ? { spanContext: { traceId: r.traceId, spanId: r.spanId, traceFlags: SAMPLED } } : {}),
+        ...(r.severityText ? { severityText: r.severityText } : {}),
+        severityNumber: r.severityNumber as ReadableLogRecord['severityNumber'],
+        eventName: r.eventName,
+        resource,
+        instrumentationScope: scope,
+        attributes: r.attributes,
+        droppedAttributesCount: 0,
+      });
+    }
+  }
+  return out;
+}
+
+export function encodeLogs(batches: Batch[], protocol: OtlpProtocol, version?: string): Uint8Array {
+  const body = serializers(protocol).logs.serializeRequest(batchesToLogRecords(batches, version));
+  if (!body) throw new Error('log serialization failed');
   return body;
 }
 
@@ -212,14 +249,15 @@ export interface PartialSuccess {
 }
 
 /** Parse an Export*ServiceResponse's partial_success; tolerant of anything. */
-export function parsePartialSuccess(signal: 'traces' | 'metrics', protocol: OtlpProtocol, body: Buffer): PartialSuccess {
+export function parsePartialSuccess(signal: 'traces' | 'metrics' | 'logs', protocol: OtlpProtocol, body: Buffer): PartialSuccess {
   if (body.length === 0) return { rejected: 0 };
   try {
-    const ser = signal === 'traces' ? serializers(protocol).trace : serializers(protocol).metrics;
+    const all = serializers(protocol);
+    const ser = signal === 'traces' ? all.trace : signal === 'logs' ? all.logs : all.metrics;
     const r = ser.deserializeResponse(body) as { partialSuccess?: Record<string, unknown> } | undefined;
     const ps = r?.partialSuccess;
     if (!ps) return { rejected: 0 };
-    const raw = signal === 'traces' ? ps.rejectedSpans : ps.rejectedDataPoints;
+    const raw = signal === 'traces' ? ps.rejectedSpans : signal === 'logs' ? ps.rejectedLogRecords : ps.rejectedDataPoints;
     const n = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw) : typeof raw === 'bigint' ? Number(raw) : 0;
     const message = typeof ps.errorMessage === 'string' ? ps.errorMessage.slice(0, 200) : undefined;
     return { rejected: Number.isFinite(n) && n > 0 ? n : 0, ...(message ? { message } : {}) };

@@ -28,7 +28,7 @@ import { appendSentLog, MAX_RECORDS, type SentLogEntry } from '../spool/sent-log
 import { DROP_REASON_ATTR, DROPPED_METRIC } from '../spool/spool';
 import { endpointKey, readShipperState, type ShipperState, writeShipperState } from '../spool/state';
 import { expireStreams, foldBatch, foldMetric, loadMetricsState, type MetricsState, pruneFolded, saveMetricsState } from './accumulator';
-import { encodeMetrics, encodeSpans, parsePartialSuccess } from './encode';
+import { encodeLogs, encodeMetrics, encodeSpans, parsePartialSuccess } from './encode';
 import type { ShipperLock } from './lock';
 import { backoffMs, parseRetryAfter, type ShipperOptions } from './options';
 import { ConsentCheck } from './consent-check';
@@ -70,7 +70,7 @@ const SHIPPER_ORIGIN: BatchOrigin = {};
 
 /** Spans plus metric points: what an opted-out batch held, for the local drop count. */
 function recordCount(b: Batch): number {
-  let n = b.spans.length;
+  let n = b.spans.length + (b.logs?.length ?? 0);
   for (const m of b.metrics) n += m.points.length;
   return n;
 }
@@ -83,6 +83,12 @@ export class Shipper {
   private attempts = 0;
   /** Acknowledged batches being deleted in the background: never listed again, never resent. */
   private readonly deleting = new Map<string, Promise<void>>();
+  /**
+   * Batches holding spans and logs whose spans the collector took while their logs are not sent
+   * yet: kept on disk for the logs, never sent as spans again by this shipper. (A new shipper
+   * would resend their spans: at most one request's worth of duplicates, as for any request in flight.)
+   */
+  private readonly spansSent = new Set<string>();
   private readonly deadline: number;
   private readonly key: string;
   private readonly consent: ConsentCheck;
@@ -186,14 +192,24 @@ export class Shipper {
       }
       if (folded && !this.saveMetrics()) return 'stop';
       const withSpans: Item[] = [];
+      const withLogs: Item[] = [];
       for (const it of items) {
-        if (it.batch.spans.length > 0) withSpans.push(it);
+        const spans = it.batch.spans.length > 0 && !this.spansSent.has(it.name.file);
+        if (spans) withSpans.push(it);
+        else if (it.batch.logs?.length) withLogs.push(it);
         else removeBatch(this.env, it.name); // metrics-only: its data lives in the accumulator now
       }
       if (withSpans.length > 0) {
-        const step = await this.sendSpanItems(withSpans);
+        const step = await this.sendItems('traces', withSpans);
         if (step === 'stop') return 'stop';
-        if (step === 'retry') continue; // spans first: metrics wait until the collector takes spans again
+        if (step === 'retry') continue; // spans first: logs and metrics wait until the collector takes spans again
+        // A batch with spans and logs: its logs go next, in this pass (sendItems kept it for them).
+        for (const it of withSpans) if (it.batch.logs?.length && this.spansSent.has(it.name.file)) withLogs.push(it);
+      }
+      if (withLogs.length > 0) {
+        const step = await this.sendItems('logs', withLogs);
+        if (step === 'stop') return 'stop';
+        if (step === 'retry') continue;
       }
       if (this.metrics.dirty && (await this.sendMetrics()) === 'stop') return 'stop';
     }
@@ -423,55 +439,87 @@ export class Shipper {
     return out;
   }
 
-  private async sendSpanItems(all: Item[]): Promise<Step> {
+  /** Records of `signal` in a batch (spans or log records). */
+  private static count(signal: 'traces' | 'logs', b: Batch): number {
+    return signal === 'traces' ? b.spans.length : (b.logs?.length ?? 0);
+  }
+
+  /** An acknowledged (or permanently refused) batch: gone, unless its logs are still to be sent. */
+  private done(signal: 'traces' | 'logs', items: Item[]): void {
+    const gone: Item[] = [];
+    for (const it of items) {
+      if (signal === 'traces' && it.batch.logs?.length) this.spansSent.add(it.name.file);
+      else {
+        this.spansSent.delete(it.name.file);
+        gone.push(it);
+      }
+    }
+    this.removeInBackground(gone);
+  }
+
+  /** One request of spans (traces) or log records (logs) for these batches, with the OTLP retry rules. */
+  private async sendItems(signal: 'traces' | 'logs', all: Item[]): Promise<Step> {
     // The previous request's batches are gone before the next request leaves: a crash now can
     // duplicate only what is in flight, one request's worth.
     await this.settleDeletes();
-    const items = this.recheck(all);
+    let items = this.recheck(all);
+    if (signal === 'logs') {
+      // A lowered level may have taken every log record of a batch: nothing left to send for it.
+      const empty = items.filter((i) => !i.batch.logs?.length);
+      if (empty.length) this.done('logs', empty);
+      items = items.filter((i) => i.batch.logs?.length);
+    }
     if (items.length === 0) return 'continue';
-    const cfg = this.otlp.traces;
+    const cfg = this.otlp[signal];
     const batches = items.map((i) => i.batch);
     let body: Uint8Array;
     try {
-      body = encodeSpans(batches, cfg.protocol);
+      body = signal === 'traces' ? encodeSpans(batches, cfg.protocol) : encodeLogs(batches, cfg.protocol);
     } catch {
       // Should not happen after validation; never let one batch block the rest.
-      if (items.length > 1) return this.oneByOne(items);
+      if (items.length > 1) return this.oneByOne(signal, items);
+      this.spansSent.delete(items[0].name.file);
       quarantineBatch(this.env, items[0].name);
-      this.countDropped('corrupt', items[0].batch.spans.length, items[0].batch.resource, items[0].batch.origin);
+      this.countDropped('corrupt', Shipper.count(signal, items[0].batch), items[0].batch.resource, items[0].batch.origin);
       return 'continue';
     }
-    const spanCount = batches.reduce((n, b) => n + b.spans.length, 0);
+    const sent = batches.reduce((n, b) => n + Shipper.count(signal, b), 0);
     const { outcome } = await this.post(cfg, body);
     // A hostile or broken partialSuccess cannot reject more than we sent.
-    if (outcome.kind === 'ok') outcome.rejected = Math.min(outcome.rejected, spanCount);
+    if (outcome.kind === 'ok') outcome.rejected = Math.min(outcome.rejected, sent);
     const shown: unknown[] = [];
     if (outcome.kind !== 'retry' && outcome.kind !== 'auth') {
       for (const b of batches) {
-        for (const sp of b.spans) {
+        for (const r of signal === 'traces' ? b.spans : (b.logs ?? [])) {
           if (shown.length >= MAX_RECORDS) break;
-          shown.push({ resource: b.resource, span: sp });
+          shown.push(signal === 'traces' ? { resource: b.resource, span: r } : { resource: b.resource, log: r });
         }
         if (shown.length >= MAX_RECORDS) break;
       }
     }
-    this.log(cfg, outcome, batches.length, spanCount, shown);
+    this.log(cfg, outcome, batches.length, sent, shown);
     if (outcome.kind === 'ok') {
-      this.removeInBackground(items);
+      this.done(signal, items);
       if (outcome.rejected > 0) this.countDropped('rejected', outcome.rejected, batches[0].resource, batches[0].origin);
       this.succeeded();
-      this.state.sentSpans += spanCount - outcome.rejected;
-      this.state.sentBatches += items.length;
+      if (signal === 'traces') {
+        this.state.sentSpans += sent - outcome.rejected;
+        this.state.sentBatches += items.length;
+      }
       if (outcome.rejected > 0) this.saveMetrics();
       this.saveState();
       return 'continue';
     }
     if (outcome.kind === 'permanent') {
       // One bad batch must not take the others with it: retry them one at a time.
-      if (items.length > 1) return this.oneByOne(items);
-      removeBatch(this.env, items[0].name);
-      this.countDropped('rejected', spanCount, batches[0].resource, batches[0].origin);
-      this.state.lastError = outcome.error;
+      if (items.length > 1) return this.oneByOne(signal, items);
+      if (signal === 'traces' && items[0].batch.logs?.length) this.spansSent.add(items[0].name.file);
+      else {
+        this.spansSent.delete(items[0].name.file);
+        removeBatch(this.env, items[0].name);
+      }
+      this.countDropped('rejected', sent, batches[0].resource, batches[0].origin);
+      this.state.lastError = signal === 'logs' ? `logs: ${outcome.error}` : outcome.error;
       this.state.lastErrorAt = Date.now();
       this.saveMetrics();
       this.saveState();
@@ -481,9 +529,9 @@ export class Shipper {
     return this.failed(outcome);
   }
 
-  private async oneByOne(items: Item[]): Promise<Step> {
+  private async oneByOne(signal: 'traces' | 'logs', items: Item[]): Promise<Step> {
     for (const it of items) {
-      const step = await this.sendSpanItems([it]);
+      const step = await this.sendItems(signal, [it]);
       if (step !== 'continue') return step;
     }
     return 'continue';

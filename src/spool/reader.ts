@@ -6,7 +6,7 @@
  */
 import fs = require('node:fs');
 import path = require('node:path');
-import type { AttrValue, Attributes, Batch, BatchOrigin, HistogramPoint, MetricRecord, SpanRecord, SumPoint } from '../model';
+import type { AttrValue, Attributes, Batch, BatchOrigin, HistogramPoint, LogRecordData, MetricRecord, SpanRecord, SumPoint } from '../model';
 import { LEVELS } from '../model';
 import { removeNoFollow, trustDir } from '../config/trusted-dir';
 import { type BatchName, batchDir, quarantineDir, sortBatchNames, spoolRoot } from './layout';
@@ -213,6 +213,15 @@ export function validateBatch(x: unknown): { batch: Batch; invalidRecords: numbe
     invalidRecords += v.invalid;
     if (v.metric && v.metric.points.length) metrics.push(v.metric);
   }
+  // Log-based events: the envelope only (plain objects with an event name); the sanitizer that every
+  // batch passes next judges every field.
+  const logs: LogRecordData[] = [];
+  if (Array.isArray(r.logs)) {
+    for (const l of r.logs) {
+      if (l && typeof l === 'object' && !Array.isArray(l) && typeof (l as LogRecordData).eventName === 'string') logs.push({ ...(l as LogRecordData), attributes: cleanAttributes((l as LogRecordData).attributes) });
+      else invalidRecords++;
+    }
+  } else if (r.logs !== undefined) invalidRecords++;
   return {
     batch: {
       v: 1,
@@ -222,6 +231,7 @@ export function validateBatch(x: unknown): { batch: Batch; invalidRecords: numbe
       resource: cleanAttributes(r.resource),
       spans,
       metrics,
+      ...(logs.length ? { logs } : {}),
       // Tool-declared catalog extensions: passed on as data, re-validated by the sanitizer.
       ...(r.extensions && typeof r.extensions === 'object' && !Array.isArray(r.extensions) ? { extensions: r.extensions as Batch['extensions'] } : {}),
       ...validOrigin(r.origin),
