@@ -14,6 +14,8 @@ import { describeRule, FREE_TEXT_KINDS, rule, validateRule, type ValueRule } fro
 
 export type { ValueRule } from './rules';
 export { rule } from './rules';
+/** The log-based events (the event half of the catalog), for TELEMETRY.md and model/. */
+export { EVENTS, type EventSpec } from './events';
 
 export type AttributeType = 'string' | 'int' | 'double' | 'boolean' | 'string[]' | 'int[]';
 export type CatalogLevel = Exclude<Level, 'off'>;
