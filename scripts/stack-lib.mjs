@@ -424,7 +424,7 @@ export function renderPrometheusConfig({ promExporterPort, collectorTelemetryPor
 }
 
 /** Env for a collector process using our configs, from a ports object. */
-export function collectorEnv(ports, { storageDir, jaegerOtlpEndpoint } = {}) {
+export function collectorEnv(ports, { storageDir, logsFile, jaegerOtlpEndpoint } = {}) {
   return {
     DEVTOOL_COLLECTOR_HOST: HOST,
     DEVTOOL_COLLECTOR_OTLP_GRPC_PORT: String(ports.collectorGrpcPort),
@@ -433,10 +433,63 @@ export function collectorEnv(ports, { storageDir, jaegerOtlpEndpoint } = {}) {
     DEVTOOL_COLLECTOR_PROM_PORT: String(ports.promExporterPort),
     DEVTOOL_COLLECTOR_TELEMETRY_PORT: String(ports.collectorTelemetryPort),
     ...(storageDir ? { DEVTOOL_COLLECTOR_STORAGE_DIR: storageDir } : {}),
+    ...(logsFile ? { DEVTOOL_COLLECTOR_LOGS_FILE: logsFile } : {}),
     // Go GC target below memory_limiter's limit (512 MiB by default), as the limiter's docs recommend
     GOMEMLIMIT: process.env.GOMEMLIMIT ?? '400MiB',
     DEVTOOL_JAEGER_OTLP_ENDPOINT: jaegerOtlpEndpoint ?? `${HOST}:${ports.jaegerOtlpGrpcPort ?? DEFAULT_PORTS.jaegerOtlpGrpcPort}`,
   };
+}
+
+/** Where a collector started by startCollector writes the logs it receives (the file/logs exporter). */
+export function collectorLogsFile(workDir, name = 'collector') {
+  return path.join(workDir, `${name}-logs.jsonl`);
+}
+
+/**
+ * The log records in a file/logs exporter file (OTLP JSON, one export request per line), flattened:
+ * { eventName, severityText, timeUnixNano, traceId, spanId, attributes, resource }. Torn lines skipped.
+ */
+export function readCollectorLogs(file) {
+  let text = '';
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  const flat = (kvs = []) => Object.fromEntries(kvs.map((kv) => [kv.key, anyValue(kv.value)]));
+  const out = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    let req;
+    try {
+      req = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    for (const rl of req.resourceLogs ?? []) {
+      const resource = flat(rl.resource?.attributes);
+      for (const sl of rl.scopeLogs ?? []) {
+        for (const r of sl.logRecords ?? []) {
+          out.push({
+            eventName: r.eventName, severityText: r.severityText, timeUnixNano: r.timeUnixNano, traceId: r.traceId, spanId: r.spanId,
+            attributes: flat(r.attributes), ...(r.body ? { body: anyValue(r.body) } : {}), resource,
+          });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+function anyValue(v) {
+  if (!v || typeof v !== 'object') return v;
+  if ('stringValue' in v) return v.stringValue;
+  if ('intValue' in v) return Number(v.intValue);
+  if ('doubleValue' in v) return v.doubleValue;
+  if ('boolValue' in v) return v.boolValue;
+  if (v.arrayValue) return (v.arrayValue.values ?? []).map(anyValue);
+  if (v.kvlistValue) return Object.fromEntries((v.kvlistValue.values ?? []).map((kv) => [kv.key, anyValue(kv.value)]));
+  return undefined;
 }
 
 /** Start a collector with our config and wait for its health_check. */
@@ -457,7 +510,7 @@ export async function startCollector({
     {
       workDir,
       detached,
-      env: { ...collectorEnv(ports, { storageDir: path.join(workDir, `${name}-storage`) }), ...env },
+      env: { ...collectorEnv(ports, { storageDir: path.join(workDir, `${name}-storage`), logsFile: collectorLogsFile(workDir, name) }), ...env },
     },
   );
   try {
