@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlatLog, FlatSpan } from '../support/otlp-receiver';
 import { FEATURE_TOOL, startE2E, type E2E } from '../features/e2e';
+import { COMPLETION, llmSpans, PROMPT, runApp, startFakeLlm, type FakeLlm } from '../llm/harness';
 
 const TOOL_DIR = path.join(__dirname, '..', 'fixtures', 'fixture-tool');
 const TOOL = path.join(TOOL_DIR, 'cli.js');
@@ -117,5 +118,35 @@ describe('log-based events at other levels and in CI', () => {
     expect(start!.attributes).toEqual({ 'session.id': root.resource['session.id'] });
     expect(end!.attributes).toEqual({ 'session.id': root.resource['session.id'] });
     expect(BigInt(end!.timeUnixNano!)).toBeGreaterThanOrEqual(BigInt(start!.timeUnixNano!));
+  });
+});
+
+describe('GenAI content events (full level only)', () => {
+  let llm: FakeLlm;
+  beforeAll(async () => {
+    llm = await startFakeLlm();
+  });
+  afterAll(async () => llm?.close());
+
+  it('at full, one gen_ai.client.inference.operation.details event per call, on its span, content scrubbed', async () => {
+    const key = 'sk-proj-Ab3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5';
+    const { receiver: r } = await runApp(llm, { entry: 'cjs', scenario: 'messages', model: 'claude-test', level: 'full', env: { PROMPT_EXTRA: `key ${key}` } });
+    const [span] = llmSpans(r);
+    const details = byName(r.logs(), 'gen_ai.client.inference.operation.details');
+    expect(details).toHaveLength(1);
+    const a = details[0]!.attributes;
+    expect(details[0]!.spanId).toBe(span!.spanId);
+    expect(a['gen_ai.operation.name']).toBe(span!.attributes['gen_ai.operation.name']);
+    expect(a['gen_ai.provider.name']).toBe(span!.attributes['gen_ai.provider.name']);
+    expect(String(a['gen_ai.input.messages'])).toContain(PROMPT);
+    expect(String(a['gen_ai.output.messages'])).toContain(COMPLETION);
+    expect(r.rawBodiesText()).not.toContain(key);
+  });
+
+  it('at usage, no content event and no content anywhere', async () => {
+    const { receiver: r } = await runApp(llm, { entry: 'cjs', scenario: 'messages', model: 'claude-test', level: 'usage' });
+    expect(llmSpans(r).length).toBeGreaterThan(0);
+    expect(byName(r.logs(), 'gen_ai.client.inference.operation.details')).toHaveLength(0);
+    expect(r.rawBodiesText()).not.toContain(PROMPT);
   });
 });
