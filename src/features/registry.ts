@@ -162,7 +162,7 @@ function countUse(agent: Agent, f: CompiledFeature, key: number, labels: () => A
 }
 
 /**
- * Record one use of a declared feature: a span event `feature {name}` on the active span (or the
+ * Record one use of a declared feature: a span event `devtool.feature.used` on the active span (or the
  * command span) and `devtool.feature.uses` by name and enum properties. Never throws.
  */
 export function recordFeature(agent: Agent, name: unknown, props: unknown, span: LiveSpan): void {

@@ -57,7 +57,7 @@ const LIST: EventSpec[] = [
     name: EVENT_FEATURE_USED,
     level: 'usage',
     official: false,
-    brief: 'One use of a feature the tool declared, with the declared properties it passed (names under devtool.feature.*).',
+    brief: 'One use of a feature the tool declared, with the declared properties it passed (names under devtool.feature.*): a span event on the span it happened in and an OTLP log record.',
     attributes: [{ ref: 'devtool.feature.name', requirement: 'required' }],
   },
   {
