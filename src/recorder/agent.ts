@@ -106,7 +106,10 @@ export function startAgent(opts: StartAgentOptions): Agent {
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { parseOtlpEnv } = require('../config/otlp-env') as typeof import('../config/otlp-env');
-      out.push(...parseOtlpEnv(env).problems);
+      const otlp = parseOtlpEnv(env);
+      out.push(...otlp.problems);
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      out.push(...(require('../config/explain-env') as typeof import('../config/explain-env')).extraProblems(env, otlp));
     } catch {
       /* explanations are best effort */
     }

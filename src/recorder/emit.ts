@@ -109,6 +109,13 @@ export function emit(raw: Batch, opts: EmitOptions): void {
       debugPrint(batch, [...opts.notes(), ...exporters!.problems, ...sampler!.problems]);
       return;
     }
+    // OTEL_LOG_LEVEL: our diagnostics on stderr, records still sent (silent when unset).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const diag = opts.env.OTEL_LOG_LEVEL ? (require('./diagnostics') as typeof import('./diagnostics')) : undefined;
+    if (diag && diag.logLevel(opts.env) !== 'none') {
+      loadSwitches(opts.env);
+      diag.announce(opts.env, [...opts.notes(), ...exporters!.problems, ...sampler!.problems]);
+    }
     const toSpool = applyExporters(batch, opts.env);
     if (!toSpool) return;
     // Not telemetry: kept beside the records for the shipper's consent re-check, never sent (set after
@@ -118,6 +125,7 @@ export function emit(raw: Batch, opts: EmitOptions): void {
     const { writeBatch } = require('../spool/spool') as typeof import('../spool/spool');
     const written = writeBatch(toSpool, opts.env);
     mark('exit: spool write');
+    diag?.spooled(opts.env, toSpool, written);
     if (!written.ok) return; // disk full, read-only home...: the tool runs on; `status` shows why
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { kickShipper } = require('../shipper/kick') as typeof import('../shipper/kick');

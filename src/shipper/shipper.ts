@@ -20,7 +20,8 @@
  */
 import zlib = require('node:zlib');
 import type { Batch, BatchOrigin } from '../model';
-import { type OtlpConfig, type OtlpSignalConfig, parseOtlpEnv } from '../config/otlp-env';
+import { type OtlpConfig, type OtlpSignal, type OtlpSignalConfig, parseOtlpEnv } from '../config/otlp-env';
+import { loadTls, type TlsResult } from '../config/tls-env';
 import type { BatchName } from '../spool/layout';
 import { isRetryableStatus, userAgent } from './otlp-http-policy';
 import { listBatches, quarantineBatch, readBatch, removeBatch, removeBatchAsync, cleanStaleTemps } from '../spool/reader';
@@ -290,6 +291,14 @@ export class Shipper {
     return h;
   }
 
+  /** TLS files per signal, read once per shipper run (loadTls never throws). */
+  private readonly tlsCache = new Map<OtlpSignal, TlsResult>();
+  private tlsFor(signal: OtlpSignal): TlsResult {
+    let r = this.tlsCache.get(signal);
+    if (!r) this.tlsCache.set(signal, (r = loadTls(this.env, signal)));
+    return r;
+  }
+
   /** Duration of the last request, ms (for the sent log). */
   private lastMs = 0;
 
@@ -304,10 +313,13 @@ export class Shipper {
 
   private async postOnce(cfg: OtlpSignalConfig, body: Uint8Array): Promise<{ outcome: SendOutcome; res?: HttpResult }> {
     if (!cfg.url) return { outcome: { kind: 'retry', status: 0, error: `no usable ${cfg.signal} endpoint (${cfg.urlSource})` } };
+    // OTEL_EXPORTER_OTLP_*CERTIFICATE / CLIENT_*: never send without the files asked for.
+    const tls = cfg.url.startsWith('https:') ? this.tlsFor(cfg.signal) : {};
+    if (tls.problem) return { outcome: { kind: 'retry', status: 0, error: `no usable ${cfg.signal} TLS files (${tls.problem})` } };
     const payload = cfg.compression === 'gzip' ? zlib.gzipSync(body) : body;
     let res: HttpResult;
     try {
-      res = await this.transport.post(cfg.url, payload, this.headers(cfg), cfg.timeoutMs);
+      res = await this.transport.post(cfg.url, payload, this.headers(cfg), cfg.timeoutMs, tls.tls);
     } catch (e) {
       return { outcome: { kind: 'retry', status: 0, error: `network error (${describeError(e)})` } };
     }
