@@ -5,11 +5,14 @@
 import type { OtlpConfig } from './otlp-env';
 import { parseLogLevel } from './log-level';
 import { tlsProblems } from './tls-env';
+import { parseTemporality } from './temporality-env';
 
 export function extraProblems(env: NodeJS.ProcessEnv, otlp: OtlpConfig): string[] {
   const out: string[] = [];
   const lvl = parseLogLevel(env);
   if (lvl.problem) out.push(lvl.problem);
+  const t = parseTemporality(env);
+  if (t.problem) out.push(t.problem);
   out.push(...tlsProblems(env, { traces: otlp.traces.url, metrics: otlp.metrics.url, logs: otlp.logs.url }));
   return out;
 }

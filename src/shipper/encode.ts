@@ -34,6 +34,7 @@ type HrTime = ReadableSpan['startTime'];
 // this module loads neither package itself (the serializers do).
 const DATA_POINT_TYPE = { HISTOGRAM: 0 as HistogramMetricData['dataPointType'], SUM: 3 as SumMetricData['dataPointType'] };
 const TEMPORALITY_CUMULATIVE = 1 as MetricData['aggregationTemporality'];
+const TEMPORALITY_DELTA = 0 as MetricData['aggregationTemporality'];
 const VALUE_TYPE = { INT: 0 as MetricData['descriptor']['valueType'], DOUBLE: 1 as MetricData['descriptor']['valueType'] };
 
 export const SCOPE_NAME = 'devtool-telemetry';
@@ -168,10 +169,19 @@ export function instanceIdFor(accumulatorId: string, resourceKey: string): strin
   return createHash('sha256').update(accumulatorId).update('\u0000').update(resourceKey).digest('hex').slice(0, 32);
 }
 
-/** Cumulative ResourceMetrics, one per distinct stream resource. */
-export function streamsToResourceMetrics(state: MetricsState, version?: string): ResourceMetrics[] {
+/**
+ * What to export instead of every stream's running total: the delta view of temporality.ts (its
+ * streams are marked `delta`) ending at `end` (Unix ns).
+ */
+export interface ExportView {
+  streams: Stream[];
+  end: string;
+}
+
+/** ResourceMetrics, one per distinct stream resource: cumulative, or the delta view's points. */
+export function streamsToResourceMetrics(state: MetricsState, version?: string, view?: ExportView): ResourceMetrics[] {
   const byResource = new Map<string, { resource: Resource; byMetric: Map<string, Stream[]> }>();
-  for (const s of Object.values(state.streams)) {
+  for (const s of view?.streams ?? Object.values(state.streams)) {
     const rkey = JSON.stringify(Object.keys(s.resource).sort().map((k) => [k, s.resource[k]]));
     let r = byResource.get(rkey);
     if (!r) {
@@ -185,8 +195,10 @@ export function streamsToResourceMetrics(state: MetricsState, version?: string):
   }
   const accStart = nanosToHrTime(state.startTimeUnixNano);
   const startOf = (s: Stream) => (s.startTimeUnixNano ? nanosToHrTime(s.startTimeUnixNano) : accStart);
-  const end = nanosToHrTime(nowNanos());
+  const end = nanosToHrTime(view?.end ?? nowNanos());
   const out: ResourceMetrics[] = [];
+  // One temporality per metric: delta only when every stream of it is a delta (an up-down stream keeps it cumulative).
+  const temporalityOf = (streams: Stream[]) => (streams.every((x) => (x as { delta?: boolean }).delta === true) ? TEMPORALITY_DELTA : TEMPORALITY_CUMULATIVE);
   for (const { resource, byMetric } of byResource.values()) {
     const metrics: MetricData[] = [];
     for (const streams of byMetric.values()) {
@@ -194,7 +206,7 @@ export function streamsToResourceMetrics(state: MetricsState, version?: string):
       if (first.type === 'histogram') {
         metrics.push({
           descriptor: { name: first.name, description: first.description, unit: first.unit, valueType: VALUE_TYPE.DOUBLE },
-          aggregationTemporality: TEMPORALITY_CUMULATIVE,
+          aggregationTemporality: temporalityOf(streams),
           dataPointType: DATA_POINT_TYPE.HISTOGRAM,
           dataPoints: streams.map((s) => ({
             startTime: startOf(s),
@@ -213,7 +225,7 @@ export function streamsToResourceMetrics(state: MetricsState, version?: string):
         const allInt = streams.every((s) => isInt(s.value ?? 0));
         metrics.push({
           descriptor: { name: first.name, description: first.description, unit: first.unit, valueType: allInt ? VALUE_TYPE.INT : VALUE_TYPE.DOUBLE },
-          aggregationTemporality: TEMPORALITY_CUMULATIVE,
+          aggregationTemporality: temporalityOf(streams),
           dataPointType: DATA_POINT_TYPE.SUM,
           isMonotonic: streams.every((s) => s.monotonic !== false),
           dataPoints: streams.map((s) => ({ startTime: startOf(s), endTime: end, attributes: s.attributes, value: s.value ?? 0 })),
@@ -229,8 +241,8 @@ export function streamsToResourceMetrics(state: MetricsState, version?: string):
  * One request body for all resources. The serializer takes one ResourceMetrics; a protobuf message
  * with a repeated field may be concatenated (the parser appends), and JSON is merged explicitly.
  */
-export function encodeMetrics(state: MetricsState, protocol: OtlpProtocol, version?: string): Uint8Array | undefined {
-  const rms = streamsToResourceMetrics(state, version);
+export function encodeMetrics(state: MetricsState, protocol: OtlpProtocol, version?: string, view?: ExportView): Uint8Array | undefined {
+  const rms = streamsToResourceMetrics(state, version, view);
   if (rms.length === 0) return undefined;
   const ser = serializers(protocol).metrics;
   const parts = rms.map((rm) => {

@@ -22,13 +22,15 @@ import zlib = require('node:zlib');
 import type { Batch, BatchOrigin } from '../model';
 import { type OtlpConfig, type OtlpSignal, type OtlpSignalConfig, parseOtlpEnv } from '../config/otlp-env';
 import { loadTls, type TlsResult } from '../config/tls-env';
+import { parseTemporality, wantsDelta } from '../config/temporality-env';
+import { ackDelta, deltaStreams } from './temporality';
 import type { BatchName } from '../spool/layout';
 import { isRetryableStatus, userAgent } from './otlp-http-policy';
 import { listBatches, quarantineBatch, readBatch, removeBatch, removeBatchAsync, cleanStaleTemps } from '../spool/reader';
 import { appendSentLog, MAX_RECORDS, type SentLogEntry } from '../spool/sent-log';
 import { DROP_REASON_ATTR, DROPPED_METRIC } from '../spool/spool';
 import { endpointKey, readShipperState, type ShipperState, writeShipperState } from '../spool/state';
-import { expireStreams, foldBatch, foldMetric, loadMetricsState, type MetricsState, pruneFolded, saveMetricsState } from './accumulator';
+import { expireStreams, foldBatch, foldMetric, loadMetricsState, type MetricsState, nowNanos, pruneFolded, saveMetricsState } from './accumulator';
 import { encodeLogs, encodeMetrics, encodeSpans, parsePartialSuccess } from './encode';
 import type { ShipperLock } from './lock';
 import { backoffMs, parseRetryAfter, type ShipperOptions } from './options';
@@ -93,6 +95,8 @@ export class Shipper {
   private readonly deadline: number;
   private readonly key: string;
   private readonly consent: ConsentCheck;
+  /** OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE asks for delta counters and histograms. */
+  private readonly delta: boolean;
   stopped = false;
 
   constructor(
@@ -108,7 +112,9 @@ export class Shipper {
     this.deadline = Date.now() + opts.maxLifeMs;
     this.key = endpointKey(env);
     this.consent = new ConsentCheck(env, process.cwd());
-    this.state.conditions = this.otlp.problems.slice(0, 10);
+    const temporality = parseTemporality(env);
+    this.delta = wantsDelta(temporality.preference);
+    this.state.conditions = [...this.otlp.problems, ...(temporality.problem ? [temporality.problem] : [])].slice(0, 10);
     this.saveState();
   }
 
@@ -572,9 +578,17 @@ export class Shipper {
       return 'continue';
     }
     const cfg = this.otlp.metrics;
+    // OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE=delta|lowmemory: what changed since the last ack.
+    const end = nowNanos();
+    const view = this.delta ? { streams: deltaStreams(this.metrics, end), end } : undefined;
+    if (view && view.streams.length === 0) {
+      this.metrics.dirty = false;
+      this.saveMetrics();
+      return 'continue';
+    }
     let body: Uint8Array | undefined;
     try {
-      body = encodeMetrics(this.metrics, cfg.protocol);
+      body = encodeMetrics(this.metrics, cfg.protocol, undefined, view);
     } catch (e) {
       // Not retryable (the same state would fail again); the totals stay in the accumulator and
       // go out with the next export that encodes. Shown by `status`.
@@ -588,7 +602,7 @@ export class Shipper {
       this.saveMetrics();
       return 'continue';
     }
-    const streams = Object.values(this.metrics.streams);
+    const streams = view?.streams ?? Object.values(this.metrics.streams);
     const { outcome } = await this.post(cfg, body);
     this.log(
       cfg,
@@ -600,6 +614,8 @@ export class Shipper {
     if (outcome.kind === 'retry') return this.failed(outcome);
     if (outcome.kind === 'auth') return this.authFailed(outcome);
     // Cumulative points: a permanent rejection loses only this export, the next one carries the totals.
+    // Delta points: only an acknowledged export moves the baseline, so a refused one is carried too.
+    if (view && outcome.kind === 'ok') ackDelta(this.metrics, end);
     this.metrics.dirty = false;
     if (!this.saveMetrics()) return 'stop';
     if (outcome.kind === 'ok') this.succeeded();
