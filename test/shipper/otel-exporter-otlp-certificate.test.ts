@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readShipperState } from '../../src/spool/state';
 import { makeSandbox, runFixture, type Env, type Sandbox } from '../support/run-fixture';
 import { batchFiles, liveShipperPid } from '../support/spool-helpers';
+import { startProxy } from './proxy';
 
 interface Got {
   path: string;
@@ -183,5 +184,36 @@ describe('OTEL_EXPORTER_OTLP_{TRACES,METRICS,LOGS}_CERTIFICATE (per signal)', ()
     expect(paths()).toEqual(['/v1/logs', '/v1/metrics', '/v1/traces']);
     expect(got.find((g) => g.path === '/v1/metrics')!.client).toBe('devtool-test-client');
     expect(got.find((g) => g.path === '/v1/traces')!.client).toBeUndefined();
+  });
+});
+
+describe('the TLS files through HTTPS_PROXY (a CONNECT tunnel)', () => {
+  it('verify the collector and authenticate us inside the tunnel', async () => {
+    const proxy = await startProxy();
+    try {
+      await runWith({
+        HTTPS_PROXY: proxy.url,
+        OTEL_EXPORTER_OTLP_CERTIFICATE: f('ca.pem'),
+        OTEL_EXPORTER_OTLP_CLIENT_KEY: f('client.key'),
+        OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: f('client.pem'),
+      });
+      expect(proxy.tunnels.length).toBeGreaterThan(0);
+      expect(paths()).toEqual(['/v1/logs', '/v1/metrics', '/v1/traces']);
+      expect(got.every((g) => g.client === 'devtool-test-client')).toBe(true);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('without the CA: the tunnel opens, verification fails, the backlog is kept', async () => {
+    const proxy = await startProxy();
+    try {
+      const { env } = await runWith({ HTTPS_PROXY: proxy.url });
+      expect(proxy.tunnels.length).toBeGreaterThan(0);
+      expect(got).toEqual([]);
+      expect(batchFiles(env).length).toBeGreaterThan(0);
+    } finally {
+      await proxy.close();
+    }
   });
 });
