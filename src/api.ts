@@ -7,6 +7,7 @@ import { SpanKind } from './model/records';
 import type { Attributes, AttrValue } from './model/records';
 import { errorType } from './recorder/error-type';
 import { currentRecorder, type Recorder } from './recorder/current';
+import { logException } from './recorder/events';
 import { activeSpan, runWithSpan } from './recorder/context';
 import { INSTRUMENTS } from './model/instruments';
 import type { LiveSpan } from './recorder/run';
@@ -42,6 +43,7 @@ function closeStep(recorder: Recorder, span: LiveSpan, failed: boolean, err?: un
   const outcome = failed ? 'failure' : 'success';
   span.attributes['devtool.step.outcome'] = outcome;
   if (failed) span.fail(err === undefined ? '_OTHER' : errorType(err));
+  if (failed && err !== undefined) logException(recorder.run, err, span);
   const record = span.end();
   if (!record) return;
   const seconds = (Number(BigInt(record.endTimeUnixNano) - BigInt(record.startTimeUnixNano)) / 1e9);

@@ -114,7 +114,7 @@ export function statusVerb(ctx: CliContext): number {
     if (dropped.length) line(o, `  dropped:     ${dropped.map(([k, n]) => `${n} ${k}`).join(', ')} (records not delivered, by reason)`);
   }
   const last = s.lastSuccessfulSend;
-  line(o, `  last send:   ${last ? `${fmtTime(last.time)} to ${last.endpoint} (${last.items} ${last.signal === 'traces' ? 'span(s)' : 'point(s)'})` : s.spool?.lastSuccessAt ? fmtTime(s.spool.lastSuccessAt) : 'never'}`);
+  line(o, `  last send:   ${last ? `${fmtTime(last.time)} to ${last.endpoint} (${last.items} ${last.signal === 'traces' ? 'span(s)' : last.signal === 'logs' ? 'log record(s)' : 'point(s)'})` : s.spool?.lastSuccessAt ? fmtTime(s.spool.lastSuccessAt) : 'never'}`);
   if (s.lastSend && s.lastSend !== null && s.lastSend.result !== 'ok' && s.lastSend.result !== 'partial') {
     line(o, `  last attempt: ${fmtTime(s.lastSend.time)} ${s.lastSend.result}${s.lastSend.error ? ` (${s.lastSend.error})` : ''}`);
   }

@@ -87,7 +87,7 @@ export function defineFeatures(specs: FeatureSpecs): { problems: string[] } {
 }
 
 /**
- * One use of a declared feature: a span event `feature {name}` on the current span and a count in
+ * One use of a declared feature: a span event `devtool.feature.used` on the current span and a count in
  * `devtool.feature.uses`. Undeclared names and properties, wrong types and non-identifier strings
  * are dropped and counted in `devtool.feature.dropped`; never sent raw.
  */

@@ -8,6 +8,7 @@
  * capped per span by the recorder. Everything refused is counted in `devtool.feature.dropped`.
  */
 import type { Attributes, AttrValue, SumPoint } from '../model/records';
+import { Severity } from '../model/records';
 import type { LiveSpan } from '../recorder/run';
 import type { InstrumentSpec } from '../model/instruments';
 import type { Recorder } from '../recorder/current';
@@ -162,7 +163,7 @@ function countUse(recorder: Recorder, f: CompiledFeature, key: number, labels: (
 }
 
 /**
- * Record one use of a declared feature: a span event `feature {name}` on the active span (or the
+ * Record one use of a declared feature: a span event `devtool.feature.used` on the active span (or the
  * command span) and `devtool.feature.uses` by name and enum properties. Never throws.
  */
 export function recordFeature(recorder: Recorder, name: unknown, props: unknown, span: LiveSpan): void {
@@ -202,5 +203,7 @@ export function recordFeature(recorder: Recorder, name: unknown, props: unknown,
     }
   }
   if (eventAttrs) span.addEvent(f.eventName, eventAttrs);
+  // The same use as a log-based event (OpenTelemetry's direction for events), within the log budget.
+  if (eventAttrs) recorder.run.log('devtool.feature.used', { ...eventAttrs }, Severity.INFO, span);
   countUse(recorder, f, key, () => ({ 'devtool.feature.name': f.name, 'devtool.command.name': recorder.run.commandName, ...labelled }));
 }

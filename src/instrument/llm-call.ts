@@ -9,7 +9,7 @@
  * only ever gathered at level `full`; below it the instrumentation does not even build it. The
  * sanitizer still scrubs it at `full`.
  */
-import { SpanKind } from '../model/records';
+import { Severity, SpanKind } from '../model/records';
 import type { Attributes } from '../model/records';
 import { activeSpan } from '../recorder/context';
 import { errorType } from '../recorder/error-type';
@@ -105,6 +105,17 @@ export class LlmCall {
     if (error !== undefined) span.fail(errorType(error));
     const record = span.end();
     if (!record) return;
+    // At `full` (the only level content is gathered at): the same content as a log-based event too.
+    if (start.inputMessages !== undefined || start.systemInstructions !== undefined || r.outputMessages !== undefined) {
+      const ev: Attributes = { 'gen_ai.operation.name': start.operation, 'gen_ai.provider.name': start.provider };
+      if (start.model) ev['gen_ai.request.model'] = start.model;
+      if (r.responseModel) ev['gen_ai.response.model'] = r.responseModel;
+      if (start.inputMessages !== undefined) ev['gen_ai.input.messages'] = start.inputMessages;
+      if (start.systemInstructions !== undefined) ev['gen_ai.system_instructions'] = start.systemInstructions;
+      if (r.outputMessages !== undefined) ev['gen_ai.output.messages'] = r.outputMessages;
+      if (error !== undefined) ev['error.type'] = attrs['error.type'] as string;
+      this.recorder.run.log('gen_ai.client.inference.operation.details', ev, Severity.INFO, span);
+    }
 
     const metricAttrs: Attributes = {
       'gen_ai.operation.name': start.operation,

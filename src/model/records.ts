@@ -90,6 +90,26 @@ export interface LocalIdentity {
   cwd?: string;
 }
 
+/** OTLP SeverityNumber values we use (INFO, WARN, ERROR). */
+export const Severity = { INFO: 9, WARN: 13, ERROR: 17 } as const;
+
+/**
+ * A log-based event (OTLP LogRecord with EventName): exceptions, feature uses, session start/end and,
+ * at `full`, GenAI content. No body: everything is in catalog attributes, so the one sanitizer judges
+ * every field by the same rules as span attributes. Event names come from src/privacy/events.ts.
+ */
+export interface LogRecordData {
+  eventName: string;
+  /** Unix time in nanoseconds as a decimal string. */
+  timeUnixNano: string;
+  severityNumber: number;
+  severityText?: string;
+  attributes: Attributes;
+  /** The span the event happened in, when there is one. */
+  traceId?: string;
+  spanId?: string;
+}
+
 /**
  * One spool batch: everything one process recorded between two flushes (normally: one whole run).
  * Already sanitized when it is written; the shipper sanitizes again before sending (cheap, idempotent).
@@ -105,6 +125,8 @@ export interface Batch {
   resource: Attributes;
   spans: SpanRecord[];
   metrics: MetricRecord[];
+  /** Log-based events; optional (spool files of older versions have none). */
+  logs?: LogRecordData[];
   /**
    * Catalog extensions the tool declared (feature properties, its own counters), so the shipper's
    * sanitizer judges the batch by the same catalog. Optional; validated again wherever it is read.

@@ -5,7 +5,7 @@
  * inside it, a bad record is dropped and counted, a bad attribute loses its key, not the record.
  * Pure; imports only the model.
  */
-import type { AttrValue, Attributes, Batch, BatchOrigin, HistogramPoint, MetricRecord, SpanRecord, SumPoint } from './records';
+import type { AttrValue, Attributes, Batch, BatchOrigin, HistogramPoint, LogRecordData, MetricRecord, SpanRecord, SumPoint } from './records';
 import { isLevel } from './levels';
 
 /** Lower-case hex of exactly `len` characters (trace and span ids); a loop beats a regex here. */
@@ -200,6 +200,15 @@ export function validateBatch(x: unknown): { batch: Batch; invalidRecords: numbe
     invalidRecords += v.invalid;
     if (v.metric && v.metric.points.length) metrics.push(v.metric);
   }
+  // Log-based events: the envelope only (plain objects with an event name); the sanitizer that every
+  // batch passes next judges every field.
+  const logs: LogRecordData[] = [];
+  if (Array.isArray(r.logs)) {
+    for (const l of r.logs) {
+      if (l && typeof l === 'object' && !Array.isArray(l) && typeof (l as LogRecordData).eventName === 'string') logs.push({ ...(l as LogRecordData), attributes: cleanAttributes((l as LogRecordData).attributes) });
+      else invalidRecords++;
+    }
+  } else if (r.logs !== undefined) invalidRecords++;
   return {
     batch: {
       v: 1,
@@ -209,6 +218,7 @@ export function validateBatch(x: unknown): { batch: Batch; invalidRecords: numbe
       resource: cleanAttributes(r.resource),
       spans,
       metrics,
+      ...(logs.length ? { logs } : {}),
       // Tool-declared catalog extensions: passed on as data, re-validated by the sanitizer.
       ...(r.extensions && typeof r.extensions === 'object' && !Array.isArray(r.extensions) ? { extensions: r.extensions as Batch['extensions'] } : {}),
       ...validOrigin(r.origin),

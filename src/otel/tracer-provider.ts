@@ -15,6 +15,7 @@ import type { AttrValue } from '../model/records';
 import { activeSpan, runWithSpan } from '../recorder/context';
 import { errorType } from '../recorder/error-type';
 import { currentRecorder } from '../recorder/current';
+import { logException } from '../recorder/events';
 import type { LiveSpan } from '../recorder/run';
 
 /** The API's context key for the active span (`createContextKey` is `Symbol.for(description)`). */
@@ -119,6 +120,8 @@ class BridgeSpan {
   }
   recordException(exception: unknown): void {
     this.live.attributes['error.type'] = typeof exception === 'string' ? '_OTHER' : errorType(exception);
+    const recorder = currentRecorder();
+    if (recorder) logException(recorder.run, exception, this.live);
   }
 }
 

@@ -10,7 +10,7 @@
  * because the same values (`os.version`, the command name) come back on every record.
  */
 import type {
-  Attributes, AttrValue, Batch, HistogramPoint, Level, LocalIdentity, MetricRecord, SpanEventRecord, SpanLinkRecord, SpanRecord, SumPoint,
+  Attributes, AttrValue, Batch, HistogramPoint, Level, LocalIdentity, LogRecordData, MetricRecord, SpanEventRecord, SpanLinkRecord, SpanRecord, SumPoint,
 } from '../model/records';
 import {
   type AttributeSpec, type AttributeTarget, type CatalogLevel, allAttributes, catalogVersion, exportExtensions, findMetric,
@@ -18,6 +18,7 @@ import {
 } from './catalog';
 import { isLevel, levelAllows, minLevel } from '../model/levels';
 import { finite, isHex, isNanos } from '../model/validate';
+import { findEvent } from './events';
 import { type CompiledScrub, compileScrub, judgeSegment, scrubText } from './patterns';
 import { checkScalar, checkValue } from './rules';
 import { normalizeUrlPath } from './url';
@@ -41,6 +42,7 @@ export const LIMITS = Object.freeze({
   links: 16,
   spans: 1024,
   metrics: 256,
+  logs: 512,
   points: 512,
   histogramBuckets: 64,
   spanName: 128,
@@ -59,6 +61,7 @@ interface Compiled {
 }
 type Table = Map<string, Compiled>;
 
+const SEVERITY_TEXTS = new Set(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL']);
 const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', 'QUERY']);
 const BATCH_ID = /^[A-Za-z0-9_-]{1,64}$/;
 /** `TypeError: x` -> `TypeError`; errno and Node codes. Anything else in a status message is dropped. */
@@ -246,6 +249,31 @@ export function createSanitizer(ctx: SanitizeContext): Sanitizer {
     return out;
   }
 
+  /**
+   * A log-based event: only events of src/privacy/events.ts allowed at the level; attributes judged
+   * as span-event attributes; no body (we never set one, and a body is free text nobody judged).
+   */
+  function logRecord(level: Level, r: unknown): LogRecordData | undefined {
+    if (!r || typeof r !== 'object') return undefined;
+    const x = r as Partial<LogRecordData>;
+    const spec = findEvent(x.eventName);
+    if (!spec || !levelAllows(level, spec.level)) return undefined;
+    if (!isNanos(x.timeUnixNano)) return undefined;
+    const sev = x.severityNumber;
+    const out: LogRecordData = {
+      eventName: spec.name,
+      timeUnixNano: x.timeUnixNano,
+      severityNumber: typeof sev === 'number' && Number.isInteger(sev) && sev >= 1 && sev <= 24 ? sev : 0,
+      attributes: attrs(level, 'event', x.attributes),
+    };
+    if (typeof x.severityText === 'string' && SEVERITY_TEXTS.has(x.severityText)) out.severityText = x.severityText;
+    if (isHex(x.traceId, 32) && isHex(x.spanId, 16)) {
+      out.traceId = x.traceId;
+      out.spanId = x.spanId;
+    }
+    return out;
+  }
+
   function point(level: Level, type: 'sum' | 'histogram', p: unknown): SumPoint | HistogramPoint | undefined {
     if (!p || typeof p !== 'object') return undefined;
     const x = p as Partial<HistogramPoint & SumPoint>;
@@ -304,6 +332,8 @@ export function createSanitizer(ctx: SanitizeContext): Sanitizer {
       out.resource = attrs(level, 'resource', raw.resource);
       out.spans = list(raw.spans, LIMITS.spans, (s) => span(level, s));
       out.metrics = list(raw.metrics, LIMITS.metrics, (m) => metric(level, m));
+      const logs = list(raw.logs, LIMITS.logs, (r) => logRecord(level, r));
+      if (logs.length) out.logs = logs;
     } catch {
       return emptyBatch(raw, level);
     }

@@ -51,22 +51,30 @@ function switches(env: NodeJS.ProcessEnv): { exporters: ExportersConfig; ratio: 
 /**
  * The standard switches, after sanitizing (session totals were counted from the whole batch):
  * OTEL_TRACES_SAMPLER drops the spans of unsampled traces (metrics untouched);
- * OTEL_TRACES_EXPORTER / OTEL_METRICS_EXPORTER: `console` prints a signal's records to stderr,
+ * OTEL_TRACES_EXPORTER / OTEL_METRICS_EXPORTER / OTEL_LOGS_EXPORTER: `console` prints a signal's records to stderr,
  * `none` drops them; what remains for `otlp` is spooled. Undefined: nothing to spool.
  */
 function applyExporters(input: Batch, env: NodeJS.ProcessEnv): Batch | undefined {
   const { exporters, ratio, sampled } = switches(env);
-  const { traces, metrics } = exporters;
+  const { traces, metrics, logs } = exporters;
   const batch = ratio >= 1 ? input : { ...input, spans: input.spans.filter((sp) => sampled(sp.traceId, ratio)) };
-  if (batch !== input && batch.spans.length === 0 && batch.metrics.length === 0) return undefined;
-  if (traces.otlp && metrics.otlp && !traces.console && !metrics.console) return batch;
-  if (traces.console || metrics.console) {
-    const shown = { ...batch, spans: traces.console ? batch.spans : [], metrics: metrics.console ? batch.metrics : [] };
-    if (shown.spans.length || shown.metrics.length) process.stderr.write(`[devtool-telemetry] console: ${JSON.stringify(shown, null, 2)}\n`);
+  const records = batch.logs ?? [];
+  if (batch !== input && batch.spans.length === 0 && batch.metrics.length === 0 && records.length === 0) return undefined;
+  if (traces.otlp && metrics.otlp && logs.otlp && !traces.console && !metrics.console && !logs.console) return batch;
+  if (traces.console || metrics.console || logs.console) {
+    const shown: Batch = { ...batch, spans: traces.console ? batch.spans : [], metrics: metrics.console ? batch.metrics : [] };
+    if (logs.console && records.length) shown.logs = records;
+    else delete shown.logs;
+    if (shown.spans.length || shown.metrics.length || shown.logs) process.stderr.write(`[devtool-telemetry] console: ${JSON.stringify(shown, null, 2)}\n`);
   }
   const spans = traces.otlp ? batch.spans : [];
   const points = metrics.otlp ? batch.metrics : [];
-  return spans.length || points.length ? { ...batch, spans, metrics: points } : undefined;
+  const kept = logs.otlp ? records : [];
+  if (!spans.length && !points.length && !kept.length) return undefined;
+  const out: Batch = { ...batch, spans, metrics: points };
+  if (kept.length) out.logs = kept;
+  else delete out.logs;
+  return out;
 }
 
 /**
@@ -94,6 +102,13 @@ export function emit(raw: Batch, opts: EmitOptions): void {
       debugPrint(batch, [...opts.notes(), ...settings.exporters.problems, ...settings.sampler.problems]);
       return;
     }
+    // OTEL_LOG_LEVEL: our diagnostics on stderr, records still sent (silent when unset).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const diag = opts.env.OTEL_LOG_LEVEL ? (require('./diagnostics') as typeof import('./diagnostics')) : undefined;
+    if (diag && diag.logLevel(opts.env) !== 'none') {
+      const settings = settingsOf(opts.env);
+      diag.announce(opts.env, [...opts.notes(), ...settings.exporters.problems, ...settings.sampler.problems]);
+    }
     const toSpool = applyExporters(batch, opts.env);
     if (!toSpool) return;
     // Not telemetry: kept beside the records for the shipper's consent re-check, never sent (set after
@@ -103,6 +118,7 @@ export function emit(raw: Batch, opts: EmitOptions): void {
     const { writeBatch } = require('../spool/spool') as typeof import('../spool/spool');
     const written = writeBatch(toSpool, opts.env);
     mark('exit: spool write');
+    diag?.spooled(opts.env, toSpool, written);
     if (!written.ok) return; // disk full, read-only home...: the tool runs on; `status` shows why
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { kickShipper } = require('../spool/kick') as typeof import('../spool/kick');

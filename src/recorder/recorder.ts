@@ -18,6 +18,7 @@ import { installHttpInstrumentation } from '../instrument/http/install';
 import { newUuid } from './ids';
 import { errorType } from './error-type';
 import { currentRecorder, setRecorder, type Recorder } from './current';
+import { logException } from './events';
 import { EXECUTABLE_NAME, Run } from './run';
 import { writeStartRecord, type StartRecord } from '../spool/start-record';
 
@@ -77,7 +78,10 @@ export function startRecorder(opts: StartRecorderOptions): Recorder {
   const notes = (): string[] => {
     const out = [`telemetry level ${decision.level} (decided by ${decision.source})`, ...opts.notes, ...tool.problems];
     try {
-      out.push(...settingsOf(env).otlp.problems);
+      const otlp = settingsOf(env).otlp;
+      out.push(...otlp.problems);
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      out.push(...(require('../settings/explain-env') as typeof import('../settings/explain-env')).extraProblems(env, otlp));
     } catch {
       /* explanations are best effort */
     }
@@ -116,13 +120,13 @@ export function startRecorder(opts: StartRecorderOptions): Recorder {
     );
   }
   mark('recording: start record');
-  const flush = (): void => {
+  const flush = (final = false): void => {
     if (!run.dirty) return;
     const batch = run.takeBatch();
     mark('exit: records + resource');
     if (origin) batch.origin = origin;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    if (identity !== 'none') (require('../session') as typeof import('../session')).addSessionTotals(batch);
+    if (identity !== 'none') (require('../session') as typeof import('../session')).addSessionTotals(batch, final);
     if (!run.sampled) batch.spans = []; // an unsampled parent: the tree records no spans
     emit(batch, { env, debug, notes });
   };
@@ -141,7 +145,7 @@ export function startRecorder(opts: StartRecorderOptions): Recorder {
     finish(code: number) {
       if (run.root.ended) return;
       run.finish({ code });
-      flush();
+      flush(true);
       startRecord?.remove();
     },
   };
@@ -157,12 +161,13 @@ export function startRecorder(opts: StartRecorderOptions): Recorder {
   installExitHooks({
     onError(err) {
       run.errorType = errorType(err);
+      logException(run, err);
     },
     onExit(info) {
       if (run.root.ended) return;
       mark('app');
       run.finish(info);
-      flush();
+      flush(true);
       startRecord?.remove();
       mark('exit: start record remove');
       printProfile();

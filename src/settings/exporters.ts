@@ -1,5 +1,5 @@
 /**
- * `OTEL_TRACES_EXPORTER` / `OTEL_METRICS_EXPORTER` as the SDK environment specification reads them:
+ * `OTEL_TRACES_EXPORTER` / `OTEL_METRICS_EXPORTER` / `OTEL_LOGS_EXPORTER` as the SDK environment specification reads them:
  * a comma-separated list of `otlp` (the default), `console` and `none`. `none` alone means the
  * signal is not exported at all; `console` prints the (sanitized) records to stderr as debug mode
  * does, instead of spooling them; `otlp` spools them for the shipper. An unknown value is reported
@@ -15,6 +15,7 @@ export interface SignalExporters {
 export interface ExportersConfig {
   traces: SignalExporters;
   metrics: SignalExporters;
+  logs: SignalExporters;
   problems: string[];
 }
 
@@ -41,6 +42,7 @@ export function parseExportersEnv(env: NodeJS.ProcessEnv): ExportersConfig {
   return {
     traces: parseOne(env.OTEL_TRACES_EXPORTER, 'OTEL_TRACES_EXPORTER', problems),
     metrics: parseOne(env.OTEL_METRICS_EXPORTER, 'OTEL_METRICS_EXPORTER', problems),
+    logs: parseOne(env.OTEL_LOGS_EXPORTER, 'OTEL_LOGS_EXPORTER', problems),
     problems,
   };
 }

@@ -11,7 +11,7 @@
 
 type Env = NodeJS.ProcessEnv;
 
-export type OtlpSignal = 'traces' | 'metrics';
+export type OtlpSignal = 'traces' | 'metrics' | 'logs';
 export type OtlpProtocol = 'http/protobuf' | 'http/json';
 
 export interface OtlpSignalConfig {
@@ -31,6 +31,7 @@ export interface OtlpSignalConfig {
 export interface OtlpConfig {
   traces: OtlpSignalConfig;
   metrics: OtlpSignalConfig;
+  logs: OtlpSignalConfig;
   /** Human-readable conditions (variable names, never values). */
   problems: string[];
 }
@@ -38,8 +39,8 @@ export interface OtlpConfig {
 export const DEFAULT_OTLP_ENDPOINT = 'http://localhost:4318';
 export const DEFAULT_OTLP_TIMEOUT_MS = 10_000;
 
-const SIGNAL_PATH: Record<OtlpSignal, string> = { traces: 'v1/traces', metrics: 'v1/metrics' };
-const SIGNAL_VAR: Record<OtlpSignal, string> = { traces: 'TRACES', metrics: 'METRICS' };
+const SIGNAL_PATH: Record<OtlpSignal, string> = { traces: 'v1/traces', metrics: 'v1/metrics', logs: 'v1/logs' };
+const SIGNAL_VAR: Record<OtlpSignal, string> = { traces: 'TRACES', metrics: 'METRICS', logs: 'LOGS' };
 
 function nonEmpty(v: string | undefined): string | undefined {
   const t = v?.trim();
@@ -172,8 +173,9 @@ export function parseOtlpEnv(env: Env): OtlpConfig {
   const problems: string[] = [];
   const traces = signalConfig(env, 'traces', problems);
   const metrics = signalConfig(env, 'metrics', problems);
+  const logs = signalConfig(env, 'logs', problems);
   // The same generic-variable problem would be reported once per signal.
-  return { traces, metrics, problems: [...new Set(problems)] };
+  return { traces, metrics, logs, problems: [...new Set(problems)] };
 }
 
 /** Proxy variables as curl and undici read them (lower case wins, as there). */

@@ -34,7 +34,7 @@ export function spoolRoot(env: Env): string {
 
 /** The OTLP exporter settings that pick where and how records are sent (settings/otlp.ts). */
 const OTLP_SETTINGS = ['ENDPOINT', 'HEADERS', 'PROTOCOL', 'COMPRESSION', 'TIMEOUT', 'CERTIFICATE', 'CLIENT_KEY', 'CLIENT_CERTIFICATE'];
-export const DESTINATION_VARS: readonly string[] = ['', 'TRACES_', 'METRICS_']
+export const DESTINATION_VARS: readonly string[] = ['', 'TRACES_', 'METRICS_', 'LOGS_']
   .flatMap((signal) => OTLP_SETTINGS.map((s) => `OTEL_EXPORTER_OTLP_${signal}${s}`))
   .sort();
 

@@ -17,7 +17,7 @@ export const MAX_RECORDS = 20;
 export interface SentLogEntry {
   /** Unix ms. */
   time: number;
-  signal: 'traces' | 'metrics';
+  signal: 'traces' | 'metrics' | 'logs';
   /** Endpoint without credentials or query. */
   endpoint: string;
   /** ok | partial (some rejected) | rejected (permanent, dropped) | retry (kept, will retry) */

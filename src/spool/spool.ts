@@ -67,6 +67,7 @@ export function spoolLimits(env: Env): SpoolLimits {
 function countRecords(batch: Batch): number {
   let n = Array.isArray(batch.spans) ? batch.spans.length : 0;
   if (Array.isArray(batch.metrics)) for (const m of batch.metrics) n += Array.isArray(m.points) ? m.points.length : 0;
+  if (Array.isArray(batch.logs)) n += batch.logs.length;
   return n;
 }
 

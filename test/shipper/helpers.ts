@@ -18,7 +18,7 @@ import { batchDir, lockFile } from '../../src/spool/layout';
 export const DIST = path.join(REPO_ROOT, 'node_modules', '.cache', 'devtool-telemetry-spool-tests', 'cjs');
 export const WRITER = path.join(REPO_ROOT, 'test', 'shipper', 'fixtures', 'writer.js');
 
-const SOURCES = ['src/spool', 'src/shipper', 'src/config', 'src/model/records.ts'];
+const SOURCES = ['src/spool', 'src/shipper', 'src/settings', 'src/storage', 'src/model'];
 
 function newestMtime(p: string): number {
   const st = fs.statSync(p);
