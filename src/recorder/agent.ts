@@ -19,6 +19,7 @@ import { errorType } from './error-type';
 import { currentAgent, setAgent, type Agent } from './global';
 import { EXECUTABLE_NAME, Run } from './run';
 import { writeStartRecord, type StartRecord } from './start-record';
+import { startHeartbeat, type Heartbeat } from './heartbeat';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -116,6 +117,7 @@ export function startAgent(opts: StartAgentOptions): Agent {
   // Not under debug, which writes nothing to disk.
   mark('recording: run');
   let startRecord: StartRecord | undefined;
+  let heartbeat: Heartbeat | undefined;
   if (!debug) {
     const handed = env.DEVTOOL_TELEMETRY_SESSION_ID;
     const kept = spooledSignals(env, run.traceId);
@@ -124,6 +126,8 @@ export function startAgent(opts: StartAgentOptions): Agent {
         startNs: run.root.startNs.toString(),
         traceId: run.traceId,
         spanId: run.root.spanId,
+        ...(inherited.parent ? { parentSpanId: inherited.parent.spanId } : {}),
+        ...(inherited.link ? { link: { traceId: inherited.link.traceId, spanId: inherited.link.spanId } } : {}),
         name: run.commandName,
         flags: decision.level === 'minimal' ? [] : shape.flags,
         level: decision.level,
@@ -170,6 +174,7 @@ export function startAgent(opts: StartAgentOptions): Agent {
       if (run.root.ended) return;
       run.finish({ code });
       flush();
+      heartbeat?.stop();
       startRecord?.remove();
     },
   };
@@ -191,6 +196,7 @@ export function startAgent(opts: StartAgentOptions): Agent {
       mark('app');
       run.finish(info);
       flush();
+      heartbeat?.stop();
       startRecord?.remove();
       mark('exit: start record remove');
       printProfile();
@@ -199,6 +205,8 @@ export function startAgent(opts: StartAgentOptions): Agent {
 
   mark('recording: exit hooks');
   const every = flushInterval(env, tool, opts.notes);
+  // Until the periodic flush's first touch: 1, 2, 4, ... s (heartbeat.ts), so a killed run's end is close.
+  if (startRecord) heartbeat = startHeartbeat(() => startRecord?.touch(), every);
   if (every > 0) {
     // Each period also marks the run alive: if it then dies without JS, its end time is close.
     setInterval(() => {

@@ -135,6 +135,25 @@ describe('a preloaded process starting children', () => {
     }
   });
 
+  it('a child killed by SIGKILL (no JS at its end) is finalized under the CLIENT span, in the same trace, ending near its death', async () => {
+    const started = Date.now();
+    const { run, spans } = await t.run(SPAWNER, ['killed-child'], { KILL_AFTER_MS: '3000' }, { commands: 2 });
+    const wall = Date.now() - started;
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('child exit null'); // killed: no exit code
+    oneTrace(spans);
+    const child = commandOf(spans, 'tool-a');
+    expect(child.attributes['devtool.command.outcome']).toBe('abnormal');
+    const client = parentOf(spans, child)!;
+    expect(client.kind).toBe(3); // CLIENT
+    expect(client.attributes['error.type']).toBe('SIGKILL');
+    expect(client.parentSpanId).toBe(commandOf(spans, 'spawner').spanId);
+    // Died 3 s after start; the heartbeat touched its record at 1 and 2 s: it ends no earlier than
+    // the last beat and no later than its death (the recorded end is a lower bound).
+    expect(child.durationMs).toBeGreaterThanOrEqual(1_500);
+    expect(child.durationMs).toBeLessThanOrEqual(Math.min(client.durationMs + 50, wall));
+  });
+
   it('a grandchild sits under its parent, under the top process: one root', async () => {
     const { spans } = await t.run(SPAWNER, ['grandchild'], {}, { commands: 3 });
     oneTrace(spans);
