@@ -167,6 +167,7 @@ export function checkScalar(r: ValueRule, v: unknown, c: CompiledScrub): string 
       // Every rule but the random-token ones must leave it whole (a key, e-mail, IP, name: dropped).
       if (scrubText(v, c, r.maxLength, KEEP_RANDOM) !== v) return undefined;
       if (scrubText(v, c, r.maxLength) === v) return v; // nothing random-looking in it
+      if (UUID_RE.test(v.toLowerCase())) return v; // a uuid is an id (frameworks issue them), never a key format
       // Random-looking, as issued ids are: only under a plain word label, the way providers issue
       // them (`call_…`, `toolu_…`, `adk-…`). A bare random token is indistinguishable from a key.
       const label = ID_LABEL_RE.exec(v);
@@ -247,7 +248,7 @@ export function describeRule(r: ValueRule): string {
     case 'id':
       return 'random anonymous id (uuid or 32 hex digits)';
     case 'opaqueId':
-      return `opaque id issued by another system (letters, digits, \`_ . - :\`; a random part only after a word label such as \`call_\`), at most ${r.maxLength} characters; dropped when it holds a path, e-mail, address, key or name`;
+      return `opaque id issued by another system (letters, digits, \`_ . - :\`; a random part only after a word label such as \`call_\`, or a uuid), at most ${r.maxLength} characters; dropped when it holds a path, e-mail, address, key or name`;
     case 'errorType':
       return 'error class name or error code, never the message';
     case 'urlPath':

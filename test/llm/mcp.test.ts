@@ -83,7 +83,7 @@ describe('at full', () => {
 
 describe('tool-call ids', () => {
   // Real shapes: OpenAI chat (`call_` + 24 base62) and responses (`fc_`), Anthropic (`toolu_01` + base62),
-  // Bedrock (`tooluse_`), Mistral (9 base62), an agent framework's uuid, a JSON-RPC number-like id.
+  // Bedrock (`tooluse_`), Mistral (9 base62), an agent framework's labelled and bare uuid, a JSON-RPC number-like id.
   const KEPT = [
     'call_Yk5ZV1bO3d9kXjQ2rNw8TmHa',
     'fc_68a1f2c3d4e5f60718293a4b5c6d7e8f0a1b2c3d4e5f6a7b',
@@ -91,6 +91,7 @@ describe('tool-call ids', () => {
     'tooluse_kZJMlvQmRJ6eAyJE5GIl7Q',
     'D681PevKs',
     'adk-3f1c9a7e-5b2d-4e8f-9a6c-1d2e3f4a5b6c',
+    '3f1c9a7e-5b2d-4e8f-9a6c-1d2e3f4a5b6c',
     '42',
   ];
   // Not ids: a path, an e-mail, vendor keys, an IP address, a phone number, text, a bare random token

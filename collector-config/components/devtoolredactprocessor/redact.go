@@ -378,7 +378,7 @@ func (r *redactor) opaqueIDOK(v pcommon.Value) bool {
 	if _, random := r.entropy.maskTokens(s, r.mask, true); !random {
 		return true
 	}
-	return hasIDLabel(s)
+	return isUUID(s) || hasIDLabel(s)
 }
 
 func (r *redactor) value(v pcommon.Value) { r.valueMode(v, modeText) }

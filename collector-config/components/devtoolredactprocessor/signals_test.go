@@ -305,7 +305,8 @@ func BenchmarkRealisticSpan(b *testing.B) {
 func TestOpaqueToolCallIDs(t *testing.T) {
 	r := newTestRedactor(t, true)
 	kept := []string{"call_Yk5ZV1bO3d9kXjQ2rNw8TmHa", "toolu_01A09q90qw90lq917835lq9", "tooluse_kZJMlvQmRJ6eAyJE5GIl7Q",
-		"fc_68a1f2c3d4e5f60718293a4b5c6d7e8f0a1b2c3d4e5f6a7b", "D681PevKs", "adk-3f1c9a7e-5b2d-4e8f-9a6c-1d2e3f4a5b6c", "42"}
+		"fc_68a1f2c3d4e5f60718293a4b5c6d7e8f0a1b2c3d4e5f6a7b", "D681PevKs", "adk-3f1c9a7e-5b2d-4e8f-9a6c-1d2e3f4a5b6c", "42",
+		"3f1c9a7e-5b2d-4e8f-9a6c-1d2e3f4a5b6c"}
 	dropped := []string{"/home/alice/projects/secret-plan.md", "alice@example.com", "sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4z",
 		ghp, aws, "10.1.2.3", "call me maybe", strings.Repeat("a", 129),
 		"jeiE6FOF0ONxX828DQz0Dprb", "token_Yk5ZV1bO3d9kXjQ2rNw8TmHa", "5aa7814b42b7050cc194dfe9f7e977d7e8b2e2a43ddfa90a841d98cb7070328d"}
