@@ -53,9 +53,9 @@ export function noticeStorable(env: NodeJS.ProcessEnv): { ok: true } | { ok: fal
 }
 
 /**
- * Does a top-level run with this decision record? `blocked` says why not when consent is on but the
- * notice is due and cannot be remembered. Off decisions and CI runs (a one-line notice each run,
- * nothing stored) are never blocked here.
+ * Why a top-level run with this decision records nothing although consent is on (its notice is due
+ * and cannot be remembered), or undefined when the notice does not stop it. Off decisions and CI
+ * runs (a one-line notice each run, nothing stored) are never blocked here.
  */
 export function noticeBlocks(decision: ConsentDecision, tool: ToolIdentity, env: NodeJS.ProcessEnv): string | undefined {
   if (decision.level === 'off' || decision.ci) return undefined;

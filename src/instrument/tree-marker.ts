@@ -13,10 +13,9 @@
  * passes down with the environment by itself). An `env` built from scratch is left as the app wrote
  * it, as in child-process.ts; `process.env` is never changed.
  */
+import { TREE_ENV, TREE_OFF } from '../recorder/propagation';
 import { derivedFromProcessEnv, optionsIndex, rebindPromisify, withEnv, ASYNC, SYNC, type AnyFn, type Name } from './child-env';
 
-const TREE_ENV = 'DEVTOOL_TELEMETRY_TREE'; // propagation.ts (not imported: the off path stays small)
-const TREE_OFF = 'off';
 const SHIPPER_ENV = 'DEVTOOL_TELEMETRY_SHIPPER';
 const MARKED = Symbol.for('devtool-telemetry.child_process.marked');
 /** Off decisions every child inherits: they decide the same for it, no marker needed. */
