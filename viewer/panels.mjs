@@ -25,6 +25,8 @@ export function readDashboard(file = DASHBOARD_FILE) {
       description: p.description ?? '',
       type: p.type,
       unit: p.fieldConfig?.defaults?.unit ?? 'none',
+      // Grafana's per-panel "min interval": $__interval and the step never go below it
+      minStepSec: durationSec(p.interval ?? '') ?? 0,
       width: p.gridPos?.w ?? 12,
       targets: p.targets
         .filter((t) => typeof t.expr === 'string' && !t.hide)
@@ -63,8 +65,8 @@ export function stepFor(rangeSec, scrapeSec) {
 }
 
 /** Substitute the dashboard's variables: $service, $__range, $__rate_interval, $__interval (and ${...} forms). */
-export function substitute(expr, { tool, rangeSec, scrapeSec }) {
-  const step = stepFor(rangeSec, scrapeSec);
+export function substitute(expr, { tool, rangeSec, scrapeSec, minStepSec = 0 }) {
+  const step = Math.max(stepFor(rangeSec, scrapeSec), minStepSec);
   const vars = {
     service: tool ? regexValue(tool) : '.*',
     __range: promDuration(rangeSec),
@@ -97,14 +99,14 @@ export async function evaluatePanels(prom, { tool, rangeSec, at = Date.now() / 1
     dash.panels.map(async (p) => {
       const targets = await Promise.all(
         p.targets.map(async (t) => {
-          const expr = substitute(t.expr, { tool, rangeSec, scrapeSec });
+          const expr = substitute(t.expr, { tool, rangeSec, scrapeSec, minStepSec: p.minStepSec });
           const base = { refId: t.refId, expr, instant: t.instant };
           try {
             if (t.instant) {
               const result = await prom.query(expr, at);
               return { ...base, time: at, series: result.map((r) => ({ legend: legendOf(t.legendFormat, r.metric), labels: r.metric, value: r.value[1] })) };
             }
-            const range = { start: at - rangeSec, end: at, step };
+            const range = { start: at - rangeSec, end: at, step: Math.max(step, p.minStepSec) };
             const result = await prom.queryRange(expr, range);
             return {
               ...base,

@@ -7,14 +7,18 @@ import { isDebug, parseBool } from '../settings/env-values';
 import { resolveConsent, type ConsentDecision } from '../consent/resolve';
 import { readUserConfig } from '../consent/user-config';
 import { settingsOf } from '../settings/settings';
+import { noticeBlocks } from '../consent/notice-gate';
 import { readSentLog, type SentLogEntry } from '../spool/sent-log';
 import { spoolStats, type SpoolStats } from '../spool/summary';
 import { allowFlags, type CliContext, EXIT, fmtBytes, fmtTime, line, noTool } from './context';
 
 export interface StatusReport {
   tool: string | null;
+  /** What runs do: consent's level, or off when the first-run notice blocks recording. */
   level: ConsentDecision['level'];
   source: string;
+  /** Consent allows recording but runs record nothing: why (the notice gate, consent/notice-gate.ts). */
+  blocked: { consentLevel: ConsentDecision['level']; consentSource: string; why: string } | null;
   ci: boolean;
   identity: ConsentDecision['identity'];
   installId: string | null;
@@ -56,10 +60,14 @@ export function buildStatus(ctx: CliContext): StatusReport {
   if (debugRaw.kind === 'invalid') problems.push(`DEVTOOL_TELEMETRY_DEBUG=${debugRaw.raw} is not a boolean: debug is on (the safer reading: nothing is sent)`);
   if (otlp) problems.push(...otlp.problems);
   if (spool) problems.push(...spool.problems);
+  // The same gate the runs pass: consent may say on while every run stays off.
+  const blockedWhy = safe(() => noticeBlocks(decision, tool, ctx.env), undefined);
+  if (blockedWhy) problems.push(`runs record nothing: ${blockedWhy}`);
   return {
     tool: tool.name ?? null,
-    level: decision.level,
-    source: decision.source,
+    level: blockedWhy ? 'off' : decision.level,
+    source: blockedWhy ? 'notice' : decision.source,
+    blocked: blockedWhy ? { consentLevel: decision.level, consentSource: decision.source, why: blockedWhy } : null,
     ci: decision.ci,
     identity: decision.identity,
     installId: (user.ok && user.config.installId) || null,
@@ -96,7 +104,8 @@ export function statusVerb(ctx: CliContext): number {
   const o = ctx.out;
   const who = s.tool ? `${s.tool}` : 'tools using devtool-telemetry (no tool named: global sources only; use --tool NAME)';
   line(o, `Telemetry for ${who}: ${s.level.toUpperCase()}`);
-  line(o, `  decided by:  ${s.source} (${why(s)})`);
+  if (s.blocked) line(o, `  decided by:  ${s.source} (${s.blocked.why}; consent alone: ${s.blocked.consentLevel}, by ${s.blocked.consentSource})`);
+  else line(o, `  decided by:  ${s.source} (${why(s)})`);
   if (s.promptPending) line(o, `  prompt:      the tool asks for consent on its next interactive run`);
   if (s.ci) line(o, `  CI:          yes (one-line notice per run, throwaway ids)`);
   if (s.debug) line(o, `  debug:       on (records are printed to stderr; nothing is spooled or sent)`);

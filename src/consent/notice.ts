@@ -12,6 +12,7 @@ import type { Level } from '../model/records';
 import { toolEnvPrefix, type ToolIdentity } from '../resource/tool';
 import type { ConsentDecision } from './resolve';
 import { isDebug } from '../settings/env-values';
+import { noticeNeed } from './notice-gate';
 import { newInstallId, readUserConfig, updateUserConfigDetailed } from './user-config';
 
 export interface TextSink {
@@ -105,10 +106,7 @@ export function maybeShowNotice(
       safeWrite(out, noticeText(decision, tool, env));
       return true;
     }
-    const read = readUserConfig(env);
-    const entry = key && read.ok ? read.config.tools?.[key] : undefined;
-    const shownBefore = key ? Boolean(entry?.noticeShownAt) : Boolean(read.ok && read.config.all?.noticeShownAt);
-    const needId = decision.identity === 'install' && !decision.installId;
+    const { shownBefore, needId } = noticeNeed(decision, tool, readUserConfig(env)); // status asks the same (notice-gate.ts)
     if (shownBefore && !needId) {
       shownThisRun.add(key);
       return true;

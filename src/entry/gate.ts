@@ -51,6 +51,9 @@ export function gate(entry: string | undefined, options: StartOptions | undefine
       const why = decision.reports.find((r) => r.decided)?.problem;
       debugLine(env, `telemetry off (decided by ${decision.source}${why ? `: ${why}` : ''}); nothing recorded, written or sent`);
     }
+    // The top-level process speaks for its tree even when off: children print no notice of their own.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require('../instrument/tree-marker') as typeof import('../instrument/tree-marker')).markTreeWhenOff(decision.source, env);
     return { record: false };
   }
   // Only the main thread records. Checked after the decision: loading node:worker_threads costs

@@ -34,12 +34,9 @@ import type { Recorder } from '../recorder/current';
 import { isShipperProcess } from '../settings/process-role';
 import { childEnv } from '../recorder/propagation';
 import type { LiveSpan } from '../recorder/run';
+import { ASYNC, SYNC, derivedFromProcessEnv, optionsIndex, rebindPromisify, withEnv, type AnyFn, type Name } from './child-env';
 
 const PATCHED = Symbol.for('devtool-telemetry.child_process.patched');
-const ASYNC = ['spawn', 'exec', 'execFile', 'fork'] as const;
-const SYNC = ['spawnSync', 'execSync', 'execFileSync'] as const;
-type Name = (typeof ASYNC)[number] | (typeof SYNC)[number];
-type AnyFn = (...args: unknown[]) => unknown;
 
 /** Nested entry points (exec calls execFile through the exports): only the outer one records. */
 let depth = 0;
@@ -60,38 +57,10 @@ export function installChildProcessHook(recorder: Recorder): void {
       const original = cp[name];
       if (typeof original === 'function') cp[name] = wrap(recorder, name, original as AnyFn, open);
     }
-    // promisify(exec)/promisify(execFile) use a custom function bound to the original: rebind it.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { promisify } = require('node:util') as typeof import('node:util');
-    for (const name of ['exec', 'execFile'] as const) {
-      const fn = cp[name] as AnyFn & { [promisify.custom]?: unknown };
-      Object.defineProperty(fn, promisify.custom, { value: promisified(fn), configurable: true, enumerable: false, writable: false });
-    }
+    rebindPromisify(cp);
   } catch {
     /* child processes then run untraced */
   }
-}
-
-/** Node's own promisify.custom for exec/execFile, calling our wrapper. */
-function promisified(fn: AnyFn): AnyFn {
-  return (...args: unknown[]) => {
-    let resolve!: (v: unknown) => void;
-    let reject!: (e: unknown) => void;
-    const promise = new Promise((res, rej) => {
-      resolve = res;
-      reject = rej;
-    }) as Promise<unknown> & { child?: unknown };
-    promise.child = fn(...args, (err: (Error & { stdout?: unknown; stderr?: unknown }) | null, stdout: unknown, stderr: unknown) => {
-      if (err !== null) {
-        err.stdout = stdout;
-        err.stderr = stderr;
-        reject(err);
-      } else {
-        resolve({ stdout, stderr });
-      }
-    });
-    return promise;
-  };
 }
 
 interface Prepared {
@@ -183,13 +152,6 @@ function finish(span: LiveSpan, code: number | null, signal: string | null, errC
   span.end();
 }
 
-/** Where the options object is (or would go) in this entry point's arguments. */
-function optionsIndex(name: Name, args: unknown[]): number {
-  if (name === 'exec' || name === 'execSync') return 1;
-  // (file, args[, options]); Node also takes (file, undefined, options) and (file, options).
-  return Array.isArray(args[1]) || (args[1] == null && args.length > 2) ? 2 : 1;
-}
-
 function prepare(recorder: Recorder, name: Name, args: unknown[]): Prepared | undefined {
   const run = recorder.run;
   const idx = optionsIndex(name, args);
@@ -223,25 +185,7 @@ function prepare(recorder: Recorder, name: Name, args: unknown[]): Prepared | un
   const own = appEnv && appEnv.TRACEPARENT !== undefined && appEnv.TRACEPARENT !== process.env.TRACEPARENT;
   for (const k of unset) if (!(own && (k === 'TRACEPARENT' || k === 'TRACESTATE'))) delete env[k];
   for (const [k, v] of Object.entries(set)) if (!(own && (k === 'TRACEPARENT' || k === 'TRACESTATE'))) env[k] = v;
-  const next = args.slice();
-  const newOptions = { ...(options ?? {}), env };
-  if (options) next[idx] = newOptions;
-  else if (given === undefined || given === null) next[idx] = newOptions;
-  else next.splice(idx, 0, newOptions); // a callback where options would be: exec(cmd, cb)
-  return { args: next, span };
-}
-
-/**
- * A copy of process.env, possibly with a few variables changed or removed, rather than an
- * environment built from scratch: at least 90% of process.env's variables are present.
- */
-function derivedFromProcessEnv(env: Record<string, unknown>): boolean {
-  const keys = Object.keys(process.env);
-  if (keys.length === 0) return true;
-  let missing = 0;
-  const allowed = Math.floor(keys.length * 0.1);
-  for (const k of keys) if (!(k in env) && ++missing > allowed) return false;
-  return true;
+  return { args: withEnv(args, idx, env), span };
 }
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/;

@@ -154,7 +154,7 @@ export const CATALOG: readonly AttributeSpec[] = Object.freeze([
   a(sc.ATTR_SERVER_ADDRESS, 'string', 'usage', SM, rule.word(255, true), 'Host name of the GenAI API called (never an IP address).', 'api.openai.com', WHY_LLM),
   a(sc.ATTR_SERVER_PORT, 'int', 'usage', SM, rule.int(1, 65535), 'Port of the GenAI API called.', 443, WHY_LLM),
   a(sc.ATTR_GEN_AI_TOOL_NAME, 'string', 'usage', S, rule.name(128), 'Tool executed (execute_tool spans: MCP callTool).', 'read_file', 'Which tools agents call, how long they take and how often they fail.'),
-  a(sc.ATTR_GEN_AI_TOOL_CALL_ID, 'string', 'usage', S, rule.name(128), 'Tool-call identifier, when the caller provided one.', 'call_42', 'Links a tool execution to the model call that requested it.'),
+  a(sc.ATTR_GEN_AI_TOOL_CALL_ID, 'string', 'usage', S, rule.opaqueId(128), 'Tool-call identifier the model (`call_…`, `toolu_…`) or the caller issued, when there is one.', 'call_Yk5ZV1bO3d9kXjQ2rNw8TmHa', 'Links a tool execution to the model call that requested it.'),
   a(sc.ATTR_GEN_AI_TOKEN_TYPE, 'string', 'usage', ['metric'], rule.enum([sc.GEN_AI_TOKEN_TYPE_INPUT, sc.GEN_AI_TOKEN_TYPE_OUTPUT]), 'Token kind of a token-usage point.', 'input', WHY_LLM),
   // content: the `full` level only, and scrubbed even then
   a(sc.ATTR_GEN_AI_INPUT_MESSAGES, 'string', 'full', SE, rule.content(), 'Prompt messages (JSON). Only with the "full" level.', '[{"role":"user","parts":[{"type":"text","content":"Fix the failing test"}]}]', 'Debugging agents, for people who opt in to content.'),

@@ -224,11 +224,17 @@ export function looksRandom(t: string): boolean {
   return longestRun >= E.singleKindRun && switches === 0;
 }
 
+/** scrubText option: keep random-looking tokens, uuids and hex ids (opaque ids: rules.ts `opaqueId`). */
+export interface ScrubOptions {
+  keepRandom?: boolean;
+}
+export const KEEP_RANDOM: ScrubOptions = Object.freeze({ keepRandom: true });
+
 /** Judge one token: the placeholder to put instead, or undefined when it is harmless. */
-function judgeToken(t: string, c: CompiledScrub): string | undefined {
+function judgeToken(t: string, c: CompiledScrub, keepRandom = false): string | undefined {
   const n = t.length;
-  if (n === 36 && UUID_RE.test(t)) return '{id}';
-  if (n >= HEX_MIN && HEX_RE.test(t) && /[0-9]/.test(t) && /[a-fA-F]/.test(t)) return '{id}';
+  if (!keepRandom && n === 36 && UUID_RE.test(t)) return '{id}';
+  if (!keepRandom && n >= HEX_MIN && HEX_RE.test(t) && /[0-9]/.test(t) && /[a-fA-F]/.test(t)) return '{id}';
   if (c.names.length > 0) {
     const low = t.toLowerCase();
     for (const [name, ph] of c.names) {
@@ -241,12 +247,12 @@ function judgeToken(t: string, c: CompiledScrub): string | undefined {
       if (before < 0 && after < 0) return ph;
     }
   }
-  if (looksRandom(t)) return '{secret}';
+  if (!keepRandom && looksRandom(t)) return '{secret}';
   return undefined;
 }
 
 /** Run judgeToken over every token of `s`, rebuilding the string only when something changed. */
-function scrubTokens(s: string, c: CompiledScrub): string {
+function scrubTokens(s: string, c: CompiledScrub, keepRandom = false): string {
   let out = '';
   let last = 0;
   const n = s.length;
@@ -259,7 +265,7 @@ function scrubTokens(s: string, c: CompiledScrub): string {
     if (start > 0 && s.charCodeAt(start - 1) === 123 && s.charCodeAt(i) === 125) continue;
     if (i - start < 2) continue;
     const tok = s.slice(start, i);
-    let ph = judgeToken(tok, c);
+    let ph = judgeToken(tok, c, keepRandom);
     // Paths: judge each segment, so `/runs/<uuid>` keeps its shape and a key inside a path
     // (`/api/keys/Ab3d...`) is not diluted by the words around it. A base64 secret that merely
     // contains `/` is caught as a whole above, unless it starts like a path.
@@ -268,7 +274,7 @@ function scrubTokens(s: string, c: CompiledScrub): string {
       let changed = false;
       for (let k = 0; k < segs.length; k++) {
         const seg = segs[k]!;
-        const sp = seg.length >= 2 ? judgeToken(seg, c) : undefined;
+        const sp = seg.length >= 2 ? judgeToken(seg, c, keepRandom) : undefined;
         if (sp !== undefined) { segs[k] = sp; changed = true; }
       }
       ph = changed ? segs.join('/') : undefined;
@@ -364,21 +370,21 @@ export function judgeSegment(seg: string, c: CompiledScrub): boolean {
  * Scrub a free-text string. `max` caps the input before matching and the output after it.
  * Idempotent: its own output passes through unchanged.
  */
-export function scrubText(input: string, c: CompiledScrub, max: number): string {
+export function scrubText(input: string, c: CompiledScrub, max: number, opts?: ScrubOptions): string {
   let s = capLength(wellFormed(input), max);
   if (s.length === 0) return s;
   // A replacement can expose a new match to an earlier pass (`0000 0000 0000 0000c0:0:...` only
   // reads as an IPv6 address once the card number is gone): repeat until nothing changes. Clean
   // values take one pass; the loop is bounded.
   for (let round = 0; round < 4; round++) {
-    const next = scrubOnce(s, c, max);
+    const next = scrubOnce(s, c, max, opts?.keepRandom === true);
     if (next === s) return s;
     s = next;
   }
   return s;
 }
 
-function scrubOnce(input: string, c: CompiledScrub, max: number): string {
+function scrubOnce(input: string, c: CompiledScrub, max: number, keepRandom: boolean): string {
   // Paths first, whole: once the home directory became `~` the rest of the path would read as words.
   let s = replacePaths(input);
   for (const [lit, ph] of c.literals) s = replaceAllLiteral(s, lit, ph);
@@ -402,8 +408,8 @@ function scrubOnce(input: string, c: CompiledScrub, max: number): string {
   if (s.indexOf('home') >= 0 || s.indexOf('Users') >= 0 || s.indexOf('/root') >= 0) s = s.replace(HOME_RE, '~');
   if (s.indexOf('.') >= 0) s = s.replace(IPV4_RE, '{ip}');
   if (s.indexOf(':') >= 0) s = s.replace(IPV6_RE, (m) => (validIpv6(m) ? '{ip}' : m));
-  s = scrubTokens(s, c); // before digit runs, so a uuid becomes one `{id}`
+  s = scrubTokens(s, c, keepRandom); // before digit runs, so a uuid becomes one `{id}`
   const d = scrubDigitRuns(s);
-  if (d !== s) s = scrubTokens(d, c); // removing digits can expose a token: judge again
+  if (d !== s) s = scrubTokens(d, c, keepRandom); // removing digits can expose a token: judge again
   return capLength(s, max);
 }

@@ -8,7 +8,7 @@
  * extension brings, so a tool author cannot smuggle in a raw free-text rule below `full`.
  */
 import type { AttrValue } from '../model/records';
-import { type CompiledScrub, scrubText, wellFormed } from './patterns';
+import { type CompiledScrub, KEEP_RANDOM, scrubText, wellFormed } from './patterns';
 import { normalizeUrlPath, isIdSegment } from './url';
 
 export type ValueRule =
@@ -25,6 +25,13 @@ export type ValueRule =
   | { kind: 'version' }
   /** A random id (uuid, or 32 hex digits). */
   | { kind: 'id' }
+  /**
+   * An opaque id another system issued (a provider's tool-call id: `call_…`, `toolu_…`, an MCP
+   * request id): the id charset, bounded, and every rule of the scrubber; a random-looking id (what
+   * such ids are) is kept only under a plain word label (`call_`), since a bare random token is
+   * indistinguishable from a key. A path, e-mail, IP, key or user name is dropped.
+   */
+  | { kind: 'opaqueId'; maxLength: number }
   /** An error class name or errno code; messages are never accepted. */
   | { kind: 'errorType' }
   /** A URL path or route template; ids become `{id}`, query strings are dropped. */
@@ -48,6 +55,7 @@ export const rule = {
   flag: (): ValueRule => Object.freeze({ kind: 'flag' }),
   version: (): ValueRule => Object.freeze({ kind: 'version' }),
   id: (): ValueRule => Object.freeze({ kind: 'id' }),
+  opaqueId: (maxLength = 128): ValueRule => Object.freeze({ kind: 'opaqueId', maxLength }),
   errorType: (): ValueRule => Object.freeze({ kind: 'errorType' }),
   urlPath: (): ValueRule => Object.freeze({ kind: 'urlPath' }),
   text: (maxLength = 256): ValueRule => Object.freeze({ kind: 'text', maxLength }),
@@ -64,6 +72,10 @@ const CONTENT_LIMIT = 65536;
 
 const WORD_RE = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
 const NAME_RE = /^[A-Za-z0-9@_.][A-Za-z0-9@_.:/+-]*(?: [A-Za-z0-9@_.{][A-Za-z0-9@_.:/+{}-]*){0,3}$/;
+/** An issued id's label: 2-16 letters, then `_` or `-` (`call_`, `toolu_`, `fc_`, `adk-`). */
+const ID_LABEL_RE = /^([A-Za-z]{2,16})[_-]/;
+/** A label that names a credential (`token_…`, `apikey-…`) labels a secret, not an id. */
+const CREDENTIAL_WORD_RE = /pass|pwd|secret|token|key|auth|cred|session|cookie|sig/i;
 const FLAG_RE = /^--?[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 /** semver-like, at most 3 numeric parts (a 4th would make room for an IPv4 address). */
 const VERSION_RE = /^v?\d{1,9}(?:\.\d{1,9}){0,2}(?:[-+~][0-9A-Za-z.+~_-]{1,64})?$|^\d{1,9}(?:\.\d{1,9}){3}-[A-Za-z][0-9A-Za-z.+~_-]{0,63}$/;
@@ -90,6 +102,7 @@ export function validateRule(r: unknown): string | undefined {
       return num(x.min) && num(x.max) && (x.min as number) <= (x.max as number) ? undefined : 'bad numeric range';
     case 'word':
     case 'name':
+    case 'opaqueId':
       return num(x.maxLength) && (x.maxLength as number) >= 1 && (x.maxLength as number) <= WORD_LIMIT ? undefined : 'bad maxLength';
     case 'text':
       return num(x.maxLength) && (x.maxLength as number) >= 1 && (x.maxLength as number) <= TEXT_LIMIT ? undefined : 'bad maxLength';
@@ -148,6 +161,17 @@ export function checkScalar(r: ValueRule, v: unknown, c: CompiledScrub): string 
       // What we generate: uuids, and 128-bit hex (the shipper's instance id). Longer or shorter
       // hex strings (git shas, sha256 digests) are hashes of something, not our ids.
       return UUID_RE.test(low) || HEX128_RE.test(low) ? low : undefined;
+    }
+    case 'opaqueId': {
+      if (v.length > r.maxLength || !WORD_RE.test(v)) return undefined;
+      // Every rule but the random-token ones must leave it whole (a key, e-mail, IP, name: dropped).
+      if (scrubText(v, c, r.maxLength, KEEP_RANDOM) !== v) return undefined;
+      if (scrubText(v, c, r.maxLength) === v) return v; // nothing random-looking in it
+      if (UUID_RE.test(v.toLowerCase())) return v; // a uuid is an id (frameworks issue them), never a key format
+      // Random-looking, as issued ids are: only under a plain word label, the way providers issue
+      // them (`call_…`, `toolu_…`, `adk-…`). A bare random token is indistinguishable from a key.
+      const label = ID_LABEL_RE.exec(v);
+      return label && !CREDENTIAL_WORD_RE.test(label[1]!) ? v : undefined;
     }
     case 'errorType':
       return v.length <= 128 && (ERROR_TYPE_RE.test(v) || CODE_RE.test(v)) ? clean(v, c, 128) : undefined;
@@ -223,6 +247,8 @@ export function describeRule(r: ValueRule): string {
       return 'version string';
     case 'id':
       return 'random anonymous id (uuid or 32 hex digits)';
+    case 'opaqueId':
+      return `opaque id issued by another system (letters, digits, \`_ . - :\`; a random part only after a word label such as \`call_\`, or a uuid), at most ${r.maxLength} characters; dropped when it holds a path, e-mail, address, key or name`;
     case 'errorType':
       return 'error class name or error code, never the message';
     case 'urlPath':

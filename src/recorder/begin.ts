@@ -6,6 +6,8 @@
 import { isDebug } from '../settings/env-values';
 import { mark } from '../diagnostics/profile';
 import { maybeShowNotice } from '../consent/notice';
+import { noticeNeed } from '../consent/notice-gate';
+import { readUserConfig } from '../consent/user-config';
 import type { ConsentDecision } from '../consent/resolve';
 import type { Recorder } from './current';
 import { startRecorder } from './recorder';
@@ -16,7 +18,12 @@ export function beginRecording(decision: ConsentDecision, tool: ToolIdentity, en
   // A process started by another preloaded process stays silent: the top-level process of the
   // tree showed the notice (once, for the tree); a child's notice would land in its parent's
   // output (`concurrently` prefixes and prints it).
-  if (!extractContext(env).inTree && !maybeShowNotice(decision, tool, env)) return undefined;
+  const tree = extractContext(env);
+  if (tree.topOff) {
+    // The tree's top-level process had telemetry off and said nothing. No notice here either, so
+    // this run records only if its tool's notice was shown before (never in CI: a notice per run).
+    if (decision.ci || !noticeNeed(decision, tool, readUserConfig(env)).shownBefore || !maybeShowNotice(decision, tool, env)) return undefined;
+  } else if (!tree.inTree && !maybeShowNotice(decision, tool, env)) return undefined;
   mark('notice');
   const notes = decision.reports.filter((r) => r.problem).map((r) => `${r.source}: ${r.problem}`);
   return startRecorder({ tool, decision, env, debug: isDebug(env), notes });

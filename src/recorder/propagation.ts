@@ -9,7 +9,9 @@
  * Our own tree state travels next to it, in DEVTOOL_TELEMETRY_* variables:
  *  - DEVTOOL_TELEMETRY_SESSION_ID (session/index.ts): the tree's session id;
  *  - DEVTOOL_TELEMETRY_TREE: "started by a preloaded process" (no first-run notice: the top-level
- *    process speaks for the tree) and which session log the tree's runs add up in;
+ *    process speaks for the tree) and which session log the tree's runs add up in; `off` when the
+ *    top-level process had telemetry off (tree-marker.ts): it said nothing, so its tree records
+ *    only for tools whose notice was shown before, and prints none;
  *  - DEVTOOL_TELEMETRY_LINK: a traceparent-shaped value for a child that outlives its parent by
  *    design (detached): it starts its own trace and links to the span that started it.
  *
@@ -22,6 +24,8 @@ export const TRACESTATE = 'TRACESTATE';
 export const BAGGAGE = 'BAGGAGE';
 export const TREE_ENV = 'DEVTOOL_TELEMETRY_TREE';
 export const LINK_ENV = 'DEVTOOL_TELEMETRY_LINK';
+/** DEVTOOL_TELEMETRY_TREE of a tree whose top-level process had telemetry off. */
+export const TREE_OFF = 'off';
 
 export interface SpanContextLike {
   traceId: string;
@@ -40,6 +44,8 @@ export interface InheritedContext {
   link?: SpanContextLike;
   /** Started by a preloaded process (DEVTOOL_TELEMETRY_TREE present and well formed). */
   inTree: boolean;
+  /** ... whose top-level process had telemetry off (DEVTOOL_TELEMETRY_TREE=off): it showed no notice. */
+  topOff: boolean;
   /** Session log base name the tree counts its runs in ('' when the tree keeps no file). */
   treeSessionBase: string;
   propagators: Propagators;
@@ -62,8 +68,9 @@ const MAX_TRACESTATE = 512;
 // W3C Baggage limit (8192 bytes); only characters valid in an HTTP header value (RFC 9110).
 const MAX_BAGGAGE = 8192;
 const HEADER_VALUE_RE = /^[\t\x20-\x7e]*$/;
-// Our tree marker: '-' (no session file) or a session file base name (see session/store.ts).
-const TREE_RE = /^(?:-|[a-z0-9._-]{1,48}-[0-9a-f]{8})$/;
+// Our tree marker: '-' (no session file), a session file base name (see session/store.ts), or
+// 'off' (the top-level process had telemetry off).
+const TREE_RE = /^(?:-|off|[a-z0-9._-]{1,48}-[0-9a-f]{8})$/;
 
 export function parseTraceparent(raw: unknown): SpanContextLike | undefined {
   if (typeof raw !== 'string' || raw.length > 256) return undefined;
@@ -114,7 +121,8 @@ export function extractContext(env: NodeJS.ProcessEnv): InheritedContext {
   const propagators = parsePropagators(env.OTEL_PROPAGATORS);
   const tree = env[TREE_ENV];
   const inTree = typeof tree === 'string' && TREE_RE.test(tree);
-  const out: InheritedContext = { inTree, treeSessionBase: inTree && tree !== '-' ? tree! : '', propagators };
+  const topOff = inTree && tree === TREE_OFF;
+  const out: InheritedContext = { inTree, topOff, treeSessionBase: inTree && tree !== '-' && !topOff ? tree! : '', propagators };
   const link = propagators.traceContext ? parseTraceparent(env[LINK_ENV]) : undefined;
   if (link) out.link = link;
   if (propagators.traceContext && !link) {
@@ -146,7 +154,8 @@ export interface ChildContext {
  * make it a child of our own parent).
  */
 export function childEnv(inherited: InheritedContext, ctx: ChildContext): { set: Record<string, string>; unset: string[] } {
-  const set: Record<string, string> = { [TREE_ENV]: ctx.treeSessionBase || '-' };
+  // a tree whose top stayed silent stays so all the way down
+  const set: Record<string, string> = { [TREE_ENV]: inherited.topOff ? TREE_OFF : ctx.treeSessionBase || '-' };
   const unset: string[] = [];
   if (ctx.sessionId) set.DEVTOOL_TELEMETRY_SESSION_ID = ctx.sessionId;
   if (inherited.propagators.traceContext) {

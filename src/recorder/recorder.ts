@@ -21,6 +21,7 @@ import { currentRecorder, setRecorder, type Recorder } from './current';
 import { logException } from './events';
 import { EXECUTABLE_NAME, Run } from './run';
 import { writeStartRecord, type StartRecord } from '../spool/start-record';
+import { startHeartbeat, type Heartbeat } from './heartbeat';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -92,6 +93,7 @@ export function startRecorder(opts: StartRecorderOptions): Recorder {
   // Not under debug, which writes nothing to disk.
   mark('recording: run');
   let startRecord: StartRecord | undefined;
+  let heartbeat: Heartbeat | undefined;
   if (!debug) {
     const handed = env.DEVTOOL_TELEMETRY_SESSION_ID;
     const kept = spooledSignals(env, run.traceId);
@@ -100,6 +102,8 @@ export function startRecorder(opts: StartRecorderOptions): Recorder {
         startNs: run.root.startNs.toString(),
         traceId: run.traceId,
         spanId: run.root.spanId,
+        ...(inherited.parent ? { parentSpanId: inherited.parent.spanId } : {}),
+        ...(inherited.link ? { link: { traceId: inherited.link.traceId, spanId: inherited.link.spanId } } : {}),
         name: run.commandName,
         flags: decision.level === 'minimal' ? [] : shape.flags,
         level: decision.level,
@@ -146,6 +150,7 @@ export function startRecorder(opts: StartRecorderOptions): Recorder {
       if (run.root.ended) return;
       run.finish({ code });
       flush(true);
+      heartbeat?.stop();
       startRecord?.remove();
     },
   };
@@ -168,6 +173,7 @@ export function startRecorder(opts: StartRecorderOptions): Recorder {
       mark('app');
       run.finish(info);
       flush(true);
+      heartbeat?.stop();
       startRecord?.remove();
       mark('exit: start record remove');
       printProfile();
@@ -176,6 +182,8 @@ export function startRecorder(opts: StartRecorderOptions): Recorder {
 
   mark('recording: exit hooks');
   const every = flushInterval(env, tool, opts.notes);
+  // Until the periodic flush's first touch: 1, 2, 4, ... s (heartbeat.ts), so a killed run's end is close.
+  if (startRecord) heartbeat = startHeartbeat(() => startRecord?.touch(), every);
   if (every > 0) {
     // Each period also marks the run alive: if it then dies without JS, its end time is close.
     setInterval(() => {

@@ -135,7 +135,7 @@ export function resolveSessionId(
     // CI runs get throwaway ids too (a shared runner must not group different jobs).
     if (!opts.ci && identity === 'install') {
       const trust = trustedSessionsDir(env);
-      if (trust.ok) file = sessionFile(env, toolKey(env, tool));
+      if (trust.ok) file = sessionFile(env, toolKey(env, tool), { fromEnv: !!(env.OTEL_SERVICE_NAME || '').trim() });
       else explainUntrusted(env, 'session state', trust);
     }
   } catch {

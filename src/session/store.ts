@@ -1,6 +1,6 @@
 /**
  * Session files, per tool, under `<cache>/sessions/`:
- *  - `<tool>-<hash>.json`: the current session's id and start time, written once when a session
+ *  - `<tool>-<hash>.json` (`service-<hash>.json` under OTEL_SERVICE_NAME): the current session's id and start time, written once when a session
  *    starts (hard-linked into place: of two runs starting one at once, one wins, the other joins;
  *    an ended head is renamed away by exactly one run, which summarizes that session);
  *  - `<tool>-<hash>.<id>.log`: one line of totals appended by every flush of every run of that
@@ -56,9 +56,17 @@ export function trustedSessionsDir(env: NodeJS.ProcessEnv): { ok: true } | { ok:
   return trustDir(path.join(cacheDir(env), 'sessions'), { create: true, root: cacheDir(env) });
 }
 
-/** `<cache>/sessions/<slug>-<hash>.json`: readable, and distinct for names that slug alike. */
-export function sessionFile(env: NodeJS.ProcessEnv, toolName: string): string {
-  const slug = toolName.toLowerCase().replace(/[^a-z0-9._-]+/g, '_').slice(0, 48) || 'tool';
+/** The npm package-name shape (what a tool's package.json `name` is): shown in the file name. */
+const PACKAGE_NAME_RE = /^(?:@[a-z0-9~-][a-z0-9._~-]*\/)?[a-z0-9~-][a-z0-9._~-]*$/;
+
+/**
+ * `<cache>/sessions/<slug>-<hash>.json`: distinct for names that slug alike. The slug is readable
+ * only for a package name; any other name (OTEL_SERVICE_NAME, `fromEnv`, can hold a path, an
+ * e-mail, anything) is `service-<hash>`: a file name never shows what the variable holds.
+ */
+export function sessionFile(env: NodeJS.ProcessEnv, toolName: string, opts: { fromEnv?: boolean } = {}): string {
+  const readable = !opts.fromEnv && toolName.length <= 214 && PACKAGE_NAME_RE.test(toolName);
+  const slug = readable ? toolName.replace(/[^a-z0-9._-]+/g, '_').slice(0, 48) : 'service';
   return path.join(cacheDir(env), 'sessions', `${slug}-${fnv1a(toolName)}.json`);
 }
 

@@ -3,7 +3,9 @@
  * ../spool/start-record.ts). The shipper of a destination calls this before it drains: each
  * start record whose process is gone (no /proc entry, a zombie, a different kernel start time =
  * the pid was reused, or a start before the last boot) becomes a command span and its run metrics
- * with outcome `abnormal`, ending at the last time the run was known alive (the record's mtime),
+ * with outcome `abnormal`, under its parent span if it had one (a killed child stays in its caller's
+ * trace), ending at the last time the run was known alive (the record's mtime: the run's heartbeat,
+ * ../recorder/heartbeat.ts, bounds how far that is from the real end),
  * and goes into the spool like any batch. A live owner's record is touched instead, so a later
  * finalization has a closer end time.
  *
@@ -108,6 +110,7 @@ export function parseStartRecord(text: string): StartRecordData | undefined {
   if (typeof r.startNs !== 'string' || !/^\d{1,20}$/.test(r.startNs)) return undefined;
   if (typeof r.traceId !== 'string' || !HEX32.test(r.traceId) || typeof r.spanId !== 'string' || !HEX16.test(r.spanId)) return undefined;
   if (!str(r.name, 256) || !isRecordingLevel(r.level)) return undefined;
+  const link = r.link as Record<string, unknown> | undefined;
   const flags = Array.isArray(r.flags) ? r.flags.filter((f): f is string => typeof f === 'string').slice(0, 32) : [];
   return {
     v: 1,
@@ -117,6 +120,10 @@ export function parseStartRecord(text: string): StartRecordData | undefined {
     startNs: r.startNs,
     traceId: r.traceId,
     spanId: r.spanId,
+    ...(typeof r.parentSpanId === 'string' && HEX16.test(r.parentSpanId) ? { parentSpanId: r.parentSpanId } : {}),
+    ...(link && typeof link.traceId === 'string' && HEX32.test(link.traceId) && typeof link.spanId === 'string' && HEX16.test(link.spanId)
+      ? { link: { traceId: link.traceId, spanId: link.spanId } }
+      : {}),
     name: r.name as string,
     flags,
     level: r.level,
@@ -157,13 +164,15 @@ export function abandonedBatch(rec: StartRecordData, endNs: bigint, env: Env): B
       {
         traceId: rec.traceId,
         spanId: rec.spanId,
+        // the caller's CLIENT span: a killed child stays under it, in its parent's trace
+        ...(rec.parentSpanId ? { parentSpanId: rec.parentSpanId } : {}),
         name: rec.name,
         kind: SpanKind.INTERNAL,
         startTimeUnixNano: start.toString(),
         endTimeUnixNano: end.toString(),
         attributes: spanAttrs,
         events: [],
-        links: [],
+        links: rec.link ? [{ traceId: rec.link.traceId, spanId: rec.link.spanId, attributes: {} }] : [],
         status: { code: StatusCode.ERROR },
         scope: 'devtool-telemetry',
       },

@@ -8,7 +8,8 @@
  * reused pid is told apart) and what its command span would be (ids, name, flags, level, tool identity).
  *
  * - The normal exit path (or the self-kill path) flushes the full run and removes the file.
- * - A long-running app's periodic flush touches it: its mtime is the last time the run was known alive.
+ * - A heartbeat (heartbeat.ts: 1, 2, 4, ... 32 s) and then a long-running app's periodic flush touch
+ *   it: its mtime is the last time the run was known alive.
  * - Otherwise the shipper of the same destination finds it, sees the process gone (or the pid
  *   reused) and finalizes it as an abnormal end (abandoned-runs.ts in the shipper).
  *
@@ -38,6 +39,10 @@ export interface StartRecordData {
   startNs: string;
   traceId: string;
   spanId: string;
+  /** The span the run is a child of (a valid TRACEPARENT: the caller's CLIENT span). */
+  parentSpanId?: string;
+  /** A parent that detached us (DEVTOOL_TELEMETRY_LINK): the span it links to. */
+  link?: { traceId: string; spanId: string };
   /** Command name at start (tool and declared/common subcommand: never an argument value). */
   name: string;
   flags: string[];

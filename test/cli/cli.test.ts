@@ -104,6 +104,54 @@ describe('status', () => {
     expect(r.stdout).toMatch(/policy file not valid JSON/);
     expect(r.stdout).toMatch(/user config not valid JSON/);
   });
+  it('a config dir the notice cannot be remembered in: status says OFF and why, as the runs do', async () => {
+    // Unprivileged: a 0500 directory. Root ignores permission bits: a path under sysfs, where mkdir
+    // fails with EPERM even for root (test/consent/sandbox.ts does the same).
+    const root = process.getuid?.() === 0;
+    const configHome = root ? '/sys/devtool-telemetry-status-test' : path.join(sb.root, 'ro-config');
+    if (!root) fs.mkdirSync(configHome, { mode: 0o500 });
+    const env = { ...sb.env, XDG_CONFIG_HOME: configHome, OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${await freePort()}` };
+    // what a run does: no notice, nothing spooled, no start record
+    const run = await runFixture({ script: 'fixture-tool/cli.js', args: ['ok'], env, mode: 'require' });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).not.toMatch(/devtool-telemetry/);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(batchFiles(env)).toEqual([]);
+    expect(fs.existsSync(runsDir(env)) ? fs.readdirSync(runsDir(env)) : []).toEqual([]);
+    // what status says
+    const s = JSON.parse((await cli(['status', '--json', '--tool', 'fixture-tool'], env)).stdout);
+    expect(s).toMatchObject({ level: 'off', source: 'notice', blocked: { consentLevel: 'usage', consentSource: 'default:tool' } });
+    expect(s.blocked.why).toMatch(/first-run notice is due and cannot be remembered/);
+    expect(s.blocked.why).toContain(configHome);
+    const text = await cli(['status', '--tool', 'fixture-tool'], env);
+    expect(text.stdout).toMatch(/Telemetry for fixture-tool: OFF/);
+    expect(text.stdout).toMatch(/decided by: +notice \(the first-run notice is due and cannot be remembered: .*(EPERM|EACCES).*consent alone: usage, by default:tool\)/);
+    expect(text.stdout).toMatch(/runs record nothing/);
+    if (!root) fs.chmodSync(configHome, 0o700);
+    // the same directory once writable: status says USAGE and a run records
+    if (!root) {
+      expect(JSON.parse((await cli(['status', '--json', '--tool', 'fixture-tool'], env)).stdout)).toMatchObject({ level: 'usage', blocked: null });
+    }
+  });
+  it('an untrusted config dir (group-writable): status says OFF, and runs record nothing', async () => {
+    const dir = path.join(sb.configHome, 'devtool-telemetry');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.chmodSync(dir, 0o777);
+    const env = { ...sb.env, OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${await freePort()}` };
+    const run = await runFixture({ script: 'fixture-tool/cli.js', args: ['ok'], env, mode: 'require' });
+    expect(run.code, run.stderr).toBe(0);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(batchFiles(env)).toEqual([]);
+    const s = JSON.parse((await cli(['status', '--json', '--tool', 'fixture-tool'], env)).stdout);
+    expect(s.level).toBe('off');
+    expect(JSON.stringify(s)).toMatch(/writable by group or others/);
+  });
+  it('a notice shown before: a config dir that cannot be written blocks nothing', async () => {
+    fs.mkdirSync(path.dirname(configFile), { recursive: true });
+    fs.writeFileSync(configFile, JSON.stringify({ installId: '0b6f7d2e-9c1a-4e8b-a5d3-7f2c1e9b4a60', tools: { 'fixture-tool': { noticeShownAt: '2026-01-01T00:00:00.000Z' } } }));
+    const s = JSON.parse((await cli(['status', '--json', '--tool', 'fixture-tool'])).stdout);
+    expect(s).toMatchObject({ level: 'usage', source: 'default:tool', blocked: null });
+  });
   it('shows spool size and the last successful send from the sent log', async () => {
     writeBatch(sampleBatch(), sb.env);
     const cache = path.join(sb.cacheHome, 'devtool-telemetry');

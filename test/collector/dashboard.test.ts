@@ -92,6 +92,8 @@ const EXPIRATION = '8s'; // the collector's metric_expiration here (60m in the s
 const instantRuns = `sum(devtool_command_runs_total{job=~".*-${TAG}"})`;
 let midRoundTwo = 0; // ms: after round 1 was scraped, before round 2 was sent
 let queryAt = 0; // s: evaluation time of every query below
+let firstSend = 0; // s: before round 1
+let afterExpiry = 0; // s: every stream expired, before round 3 was sent
 
 async function send(round: [Svc, number][], expectInstant: number) {
   for (const [svc, scale] of round) {
@@ -118,6 +120,7 @@ beforeAll(async () => {
     collectorEnv: { DEVTOOL_COLLECTOR_BATCH_TIMEOUT: '100ms', DEVTOOL_COLLECTOR_PROM_EXPIRATION: EXPIRATION },
   });
   // two rounds of cumulative values, scraped in between
+  firstSend = Date.now() / 1000;
   await send([[A1, 1], [B, 1]], 2 * RUNS_PER_SCALE);
   // the mid-way range below starts up to 1 s before midRoundTwo (whole seconds): round 1 is scraped before that
   await new Promise((r) => setTimeout(r, 1500));
@@ -125,6 +128,9 @@ beforeAll(async () => {
   await send([[A1, 2], [B, 2]], 4 * RUNS_PER_SCALE);
   // every stream goes quiet: the exporter expires them and their series go stale in Prometheus
   await stackLib.eventually(async () => (await stack.queryPrometheus(instantRuns)).length === 0, Boolean, { timeoutMs: 30_000, what: 'streams expired' });
+  // a pause longer than Grafana's rate window below (4 s), as the real expiry (60 min) is longer than any
+  afterExpiry = Date.now() / 1000;
+  await new Promise((r) => setTimeout(r, 6000));
   // A1 is gone for good; its successor A2 starts from zero; B comes back with a higher cumulative value
   await send([[A2, 1], [B, 3]], 4 * RUNS_PER_SCALE);
   await stack.waitForScrape(Date.now());
@@ -136,7 +142,8 @@ afterAll(async () => {
   removeDir(dir);
 });
 
-const substitute = (expr: string, range = '1h') => expr.replaceAll('$__rate_interval', '2m').replaceAll('$__range', range).replaceAll('$service', `.*-${TAG}`);
+const substitute = (expr: string, range = '1h') =>
+  expr.replaceAll('$__rate_interval', '2m').replaceAll('$__interval', '2m').replaceAll('$__range', range).replaceAll('$service', `.*-${TAG}`);
 const panel = (title: string) => {
   const p = dash.panels.find((x: any) => x.title === title);
   expect(p, title).toBeDefined();
@@ -191,10 +198,62 @@ describe('Grafana dashboard queries against real Prometheus', () => {
     expect(byLabels(await query('Runs by tool version', 0, range), 'service_version')).toEqual({ '1.0.0': 10, '1.1.0': 10, '2.1.0': 20 });
   });
 
-  it('percentiles come from bucket rates', async () => {
+  it('percentiles come from the buckets of the runs in each interval', async () => {
     const p95 = byLabels(await query('LLM latency p50 / p95 by model', 1), 'gen_ai_request_model');
     expect(p95['claude-sonnet-4']).toBeGreaterThan(2.56);
     expect(p95['claude-sonnet-4']).toBeLessThanOrEqual(5.12);
-    for (const t of dash.panels.flatMap((p: any) => p.targets.map((x: any) => x.expr)).filter((e: string) => e.includes('histogram_quantile'))) expect(t).toMatch(/rate\([^)]*_bucket\{[^}]*\}\[\$__rate_interval\]\)/);
+    for (const t of dash.panels.flatMap((p: any) => p.targets.map((x: any) => x.expr)).filter((e: string) => e.includes('histogram_quantile'))) {
+      expect(t).toMatch(/last_over_time\([^)]*_bucket\{[^}]*\}\[\$__interval\]\)/);
+    }
+  });
+});
+
+// Sporadic CLI runs, as a time series: Grafana runs the time-series panels as range queries with
+// $__interval = the step (and $__rate_interval = max(4 scrapes, step + 1 scrape)). Every run between
+// the rounds above reached Prometheus as a jump of a stream that is new, or that comes back after
+// going stale: rate() over $__rate_interval sees no increase there.
+describe('time-series panels over sparse runs (range queries, as Grafana runs them)', () => {
+  const STEP = 2; // s
+  const grafana = (expr: string) =>
+    expr.replaceAll('$__rate_interval', `${Math.max(4, STEP + 1)}s`).replaceAll('$__interval', `${STEP}s`).replaceAll('$service', `.*-${TAG}`);
+  async function range(title: string, i = 0) {
+    const end = Math.floor(queryAt);
+    const start = end - STEP * Math.ceil((end - firstSend + 10) / STEP); // before the first sample
+    const u = new URL('/api/v1/query_range', stack.endpoints.prometheus);
+    u.search = new URLSearchParams({ query: grafana(panel(title).targets[i].expr), start: String(start), end: String(end), step: String(STEP) }).toString();
+    const body = await (await fetch(u)).json();
+    expect(body.status, JSON.stringify(body)).toBe('success');
+    return body.data.result as Array<{ metric: Record<string, string>; values: [number, string][] }>;
+  }
+
+  it('runs per interval add up to every run of the range, including the first ones of a new or returning stream', async () => {
+    const series = await range('Command runs per interval');
+    // whatever the unit: the intervals where the runs after the expiry happened do not read 0
+    expect(series.some((r) => r.values.some(([t, v]) => t >= afterExpiry && Number(v) > 0))).toBe(true);
+    const total = series.flatMap((r) => r.values.map(([, v]) => Number(v))).reduce((a, b) => a + b, 0);
+    expect(total).toBe(6 * RUNS_PER_SCALE);
+    const byCmd = Object.fromEntries(series.map((r) => [`${r.metric.devtool_command_name}/${r.metric.devtool_command_outcome}`, r.values.reduce((a, [, v]) => a + Number(v), 0)]));
+    expect(byCmd).toEqual({ 'build/success': 42, 'build/failure': 12, 'test/failure': 6 });
+    // after the expiry: A2's first 10 runs and B's 10 new ones show where they happened
+    const late = series.flatMap((r) => r.values.filter(([t]) => t >= afterExpiry).map(([, v]) => Number(v))).reduce((a, b) => a + b, 0);
+    expect(late).toBe(2 * RUNS_PER_SCALE);
+  });
+
+  it('percentiles have a value for the intervals with runs, also right after a stream expiry; never NaN', async () => {
+    for (const [title, label, want] of [
+      ['Command duration p50 / p95', 'devtool_command_name', { test: [1, 2.5], build: [0.25, 0.5] }],
+      ['LLM latency p50 / p95 by model', 'gen_ai_request_model', { 'claude-sonnet-4': [2.56, 5.12], 'gpt-4o-mini': [0.64, 1.28] }],
+    ] as const) {
+      const series = await range(title, 1);
+      for (const r of series) for (const [, v] of r.values) expect(Number.isFinite(Number(v)), `${title}: ${v}`).toBe(true);
+      for (const [name, [lo, hi]] of Object.entries(want)) {
+        const late = series.find((r) => r.metric[label] === name)?.values.filter(([t]) => t >= afterExpiry) ?? [];
+        expect(late.length, `${title} ${name} after the expiry`).toBeGreaterThan(0);
+        for (const [, v] of late) {
+          expect(Number(v)).toBeGreaterThan(lo);
+          expect(Number(v)).toBeLessThanOrEqual(hi);
+        }
+      }
+    }
   });
 });

@@ -66,6 +66,9 @@ let stack: any;
 let dir: string;
 const traceId = hex(16);
 const rootSpanId = hex(8);
+const PROVIDER_CALL_ID = 'toolu_01A09q90qw90lq917835lq9';
+const TOOL_CALL_IDS = [PROVIDER_CALL_ID, 'call_Yk5ZV1bO3d9kXjQ2rNw8TmHa', PLANTED.pattern.githubToken, PLANTED.pattern.ipv4, 'jeiE6FOF0ONxX828DQz0Dprb'];
+const toolSpanIds = TOOL_CALL_IDS.map(() => hex(8));
 
 beforeAll(async () => {
   await ensureStackBuilt();
@@ -113,6 +116,17 @@ beforeAll(async () => {
         { name: 'gen_ai.content.prompt', attributes: { 'gen_ai.prompt': 'LEAKPROMPT event content' } },
       ],
     }),
+    // tool calls: a provider's tool-call id is an opaque id and survives whole; a secret, address or
+    // bare random token in that key is dropped (the key registry's `opaqueId` kind)
+    ...TOOL_CALL_IDS.map((id, i) =>
+      span({
+        traceId,
+        spanId: toolSpanIds[i],
+        parentSpanId: rootSpanId,
+        name: 'execute_tool add',
+        attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'add', 'gen_ai.tool.call.id': id },
+      }),
+    ),
     // each pattern secret inside a span name and a status message
     ...PATTERN_ENTRIES.map(([kind, secret]) =>
       span({
@@ -160,7 +174,7 @@ describe('traces in Jaeger', () => {
   beforeAll(async () => {
     traces = await stackLib.eventually(
       () => stack.queryJaegerTraces(SERVICE),
-      (ts: any[]) => ts.length === 1 && ts[0].spans.length === 1 + PATTERN_ENTRIES.length,
+      (ts: any[]) => ts.length === 1 && ts[0].spans.length === 1 + TOOL_CALL_IDS.length + PATTERN_ENTRIES.length,
       { timeoutMs: 30_000, what: `trace of ${SERVICE} in Jaeger` },
     );
   }, 60_000);
@@ -200,8 +214,12 @@ describe('traces in Jaeger', () => {
     const ev = Object.fromEntries(root.logs[0].fields.map((f: any) => [f.key, f.value]));
     expect(ev['exception.type']).toBe('Error');
     expect(ev['exception.message']).toBeUndefined();
+    // provider tool-call ids kept whole; a key, an address or a bare random token in their place dropped
+    const callId = (id: string) => trace.spans.find((s: any) => s.spanID === id).tags.find((t: any) => t.key === 'gen_ai.tool.call.id')?.value;
+    expect(toolSpanIds.map(callId)).toEqual([PROVIDER_CALL_ID, 'call_Yk5ZV1bO3d9kXjQ2rNw8TmHa', undefined, undefined, undefined]);
+    expect(JSON.stringify(traces)).not.toContain('jeiE6FOF0ONxX828DQz0Dprb');
     // span names keep their shape, the secret inside is masked
-    const names = trace.spans.filter((s: any) => s.spanID !== rootSpanId).map((s: any) => s.operationName);
+    const names = trace.spans.filter((s: any) => s.spanID !== rootSpanId && !toolSpanIds.includes(s.spanID)).map((s: any) => s.operationName);
     for (const n of names) expect(n).toMatch(/^step .*(?:\*\*\*\*|\{path\}).* done$/);
   });
 });

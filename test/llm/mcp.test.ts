@@ -80,3 +80,50 @@ describe('at full', () => {
     expect(String(note.attributes['gen_ai.tool.call.result'])).toContain('TOOL-RESULT-5d1e');
   });
 });
+
+describe('tool-call ids', () => {
+  // Real shapes: OpenAI chat (`call_` + 24 base62) and responses (`fc_`), Anthropic (`toolu_01` + base62),
+  // Bedrock (`tooluse_`), Mistral (9 base62), an agent framework's labelled and bare uuid, a JSON-RPC number-like id.
+  const KEPT = [
+    'call_Yk5ZV1bO3d9kXjQ2rNw8TmHa',
+    'fc_68a1f2c3d4e5f60718293a4b5c6d7e8f0a1b2c3d4e5f6a7b',
+    'toolu_01A09q90qw90lq917835lq9',
+    'tooluse_kZJMlvQmRJ6eAyJE5GIl7Q',
+    'D681PevKs',
+    'adk-3f1c9a7e-5b2d-4e8f-9a6c-1d2e3f4a5b6c',
+    '3f1c9a7e-5b2d-4e8f-9a6c-1d2e3f4a5b6c',
+    '42',
+  ];
+  // Not ids: a path, an e-mail, vendor keys, an IP address, a phone number, text, a bare random token
+  // and one under a credential label (indistinguishable from keys: only a word label marks an issued id).
+  const DROPPED = [
+    'jeiE6FOF0ONxX828DQz0Dprb',
+    'token_Yk5ZV1bO3d9kXjQ2rNw8TmHa',
+    '/home/alice/projects/secret-plan.md',
+    'alice@example.com',
+    'sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4z',
+    'ghp_Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4zAb3d',
+    'AKIAIOSFODNN7EXAMPLE',
+    '10.1.2.3',
+    '4155550199',
+    'call me maybe',
+  ];
+
+  it('provider ids are kept as they are; values that only pretend to be ids are dropped', async () => {
+    const ids = [...KEPT, ...DROPPED];
+    const { receiver: r, result } = await runApp(NO_LLM, {
+      dir: DIR,
+      entry: 'mjs',
+      scenario: 'call-ids',
+      env: { USE_API: '1', CALL_IDS: JSON.stringify(ids) },
+      waitFor: (s: FlatSpan[]) => s.some((x) => x.parentSpanId === undefined) && toolSpans(s).length >= ids.length,
+    });
+    expect(result.code, result.stderr).toBe(0);
+    const spans = toolSpans(r.spans()).sort((a, b) => (a.startTimeUnixNano < b.startTimeUnixNano ? -1 : 1));
+    expect(spans).toHaveLength(ids.length);
+    const got = spans.map((s) => s.attributes['gen_ai.tool.call.id']);
+    expect(got).toEqual([...KEPT, ...DROPPED.map(() => undefined)]);
+    const wire = JSON.stringify(r.spans());
+    for (const bad of ['alice', 'sk-proj-', 'ghp_', 'AKIA', '10.1.2.3', '4155550199', 'jeiE6FOF', 'token_']) expect(wire).not.toContain(bad);
+  });
+});

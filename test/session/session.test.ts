@@ -134,6 +134,42 @@ describe('sessions of several processes', () => {
   });
 });
 
+describe('OTEL_SERVICE_NAME in session file names', () => {
+  let e: E2E;
+  beforeAll(async () => {
+    linkPackage(TOOL);
+    e = await startE2E([]);
+  });
+  afterAll(async () => e?.close());
+
+  it.each([
+    ['a path', '/home/alice/projects/secret plan'],
+    ['an e-mail', 'alice@example.com'],
+    ['a traversal', '../../../../etc/cron.d/x'],
+  ])('%s never shows in a file name; the runs still share one session', async (_what, name) => {
+    e.receiver.reset();
+    for (let i = 0; i < 2; i++) expect((await e.run(CLI, ['work'], { OTEL_SERVICE_NAME: name })).code).toBe(0);
+    const roots = () => e.receiver.spans().filter((s) => s.parentSpanId === undefined);
+    await e.receiver.waitFor(() => roots().length === 2, 15_000);
+    const ids = new Set(roots().map((s) => String(s.resource['session.id'])));
+    expect(ids.size).toBe(1);
+    expect([...ids][0]).toMatch(UUID);
+    const dir = path.join(e.env.XDG_CACHE_HOME!, 'devtool-telemetry', 'sessions');
+    const files = fs.readdirSync(dir);
+    for (const f of files) for (const part of ['alice', 'example', 'secret', 'etc', 'cron']) expect(f).not.toContain(part);
+    expect(files.filter((f) => /^service-[0-9a-f]{8}\.json$/.test(f))).not.toHaveLength(0);
+    // nothing was written outside the sessions directory
+    expect(fs.readdirSync(path.dirname(dir)).every((f) => !f.includes('cron'))).toBe(true);
+  });
+
+  it('a package name stays readable', () => {
+    expect(path.basename(sessionFile(e.env, 'session-tool'))).toMatch(/^session-tool-[0-9a-f]{8}\.json$/);
+    expect(path.basename(sessionFile(e.env, '@scope/tool'))).toMatch(/^_scope_tool-[0-9a-f]{8}\.json$/);
+    expect(path.basename(sessionFile(e.env, 'session-tool', { fromEnv: true }))).toMatch(/^service-[0-9a-f]{8}\.json$/);
+    expect(path.basename(sessionFile(e.env, 'Alice Smith'))).toMatch(/^service-[0-9a-f]{8}\.json$/);
+  });
+});
+
 describe('races between runs of one tool', () => {
   let e: E2E;
   beforeAll(async () => {

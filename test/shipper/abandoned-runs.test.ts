@@ -83,6 +83,12 @@ describe('liveness', () => {
     expect(parseStartRecord(JSON.stringify(base({ traceId: 'x' })))).toBeUndefined();
     expect(parseStartRecord(JSON.stringify(base({ level: 'off' })))).toBeUndefined();
     expect(parseStartRecord(JSON.stringify({ ...base(), pid: -1 }))).toBeUndefined();
+    // a parent span and a link are kept only when well formed
+    const link = { traceId: 'c'.repeat(32), spanId: 'd'.repeat(16) };
+    expect(parseStartRecord(JSON.stringify(base({ parentSpanId: 'e'.repeat(16), link })))).toMatchObject({ parentSpanId: 'e'.repeat(16), link });
+    const bad = parseStartRecord(JSON.stringify({ ...base(), parentSpanId: 'E'.repeat(16), link: { traceId: 'x', spanId: 'd'.repeat(16) } }))!;
+    expect(bad.parentSpanId).toBeUndefined();
+    expect(bad.link).toBeUndefined();
   });
 });
 
@@ -125,6 +131,20 @@ describe('finalizeAbandonedRuns', () => {
     // Once only.
     expect(finalizeAbandonedRuns(sb.env).finalized).toBe(0);
     expect(readBatches(sb.env)).toHaveLength(1);
+  });
+
+  it('a dead child keeps its parent span (same trace) and a detached one its link', () => {
+    const startNs = (BigInt(Date.now() - 10_000) * 1_000_000n).toString();
+    plant(base({ pid: deadPid(), startNs, parentSpanId: 'e'.repeat(15) + '1' }));
+    plant(base({ pid: deadPid(), startNs, traceId: 'f'.repeat(31) + '3', spanId: 'c'.repeat(15) + '4', link: { traceId: 'a'.repeat(31) + '5', spanId: 'b'.repeat(15) + '6' } }));
+    expect(finalizeAbandonedRuns(sb.env).finalized).toBe(2);
+    const spans = readBatches(sb.env).flatMap((b) => b.batch!.spans);
+    const child = spans.find((x) => x.traceId === 'a'.repeat(31) + '1')!;
+    expect(child.parentSpanId).toBe('e'.repeat(15) + '1');
+    expect(child.links).toEqual([]);
+    const detached = spans.find((x) => x.traceId === 'f'.repeat(31) + '3')!;
+    expect(detached.parentSpanId).toBeUndefined();
+    expect(detached.links).toEqual([{ traceId: 'a'.repeat(31) + '5', spanId: 'b'.repeat(15) + '6', attributes: {} }]);
   });
 
   it('a live owner is left alone and its record touched (last known alive = now)', () => {

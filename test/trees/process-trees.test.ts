@@ -135,6 +135,25 @@ describe('a preloaded process starting children', () => {
     }
   });
 
+  it('a child killed by SIGKILL (no JS at its end) is finalized under the CLIENT span, in the same trace, ending near its death', async () => {
+    const started = Date.now();
+    const { run, spans } = await t.run(SPAWNER, ['killed-child'], { KILL_AFTER_MS: '3000' }, { commands: 2 });
+    const wall = Date.now() - started;
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('child exit null'); // killed: no exit code
+    oneTrace(spans);
+    const child = commandOf(spans, 'tool-a');
+    expect(child.attributes['devtool.command.outcome']).toBe('abnormal');
+    const client = parentOf(spans, child)!;
+    expect(client.kind).toBe(3); // CLIENT
+    expect(client.attributes['error.type']).toBe('SIGKILL');
+    expect(client.parentSpanId).toBe(commandOf(spans, 'spawner').spanId);
+    // Died 3 s after start; the heartbeat touched its record at 1 and 2 s: it ends no earlier than
+    // the last beat and no later than its death (the recorded end is a lower bound).
+    expect(child.durationMs).toBeGreaterThanOrEqual(1_500);
+    expect(child.durationMs).toBeLessThanOrEqual(Math.min(client.durationMs + 50, wall));
+  });
+
   it('a grandchild sits under its parent, under the top process: one root', async () => {
     const { spans } = await t.run(SPAWNER, ['grandchild'], {}, { commands: 3 });
     oneTrace(spans);
@@ -297,6 +316,74 @@ describe('the first-run notice in a tree', () => {
     } finally {
       sb.cleanup();
     }
+  });
+});
+
+describe('a top-level process with telemetry off still speaks for its tree', () => {
+  // The spawner is off by a choice its children do not share (its own variable, or the user's choice
+  // for it alone); tool-a and tool-b are on by consent. The spawner says nothing, so they must not
+  // either, and they record only if their own notice was shown before (the notice precedes any send).
+  async function offTree(extra: Record<string, string>, setup?: (sb: { writeUserConfig(d: unknown): void }) => void) {
+    const { makeSandbox, runFixture } = await import('../support/run-fixture');
+    const { batchFiles, waitForShipperIdle } = await import('../support/spool-helpers');
+    const sb = makeSandbox();
+    const userConfig = path.join(sb.configHome, 'devtool-telemetry', 'config.json');
+    setup?.({ writeUserConfig: (d) => (fs.mkdirSync(path.dirname(userConfig), { recursive: true }), fs.writeFileSync(userConfig, JSON.stringify(d))) });
+    const seen = new Set(t.receiver.spans().map((x) => x.spanId));
+    const env = { ...sb.env, OTEL_EXPORTER_OTLP_ENDPOINT: t.receiver.url, ...extra };
+    try {
+      const r = await runFixture({ script: SPAWNER, args: ['two'], env, mode: 'node-options', cwd: sb.home });
+      await waitForShipperIdle(env, 25_000);
+      const config = fs.existsSync(userConfig) ? JSON.parse(fs.readFileSync(userConfig, 'utf8')) : {};
+      return { r, ctx: ctxLine(r.stdout), spans: () => t.receiver.spans().filter((x) => !seen.has(x.spanId)), spooled: batchFiles(env), config };
+    } finally {
+      sb.cleanup();
+    }
+  }
+  const noticeLines = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('devtool-telemetry: '));
+
+  it('off by its own variable: no child prints a notice, none records (their notices were never shown)', async () => {
+    const { r, ctx, spans, spooled, config } = await offTree({ SPAWNER_TELEMETRY_DISABLED: '1' });
+    expect(r.code).toBe(0);
+    expect(noticeLines(r.stderr)).toEqual([]);
+    expect(ctx.tree).toBe('off');
+    expect(ctx.tp).toBeNull(); // an off process hands down no trace context
+    expect(r.stdout).toContain('spawner env unchanged [null,null,null]');
+    await new Promise((res) => setTimeout(res, 500));
+    expect(spans()).toEqual([]);
+    expect(spooled).toEqual([]);
+    expect(config.tools?.['tool-a']?.noticeShownAt).toBeUndefined(); // not marked shown: the notice was not shown
+  });
+
+  it("off by the user's choice for it alone: a child whose notice was shown before records, silently; the other does not", async () => {
+    const { r, ctx, spans } = await offTree({}, (sb) =>
+      sb.writeUserConfig({ tools: { spawner: { level: 'off' }, 'tool-a': { noticeShownAt: '2026-01-01T00:00:00.000Z' } } }),
+    );
+    expect(r.code).toBe(0);
+    expect(noticeLines(r.stderr)).toEqual([]);
+    expect(ctx.tree).toBe('off');
+    await t.receiver.waitFor(() => spans().some(isCommand), 20_000);
+    await new Promise((res) => setTimeout(res, 500));
+    const services = new Set(spans().filter(isCommand).map((x) => x.resource['service.name']));
+    expect(services).toEqual(new Set(['tool-a']));
+  });
+
+  it('in CI (a notice every run): children of an off parent record nothing and print nothing', async () => {
+    const { r, spans, spooled } = await offTree({ SPAWNER_TELEMETRY_DISABLED: '1', CI: '1' }, (sb) =>
+      sb.writeUserConfig({ tools: { 'tool-a': { noticeShownAt: '2026-01-01T00:00:00.000Z' } } }),
+    );
+    expect(noticeLines(r.stderr)).toEqual([]);
+    await new Promise((res) => setTimeout(res, 500));
+    expect(spans()).toEqual([]);
+    expect(spooled).toEqual([]);
+  });
+
+  it('an opt-out every child inherits (DO_NOT_TRACK) needs no marker: nothing is wrapped, nothing recorded', async () => {
+    const { r, ctx, spans } = await offTree({ DO_NOT_TRACK: '1' });
+    expect(noticeLines(r.stderr)).toEqual([]);
+    expect(ctx.tree).toBeNull();
+    await new Promise((res) => setTimeout(res, 500));
+    expect(spans()).toEqual([]);
   });
 });
 

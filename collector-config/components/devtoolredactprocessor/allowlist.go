@@ -18,9 +18,10 @@ var builtinAllowedKeys string
 type keyKind uint8
 
 const (
-	kindText    keyKind = iota // every value rule applies
-	kindID                     // a random id: a uuid or hex id, nothing else (the SDK's `id` rule; see isIDValue)
-	kindURLPath                // a URL path or route: not a file path, the path rule does not apply
+	kindText     keyKind = iota // every value rule applies
+	kindID                      // a random id: a uuid or hex id, nothing else (the SDK's `id` rule; see isIDValue)
+	kindURLPath                 // a URL path or route: not a file path, the path rule does not apply
+	kindOpaqueID                // an id another system issued (tool-call ids): id charset, every rule but entropy (the SDK's `opaqueId`)
 )
 
 type allowlist struct {
@@ -40,6 +41,8 @@ func parseAllowedKeys(text string, into map[string]keyKind) {
 			into[key] = kindID
 		case "urlPath":
 			into[key] = kindURLPath
+		case "opaqueId":
+			into[key] = kindOpaqueID
 		default:
 			into[key] = kindText
 		}

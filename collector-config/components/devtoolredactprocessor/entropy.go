@@ -1,6 +1,9 @@
 package devtoolredactprocessor
 
-import "strings"
+import (
+	"regexp"
+	"strings"
+)
 
 // The rule for secrets with no known prefix: a token (a run of [A-Za-z0-9+/_.~-]) that looks random, and
 // hex ids and uuids, in free text. A port of judgeToken/looksRandom in src/privacy/patterns.ts, with the
@@ -106,6 +109,39 @@ func isIDValue(t string) bool {
 	}
 	ok, _, _ := isHexString(t)
 	return ok && len(t) >= 16 && len(t) <= 64
+}
+
+// maxOpaqueID: the catalog's opaqueId length (src/privacy/catalog.ts, gen_ai.tool.call.id).
+const maxOpaqueID = 128
+
+// isOpaqueIDShape: the SDK's id charset (rules.ts WORD_RE): a letter or digit, then letters, digits and `_ . - :`.
+func isOpaqueIDShape(t string) bool {
+	if t == "" || len(t) > maxOpaqueID {
+		return false
+	}
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		alnum := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+		if !alnum && (i == 0 || (c != '_' && c != '.' && c != '-' && c != ':')) {
+			return false
+		}
+	}
+	return true
+}
+
+// credentialWord: a label naming a credential (`token_`, `apikey-`) labels a secret, not an id (rules.ts CREDENTIAL_WORD_RE).
+var credentialWord = regexp.MustCompile(`(?i)pass|pwd|secret|token|key|auth|cred|session|cookie|sig`)
+
+// hasIDLabel: 2-16 letters, then `_` or `-`, not a credential word (rules.ts ID_LABEL_RE).
+func hasIDLabel(t string) bool {
+	n := 0
+	for n < len(t) && n <= 16 && (t[n] >= 'a' && t[n] <= 'z' || t[n] >= 'A' && t[n] <= 'Z') {
+		n++
+	}
+	if n < 2 || n > 16 || n >= len(t) || (t[n] != '_' && t[n] != '-') {
+		return false
+	}
+	return !credentialWord.MatchString(t[:n])
 }
 
 // judge reports whether one token must be masked. hexIDs: hex ids and uuids count (free text).

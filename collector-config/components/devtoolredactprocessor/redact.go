@@ -105,8 +105,9 @@ const (
 	keyKeep keyVerdict = iota
 	keyDrop
 	keyMaskValue
-	keyID      // accepted id key: a uuid or hex id is kept as is, anything else is dropped
-	keyURLPath // accepted URL path key: every rule but the file-path rule
+	keyID       // accepted id key: a uuid or hex id is kept as is, anything else is dropped
+	keyURLPath  // accepted URL path key: every rule but the file-path rule
+	keyOpaqueID // accepted opaque id key: kept whole when it is id-shaped and no rule but entropy touches it, else dropped
 )
 
 // scanMode: which rules apply to a string, by the field it travels in.
@@ -117,6 +118,7 @@ const (
 	modeIdent                      // identifiers (scope name/version, metric name/unit, schema URLs, severity, event name): no path rule
 	modeTraceState                 // W3C tracestate: no path rule, hex ids are legitimate there
 	modeURLPath                    // URL paths and routes: no file-path rule
+	modeOpaqueID                   // ids issued by another system: no path rule, no entropy / hex id rule
 )
 
 const maxKeyCache = 20000
@@ -278,7 +280,7 @@ func (r *redactor) maskStringMode(s string, mode scanMode) (string, bool) {
 			changed = true
 		}
 	}
-	if r.entropy != nil {
+	if r.entropy != nil && mode != modeOpaqueID {
 		if out, ok := r.entropy.maskTokens(s, r.mask, mode != modeTraceState); ok {
 			s, changed = out, true
 		}
@@ -352,8 +354,31 @@ func (r *redactor) computeKeyVerdictWith(k string, allow *allowlist) keyVerdict 
 		return keyID
 	case kindURLPath:
 		return keyURLPath
+	case kindOpaqueID:
+		return keyOpaqueID
 	}
 	return keyKeep
+}
+
+// opaqueIDOK: an opaque id value is kept only whole (the SDK's opaqueId rule): a string of the id shape
+// that no rule but the entropy rule would change (a key, e-mail or IP is dropped), and when the entropy
+// rule would mask it (random-looking, as issued ids are), only under a plain word label (`call_`, `toolu_`):
+// a bare random token is indistinguishable from a key.
+func (r *redactor) opaqueIDOK(v pcommon.Value) bool {
+	s := v.Str()
+	if v.Type() != pcommon.ValueTypeStr || !isOpaqueIDShape(s) {
+		return false
+	}
+	if _, changed := r.maskStringMode(s, modeOpaqueID); changed {
+		return false
+	}
+	if r.entropy == nil {
+		return true
+	}
+	if _, random := r.entropy.maskTokens(s, r.mask, true); !random {
+		return true
+	}
+	return isUUID(s) || hasIDLabel(s)
 }
 
 func (r *redactor) value(v pcommon.Value) { r.valueMode(v, modeText) }
@@ -397,6 +422,10 @@ func (r *redactor) attrs(m pcommon.Map) {
 			}
 		case keyURLPath:
 			r.valueMode(v, modeURLPath)
+		case keyOpaqueID:
+			if !r.opaqueIDOK(v) {
+				dropped = true
+			}
 		default:
 			r.value(v)
 		}
@@ -408,6 +437,8 @@ func (r *redactor) attrs(m pcommon.Map) {
 				return true
 			case keyID:
 				return v.Type() != pcommon.ValueTypeStr || !isIDValue(v.Str())
+			case keyOpaqueID:
+				return !r.opaqueIDOK(v)
 			}
 			return false
 		})

@@ -299,3 +299,45 @@ func BenchmarkRealisticSpan(b *testing.B) {
 		}
 	}
 }
+
+// Tool-call ids are opaque ids issued by providers: random-looking by nature, so the entropy rule does not
+// apply to them; every other rule does, and a value any rule would change is dropped whole (the SDK's opaqueId).
+func TestOpaqueToolCallIDs(t *testing.T) {
+	r := newTestRedactor(t, true)
+	kept := []string{"call_Yk5ZV1bO3d9kXjQ2rNw8TmHa", "toolu_01A09q90qw90lq917835lq9", "tooluse_kZJMlvQmRJ6eAyJE5GIl7Q",
+		"fc_68a1f2c3d4e5f60718293a4b5c6d7e8f0a1b2c3d4e5f6a7b", "D681PevKs", "adk-3f1c9a7e-5b2d-4e8f-9a6c-1d2e3f4a5b6c", "42",
+		"3f1c9a7e-5b2d-4e8f-9a6c-1d2e3f4a5b6c"}
+	dropped := []string{"/home/alice/projects/secret-plan.md", "alice@example.com", "sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4z",
+		ghp, aws, "10.1.2.3", "call me maybe", strings.Repeat("a", 129),
+		"jeiE6FOF0ONxX828DQz0Dprb", "token_Yk5ZV1bO3d9kXjQ2rNw8TmHa", "5aa7814b42b7050cc194dfe9f7e977d7e8b2e2a43ddfa90a841d98cb7070328d"}
+	for _, v := range kept {
+		m := pcommon.NewMap()
+		m.PutStr("gen_ai.tool.call.id", v)
+		r.attrs(m)
+		if got, ok := m.Get("gen_ai.tool.call.id"); !ok || got.Str() != v {
+			t.Errorf("provider id %q: %v", v, m.AsRaw())
+		}
+	}
+	for _, v := range dropped {
+		m := pcommon.NewMap()
+		m.PutStr("gen_ai.tool.call.id", v)
+		m.PutStr("gen_ai.tool.name", "read_file")
+		r.attrs(m)
+		if _, ok := m.Get("gen_ai.tool.call.id"); ok {
+			t.Errorf("not an id, kept: %q -> %v", v, m.AsRaw())
+		}
+		if _, ok := m.Get("gen_ai.tool.name"); !ok {
+			t.Errorf("a dropped id took its neighbour along: %v", m.AsRaw())
+		}
+	}
+	m := pcommon.NewMap()
+	m.PutInt("gen_ai.tool.call.id", 42)
+	r.attrs(m)
+	if m.Len() != 0 {
+		t.Errorf("a non-string id is kept: %v", m.AsRaw())
+	}
+	// the same value in free text is still judged by the entropy rule
+	if got, _ := r.maskString("id " + kept[0]); got != "id ****" {
+		t.Errorf("free text: %q", got)
+	}
+}
