@@ -4,6 +4,7 @@
  * and the consent resolver load first; the recorder, notice and everything else only when on.
  */
 import { isDebug } from './consent/booleans';
+import { isMainThread } from './main-thread';
 import { mark } from './profile';
 import { resolveConsent } from './consent/resolve';
 import type { Level } from './model';
@@ -49,10 +50,9 @@ export function bootstrap(entry: string | undefined, options?: StartOptions, env
       }
       return undefined;
     }
-    // Only the main thread records. Checked after the decision: loading node:worker_threads costs
-    // ~1.7 ms, more than half the disabled-path budget (bench/consent-off.mjs).
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    if (!(require('node:worker_threads') as typeof import('node:worker_threads')).isMainThread) return undefined;
+    // Only the main thread records. Checked after the decision, without loading node:worker_threads
+    // where Node's own process.chdir answers (main-thread.ts: ~1.5 ms).
+    if (!isMainThread()) return undefined;
     // The recorder lives in the runtime (one bundle with the public API, so the preload and the
     // app's `require('devtool-telemetry')` share one instance of every module); loaded only now.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
