@@ -94,7 +94,7 @@ export function maybeShowNotice(
   decision: ConsentDecision,
   tool: ToolIdentity,
   env: NodeJS.ProcessEnv,
-  out: TextSink = process.stderr,
+  out?: TextSink,
 ): boolean {
   try {
     if (decision.level === 'off') return true;
@@ -105,7 +105,7 @@ export function maybeShowNotice(
       safeWrite(out, noticeText(decision, tool, env));
       return true;
     }
-    const read = readUserConfig(env);
+    const read = decision.userConfig ?? readUserConfig(env); // as consent just read it
     const entry = key && read.ok ? read.config.tools?.[key] : undefined;
     const shownBefore = key ? Boolean(entry?.noticeShownAt) : Boolean(read.ok && read.config.all?.noticeShownAt);
     const needId = decision.identity === 'install' && !decision.installId;
@@ -140,9 +140,11 @@ export function maybeShowNotice(
   }
 }
 
-function safeWrite(out: TextSink, text: string): void {
+function safeWrite(out: TextSink | undefined, text: string): void {
   try {
-    out.write(text);
+    // process.stderr only when something is written: its getter creates the stream (~1-3 ms of
+    // stream modules on a run whose notice was already shown).
+    (out ?? process.stderr).write(text);
   } catch {
     /* a closed stderr is not our problem to report */
   }
