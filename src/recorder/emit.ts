@@ -8,7 +8,7 @@ import type { ExportersConfig } from '../config/exporters-env';
 import type { Batch } from '../model';
 import type { Sanitizer } from '../privacy/sanitize';
 import { localIdentity } from '../resource/local-identity';
-import { mark, printProfile } from '../profile';
+import { mark } from '../profile';
 
 export interface EmitOptions {
   env: NodeJS.ProcessEnv;
@@ -114,8 +114,7 @@ export function emit(raw: Batch, opts: EmitOptions): void {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { kickShipper } = require('../shipper/kick') as typeof import('../shipper/kick');
     kickShipper(opts.env);
-    mark('exit: kick');
-    printProfile();
+    mark('exit: kick'); // printed at the end of the exit path, so printing is in no phase
   } catch (err) {
     if (opts.debug) process.stderr.write(`[devtool-telemetry] debug: flush failed: ${(err as Error)?.name}\n`);
   }
