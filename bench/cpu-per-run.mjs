@@ -10,7 +10,8 @@
 // - otherwise the whole machine's busy time from /proc/stat (noisy on a shared machine).
 // The whole-machine delta is printed beside the cgroup figure in both cases.
 //
-//   node bench/cpu-per-run.mjs      BENCH_SPACED=1 adds 10 runs 30 s apart (about 6 minutes; =only: just those)
+//   node bench/cpu-per-run.mjs      10 runs 30 s apart are included (about 6 minutes: BENCH_SPACED=0
+//                                   leaves them out, =only runs just those)
 // Env: BENCH_BURST_RUNS (20), BENCH_BURST_GAP_MS (600), BENCH_CPU_ROUNDS (1; the median round is shown).
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmdirSync, writeFileSync } from 'node:fs';
@@ -150,12 +151,18 @@ const VARIANTS = [
   { key: 'batched', name: 'devtool-telemetry (default: batched delivery)', args: ['--require', register], env: {} },
   { key: 'immediate', name: 'devtool-telemetry, DEVTOOL_TELEMETRY_SHIP=immediate', args: ['--require', register], env: { DEVTOOL_TELEMETRY_SHIP: 'immediate' } },
 ];
+// BENCH_COMPARE_DIST=<another build's dist/ inside this repository (so its shipper resolves our
+// node_modules)>: that build's batched delivery runs beside ours, in the same run (before/after).
+if (process.env.BENCH_COMPARE_DIST) {
+  const other = join(process.env.BENCH_COMPARE_DIST, 'cjs/register.js');
+  VARIANTS.push({ key: 'compare', name: `batched, build at ${process.env.BENCH_COMPARE_DIST}`, args: ['--require', other], env: {} });
+}
 
 export async function run() {
   {
     const spaced = process.env.BENCH_SPACED;
     const shapes = spaced === 'only' ? [] : [{ runs: Number(process.env.BENCH_BURST_RUNS) || 20, gapMs: Number(process.env.BENCH_BURST_GAP_MS) || 600 }];
-    if (spaced === '1' || spaced === 'only') shapes.push({ runs: 10, gapMs: 30_000 });
+    if (spaced !== '0') shapes.push({ runs: 10, gapMs: 30_000 });
     const rounds = Math.max(1, Number(process.env.BENCH_CPU_ROUNDS) || 1);
     const out = [];
     for (const shape of shapes) {

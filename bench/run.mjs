@@ -8,6 +8,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const ALL = [
   'startup',
   'startup-phases',
+  'real-tools',
   'startup-versions',
   'consent-off',
   'child-process',

@@ -1,7 +1,7 @@
 // Start-up and exit cost of a tiny CLI run, side by side: plain node, ours (enabled, disabled),
 // the stock @opentelemetry/sdk-node preload, auto-instrumentations-node/register, posthog-node.
-// Collector "up": a loopback sink answers 200 to everything. Targets: enabled <= +20 ms,
-// disabled <= +3 ms, RSS <= +15 MB over plain.
+// Collector "up": a loopback sink answers 200 to everything. Targets (issue 17, this 2-core machine
+// kind): enabled <= +15 ms and <= 1.15x plain node, disabled <= +2 ms, RSS <= +8 MB over plain.
 import { copyFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';

@@ -43,6 +43,9 @@ function overlay(deps) {
   }
   if (!existsSync(join(root, 'dist', 'cjs', 'shipper', 'main.js'))) throw new Error('otel-next: dist/ is missing: run `npm run build` first');
   cpSync(join(root, 'dist'), join(repo, 'dist'), { recursive: true });
+  // The build's send bundle carries this repository's encoders inside it; without it the copy's
+  // shipper loads the modules, so otlp-transformer is the one resolved below.
+  rmSync(join(repo, 'dist', 'cjs', 'shipper', 'send.js'), { force: true });
   const nm = join(repo, 'node_modules');
   mkdirSync(join(nm, '@opentelemetry'), { recursive: true });
   for (const entry of readdirSync(join(root, 'node_modules'))) {

@@ -13,10 +13,10 @@ export function median(xs) {
 }
 
 /** Runs one command; resolves { ms, rssKb } (rssKb from a `RSS_KB=` line the app prints to stderr). */
-export function timeOnce(cmd, args, env) {
+export function timeOnce(cmd, args, env, cwd) {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(cmd, args, { env, cwd, stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr.on('data', (d) => (err += d));
     child.on('error', reject);
@@ -31,13 +31,13 @@ export function timeOnce(cmd, args, env) {
 }
 
 /**
- * variants: [{ name, cmd, args, env }]; returns rows with medians. `warmup` runs are discarded.
+ * variants: [{ name, cmd, args, env, cwd? }]; returns rows with medians. `warmup` runs are discarded.
  */
 export async function compare(variants, { runs = 15, warmup = 2 } = {}) {
   const samples = new Map(variants.map((v) => [v.name, []]));
   for (let i = 0; i < warmup + runs; i++) {
     for (const v of variants) {
-      const r = await timeOnce(v.cmd, v.args, v.env);
+      const r = await timeOnce(v.cmd, v.args, v.env, v.cwd);
       if (i >= warmup) samples.get(v.name).push(r);
     }
   }

@@ -95,7 +95,7 @@ export function maybeShowNotice(
   decision: ConsentDecision,
   tool: ToolIdentity,
   env: NodeJS.ProcessEnv,
-  out: TextSink = process.stderr,
+  out?: TextSink,
 ): boolean {
   try {
     if (decision.level === 'off') return true;
@@ -106,7 +106,7 @@ export function maybeShowNotice(
       safeWrite(out, noticeText(decision, tool, env));
       return true;
     }
-    const { shownBefore, needId } = noticeNeed(decision, tool, readUserConfig(env)); // status asks the same (notice-gate.ts)
+    const { shownBefore, needId } = noticeNeed(decision, tool, decision.userConfig ?? readUserConfig(env)); // as consent just read it; status asks the same (notice-gate.ts)
     if (shownBefore && !needId) {
       shownThisRun.add(key);
       return true;
@@ -138,9 +138,11 @@ export function maybeShowNotice(
   }
 }
 
-function safeWrite(out: TextSink, text: string): void {
+function safeWrite(out: TextSink | undefined, text: string): void {
   try {
-    out.write(text);
+    // process.stderr only when something is written: its getter creates the stream (~1-3 ms of
+    // stream modules on a run whose notice was already shown).
+    (out ?? process.stderr).write(text);
   } catch {
     /* a closed stderr is not our problem to report */
   }

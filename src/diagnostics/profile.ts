@@ -3,6 +3,10 @@
  * hrtime marks printed to stderr once the exit path is done (bench/startup-phases.mjs reads them):
  *
  *   [devtool-telemetry] profile <phase> <ms since the previous mark>
+ *   [devtool-telemetry] profile-cpu <phase> <CPU ms of the process since the previous mark>
+ *
+ * The CPU line is the one to compare on a shared machine: a phase's wall time grows whenever the
+ * scheduler runs something else, its CPU time does not.
  *
  * The first phase runs from the process's time origin to the preload's first line (Node's own
  * start plus loading the preload). Off (the default), a mark is one boolean test. The store lives
@@ -11,8 +15,9 @@
  */
 interface Store {
   on: boolean;
-  marks: Array<[string, bigint]>;
+  marks: Array<[string, bigint, number]>;
   last?: bigint;
+  lastCpu?: number;
 }
 
 const KEY = Symbol.for('devtool-telemetry.profile');
@@ -21,18 +26,25 @@ const store: Store = (holder[KEY] ??= { on: process.env.DEVTOOL_TELEMETRY_PROFIL
 
 /** The phase that just ended. */
 export function mark(phase: string): void {
-  if (store.on) store.marks.push([phase, process.hrtime.bigint()]);
+  if (store.on) store.marks.push([phase, process.hrtime.bigint(), cpuMs()]);
+}
+
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
 }
 
 /** Print the marks taken since the last print (at the end of the exit path). */
 export function printProfile(): void {
   if (!store.on || store.marks.length === 0) return;
   const lines: string[] = [];
-  for (const [phase, t] of store.marks) {
+  for (const [phase, t, cpu] of store.marks) {
     // First mark: time since the process's time origin (performance is only touched when on).
     const ms = store.last === undefined ? performance.now() - Number(process.hrtime.bigint() - t) / 1e6 : Number(t - store.last) / 1e6;
     lines.push(`[devtool-telemetry] profile ${phase} ${ms.toFixed(3)}`);
+    lines.push(`[devtool-telemetry] profile-cpu ${phase} ${(cpu - (store.lastCpu ?? 0)).toFixed(3)}`);
     store.last = t;
+    store.lastCpu = cpu;
   }
   store.marks.length = 0;
   try {

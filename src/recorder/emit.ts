@@ -123,8 +123,7 @@ export function emit(raw: Batch, opts: EmitOptions): void {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { kickShipper } = require('../spool/kick') as typeof import('../spool/kick');
     kickShipper(opts.env);
-    mark('exit: kick');
-    printProfile();
+    mark('exit: kick'); // printed at the end of the exit path, so printing is in no phase
   } catch (err) {
     if (opts.debug) process.stderr.write(`[devtool-telemetry] debug: flush failed: ${(err as Error)?.name}\n`);
   }

@@ -5,17 +5,20 @@
  *
  * - starts cheap: it takes the lock and waits here before loading anything heavy;
  * - sends once the spool is worth a request: the oldest pending batch is `gatherDelayMs` old
- *   (10 s), or a full request (16 batches) is pending;
+ *   (60 s: each shipment costs ~12 ms of CPU, so a tool run every half minute pays for one per two
+ *   runs, not one per run), or a full request (16 batches) is pending;
  * - lingers: with the spool empty it stays `lingerMs` (60 s) holding the lock, so the runs of that
  *   minute see a live shipper and start none; each new batch restarts the gathering.
  *
  * Nothing is given up: a run that finds no live shipper still starts one, which waits out the
  * delay and ships even if no other run ever comes. A batch waits at most gatherDelayMs after the
  * shipper first saw it (a clock that jumped back cannot hold it longer), and never past the
- * shipper's maximum life. Waiting is a timer and a readdir every few seconds (idlePollMs).
+ * shipper's maximum life. Waiting is a watch on the spool directory (a run's batch wakes the
+ * shipper at once) bounded by a timer; without a watch, a readdir every few seconds (idlePollMs).
  */
-import type { BatchName } from '../spool/layout';
+import { batchDir, type BatchName } from '../spool/layout';
 import { listBatches } from '../spool/reader';
+import { watchSpool } from './spool-watch';
 import type { ShipperOptions } from './options';
 
 type Env = NodeJS.ProcessEnv;
@@ -50,23 +53,33 @@ export type WaitResult = 'ship' | 'idle' | 'stop';
  * `alive()` turned false (lost lock, signal: 'stop'). At `deadline` (the shipper's maximum life)
  * whatever is pending is shipped now.
  */
-export async function waitForWork(env: Env, opts: CadenceOptions, deadline: number, alive: () => boolean, sleep = defaultSleep): Promise<WaitResult> {
-  const idleUntil = Date.now() + opts.lingerMs;
-  let firstSeenAt = Infinity;
-  for (;;) {
-    if (!alive()) return 'stop';
-    const now = Date.now();
-    const names = listBatches(env);
-    if (names.length > 0 && firstSeenAt === Infinity) firstSeenAt = now;
-    const wait = msUntilWorthShipping(names, opts, now, firstSeenAt);
-    if (wait === 0) return 'ship';
-    if (now >= deadline) return names.length > 0 ? 'ship' : 'idle';
-    if (names.length === 0 && now >= idleUntil) return 'idle';
-    const horizon = names.length > 0 ? wait : Math.min(idlePollMs(opts.gatherDelayMs), idleUntil - now);
-    await sleep(Math.max(1, Math.min(horizon, deadline - now)));
+export async function waitForWork(env: Env, opts: CadenceOptions, deadline: number, alive: () => boolean, sleep?: (ms: number) => Promise<void>): Promise<WaitResult> {
+  // A watch on the spool wakes us when a run writes a batch (spool-watch.ts); looks on a timer
+  // remain only as the fallback and as a slow safety net.
+  const waker = sleep ? undefined : watchSpool(batchDir(env));
+  try {
+    const idleUntil = Date.now() + opts.lingerMs;
+    let firstSeenAt = Infinity;
+    for (;;) {
+      if (!alive()) return 'stop';
+      const now = Date.now();
+      const names = listBatches(env);
+      if (names.length > 0 && firstSeenAt === Infinity) firstSeenAt = now;
+      const wait = msUntilWorthShipping(names, opts, now, firstSeenAt);
+      if (wait === 0) return 'ship';
+      if (now >= deadline) return names.length > 0 ? 'ship' : 'idle';
+      if (names.length === 0 && now >= idleUntil) return 'idle';
+      const look = waker?.watching ? WATCHED_POLL_MS : idlePollMs(opts.gatherDelayMs);
+      const horizon = names.length > 0 ? wait : Math.min(look, idleUntil - now);
+      const ms = Math.max(1, Math.min(horizon, deadline - now));
+      // Batches pending: sleep until the oldest is due (new ones do not change that, as before).
+      await (sleep ? sleep(ms) : waker!.sleep(ms, names.length === 0));
+    }
+  } finally {
+    waker?.close();
   }
 }
 
-function defaultSleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+/** With a watch in place, the timer's look is only a safety net (a missed event). */
+export const WATCHED_POLL_MS = 30_000;
+

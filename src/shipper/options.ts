@@ -80,7 +80,7 @@ export function shipperOptions(env: Env): ShipperOptions {
     mode,
     // Bounded so that a batch is never held back for long: at most the delay after it was written
     // (plus a request's time), however the variables are set.
-    gatherDelayMs: batched ? ms(env, 'DEVTOOL_TELEMETRY_SHIP_DELAY_MS', 10_000, 0, 10 * 60_000) : 0,
+    gatherDelayMs: batched ? ms(env, 'DEVTOOL_TELEMETRY_SHIP_DELAY_MS', 60_000, 0, 10 * 60_000) : 0,
     lingerMs: batched ? ms(env, 'DEVTOOL_TELEMETRY_SHIPPER_LINGER_MS', 60_000, 0, 10 * 60_000) : 0,
   };
 }

@@ -22,6 +22,14 @@ const KICK_FRESH_MS = 3_000;
 
 export { kickMarkerFile };
 
+/**
+ * V8 flags of the shipper, a background process whose CPU is what it costs (nobody waits on its
+ * pauses): no memory reducer (its full GCs ~8 s after a shipment, ~30 ms of CPU each time, shrink a
+ * heap of a few MB that the next shipment grows again) and no parallel GC threads (their start
+ * and hand-offs cost more CPU than the small heap's collections). Measured: 166 vs 198 ms of
+ * shipper CPU over three runs 30 s apart.
+ */
+export const SHIPPER_NODE_FLAGS = ['--no-memory-reducer', '--single-threaded-gc'];
 
 const PRELOAD_FLAGS = new Set(['--require', '-r', '--import', '--loader', '--experimental-loader']);
 /**
@@ -116,7 +124,7 @@ export function kickShipper(env: Env): KickOutcome {
     if (!claimKick(env, now)) return 'pending';
     // Loaded only here: the tool pays for child_process only when a shipper is really started.
     const { spawn } = require('node:child_process') as typeof import('node:child_process');
-    const child = spawn(process.execPath, [shipperScript()], {
+    const child = spawn(process.execPath, [...SHIPPER_NODE_FLAGS, shipperScript()], {
       detached: true,
       stdio: 'ignore',
       windowsHide: true,

@@ -12,7 +12,8 @@ import { lockFile, spoolRoot } from './layout';
 
 type Env = NodeJS.ProcessEnv;
 
-export const HEARTBEAT_MS = 5_000;
+// Every heartbeat wakes an idle shipper (~0.4 ms of CPU): 10 s leaves three beats within STALE_MS.
+export const HEARTBEAT_MS = 10_000;
 export const STALE_MS = 30_000;
 
 export interface LockInfo {

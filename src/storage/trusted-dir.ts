@@ -132,8 +132,10 @@ export function trustDir(dir: string, opts: TrustOptions = {}): Trust {
     // Top down: nothing is created inside a level before that level was found to be ours.
     for (let i = 0; i < levels.length; i++) {
       const level = levels[i];
-      if (opts.create) {
-        // Even for a level checked before: it may have been deleted since (`forget`, a cleaner).
+      // Even a level checked before may have been deleted since (`forget`, a cleaner). Looked at
+      // first: mkdir on an existing level (every level on most calls) throws EEXIST, and each such
+      // exception costs more than the look. A level that appears in between still gets EEXIST.
+      if (opts.create && !fs.existsSync(level)) {
         try {
           if (i === 0) makeDirs(level);
           else fs.mkdirSync(level, { mode: 0o700 });

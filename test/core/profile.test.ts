@@ -49,6 +49,10 @@ describe('DEVTOOL_TELEMETRY_PROFILE', () => {
     const names = lines.map((m) => m[1]).filter((n) => n !== 'exit: code cache write'); // only when the cache is (re)written
     expect(names).toEqual(PHASES);
     for (const m of lines) expect(Number(m[2])).toBeGreaterThanOrEqual(0);
+    // And the process's CPU time per phase, the same phases in the same order.
+    const cpu = [...r.stderr.matchAll(/^\[devtool-telemetry\] profile-cpu (.+) (\d+\.\d{3})$/gm)];
+    expect(cpu.map((m) => m[1])).toEqual(lines.map((m) => m[1]));
+    for (const m of cpu) expect(Number(m[2])).toBeGreaterThanOrEqual(0);
     // Profiling changes nothing else: the run is still delivered.
     await rx.waitFor(() => rx.spans().some((s) => s.name.startsWith('fixture-tool')), 20_000);
   }, 40_000);

@@ -116,7 +116,7 @@ describe('cadence options', () => {
     const imm = shipperOptions({ DEVTOOL_TELEMETRY_SHIP: 'immediate', DEVTOOL_TELEMETRY_SHIP_DELAY_MS: '5000' });
     expect([imm.gatherDelayMs, imm.lingerMs]).toEqual([0, 0]);
     const b = shipperOptions({});
-    expect([b.gatherDelayMs, b.lingerMs]).toEqual([10_000, 60_000]);
+    expect([b.gatherDelayMs, b.lingerMs]).toEqual([60_000, 60_000]);
     // Bounded whatever the variables say.
     const big = shipperOptions({ DEVTOOL_TELEMETRY_SHIP_DELAY_MS: '99999999999', DEVTOOL_TELEMETRY_SHIPPER_LINGER_MS: '99999999999' });
     expect(big.gatherDelayMs).toBeLessThanOrEqual(600_000);
