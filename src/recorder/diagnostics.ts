@@ -6,9 +6,9 @@
  * Loaded only when OTEL_LOG_LEVEL is set.
  */
 import type { Batch } from '../model/records';
-import { logs, parseLogLevel, type LogLevel } from '../settings/log-level';
+import { logs, type LogLevel } from '../settings/log-level';
+import { settingsOf } from '../settings/settings';
 
-let level: LogLevel | undefined;
 let announced = false;
 
 function say(kind: string, line: string): void {
@@ -16,7 +16,7 @@ function say(kind: string, line: string): void {
 }
 
 export function logLevel(env: NodeJS.ProcessEnv): LogLevel {
-  return (level ??= parseLogLevel(env).level);
+  return settingsOf(env).logLevel.level;
 }
 
 /** Once per process: the decision (info) and every problem (warn). */

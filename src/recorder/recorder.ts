@@ -10,8 +10,8 @@ import { settingsOf } from '../settings/settings';
 import type { BatchOrigin } from '../model/records';
 import { argvShape } from './argv';
 import { installChildProcessHook } from '../instrument/child-process';
-import { extractContext } from './propagation';
-import { emit, spooledSignals } from './emit';
+import { extractContext, type InheritedContext } from './propagation';
+import { emit } from './emit';
 import { installExitHooks } from './exit-hooks';
 import { mark, printProfile } from '../diagnostics/profile';
 import { installHttpInstrumentation } from '../instrument/http/install';
@@ -19,11 +19,8 @@ import { newUuid } from './ids';
 import { errorType } from './error-type';
 import { currentRecorder, setRecorder, type Recorder } from './current';
 import { logException } from './events';
-import { EXECUTABLE_NAME, Run } from './run';
-import { writeStartRecord, type StartRecord } from '../spool/start-record';
-import { startHeartbeat, type Heartbeat } from './heartbeat';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { Run } from './run';
+import { startLiveness } from './liveness';
 
 export interface StartRecorderOptions {
   tool: ToolIdentity;
@@ -38,26 +35,96 @@ export function startRecorder(opts: StartRecorderOptions): Recorder {
   const existing = currentRecorder();
   if (existing) return existing;
   const { tool, decision, env, debug } = opts;
-  const toolName = settingsOf(env).serviceName || tool.name || 'node';
   const shape = argvShape(process.argv.slice(2), tool.options.subcommands);
-  const identity = decision.identity;
+  const flags = decision.level === 'minimal' ? [] : shape.flags;
+  const inherited = extractContext(env);
+  const sessionOpts: SessionOptions = { ci: decision.ci, inTree: inherited.inTree, treeSessionBase: inherited.treeSessionBase };
+  const run = newRun(opts, shape.subcommand, flags, inherited, sessionOpts);
+  mark('recording: run');
+  const liveness = debug ? undefined : startLiveness({ run, tool, decision, env, flags, inherited });
+  mark('recording: start record');
+
   // Who recorded, for the shipper's consent re-check: the tool identity consent was decided for
   // (never OTEL_SERVICE_NAME, a display name) and the directory whose project files applied.
   const origin = batchOrigin(tool);
-  let installId: string | undefined;
-  const inherited = extractContext(env);
-  const sessionOpts = { ci: decision.ci, inTree: inherited.inTree, treeSessionBase: inherited.treeSessionBase };
+  const notes = (): string[] => debugNotes(opts);
+  const flush = (final = false): void => {
+    if (!run.dirty) return;
+    const batch = run.takeBatch();
+    mark('exit: records + resource');
+    if (origin) batch.origin = origin;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    if (decision.identity !== 'none') (require('../session') as typeof import('../session')).addSessionTotals(batch, final);
+    if (!run.sampled) batch.spans = []; // an unsampled parent: the tree records no spans
+    emit(batch, { env, debug, notes });
+  };
+  const end = (finish: () => void): void => {
+    finish();
+    flush(true);
+    liveness?.ended();
+  };
+  const recorder: Recorder = {
+    run,
+    env,
+    debug,
+    level: decision.level,
+    tool,
+    inherited,
+    childSession() {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      return (require('../session') as typeof import('../session')).sessionForChildren(env, tool, decision.identity, sessionOpts);
+    },
+    flush,
+    finish(code: number) {
+      if (!run.root.ended) end(() => run.finish({ code }));
+    },
+  };
+  setRecorder(recorder);
+  installHooks(recorder);
 
-  const run: Run = new Run({
+  installExitHooks({
+    onError(err) {
+      run.errorType = errorType(err);
+      logException(run, err);
+    },
+    onExit(info) {
+      if (run.root.ended) return;
+      mark('app');
+      end(() => run.finish(info));
+      mark('exit: start record remove');
+      printProfile();
+    },
+  });
+
+  mark('recording: exit hooks');
+  const every = flushInterval(env, tool, opts.notes);
+  liveness?.beat(every);
+  if (every > 0) {
+    // Each period also marks the run alive: if it then dies without JS, its end time is close.
+    setInterval(() => {
+      liveness?.touch();
+      flush();
+    }, every).unref();
+  }
+  return recorder;
+}
+
+type SessionOptions = { ci: boolean; inTree: boolean; treeSessionBase?: string };
+
+/** The run, its resource detected only when its first batch is taken (never on the start path). */
+function newRun(opts: StartRecorderOptions, subcommand: string | undefined, flags: string[], inherited: InheritedContext, sessionOpts: SessionOptions): Run {
+  const { tool, decision, env } = opts;
+  const identity = decision.identity;
+  return new Run({
     level: decision.level,
     parent: inherited.parent,
     link: inherited.link,
-    toolName,
-    subcommand: shape.subcommand,
-    flags: decision.level === 'minimal' ? [] : shape.flags,
+    toolName: settingsOf(env).serviceName || tool.name || 'node',
+    subcommand,
+    flags,
     resource: () => {
       // The stored id (the notice usually created it); the resolver never asks for one in CI.
-      if (identity === 'install') installId = decision.installId ?? loadInstallId(env);
+      const installId = identity === 'install' ? (decision.installId ?? loadInstallId(env)) : undefined;
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { detectResource } = require('../resource/detect') as typeof import('../resource/detect');
       // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -74,124 +141,32 @@ export function startRecorder(opts: StartRecorderOptions): Recorder {
       });
     },
   });
+}
 
-  // Only under debug: what was skipped or degraded, so a person can fix it.
-  const notes = (): string[] => {
-    const out = [`telemetry level ${decision.level} (decided by ${decision.source})`, ...opts.notes, ...tool.problems];
-    try {
-      const otlp = settingsOf(env).otlp;
-      out.push(...otlp.problems);
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      out.push(...(require('../settings/explain-env') as typeof import('../settings/explain-env')).extraProblems(env, otlp));
-    } catch {
-      /* explanations are best effort */
-    }
-    return out;
-  };
-  // Written before the app's code runs: if the process then dies without running JS (an
-  // unhandled signal, SIGKILL, a crash), the shipper still records the run (spool/start-record.ts).
-  // Not under debug, which writes nothing to disk.
-  mark('recording: run');
-  let startRecord: StartRecord | undefined;
-  let heartbeat: Heartbeat | undefined;
-  if (!debug) {
-    const handed = env.DEVTOOL_TELEMETRY_SESSION_ID;
-    const kept = spooledSignals(env, run.traceId);
-    startRecord = writeStartRecord(
-      {
-        startNs: run.root.startNs.toString(),
-        traceId: run.traceId,
-        spanId: run.root.spanId,
-        ...(inherited.parent ? { parentSpanId: inherited.parent.spanId } : {}),
-        ...(inherited.link ? { link: { traceId: inherited.link.traceId, spanId: inherited.link.spanId } } : {}),
-        name: run.commandName,
-        flags: decision.level === 'minimal' ? [] : shape.flags,
-        level: decision.level,
-        toolName: tool.name,
-        toolVersion: tool.version,
-        serviceName: settingsOf(env).serviceName,
-        identity,
-        ci: decision.ci,
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        agent: (require('../consent/ai-agent') as typeof import('../consent/ai-agent')).detectAgent(env),
-        installId: identity === 'install' ? decision.installId : undefined,
-        sessionId: identity !== 'none' && handed && UUID.test(handed) ? handed : undefined,
-        exe: EXECUTABLE_NAME,
-        ...(!kept.spans || !run.sampled ? { noSpans: true as const } : {}),
-        ...(!kept.metrics ? { noMetrics: true as const } : {}),
-      },
-      env,
-    );
-  }
-  mark('recording: start record');
-  const flush = (final = false): void => {
-    if (!run.dirty) return;
-    const batch = run.takeBatch();
-    mark('exit: records + resource');
-    if (origin) batch.origin = origin;
+/** Only under debug (or OTEL_LOG_LEVEL): what was skipped or degraded, so a person can fix it. */
+function debugNotes(opts: StartRecorderOptions): string[] {
+  const { decision, tool, env } = opts;
+  const out = [`telemetry level ${decision.level} (decided by ${decision.source})`, ...opts.notes, ...tool.problems];
+  try {
+    const settings = settingsOf(env);
+    out.push(...settings.otlp.problems);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    if (identity !== 'none') (require('../session') as typeof import('../session')).addSessionTotals(batch, final);
-    if (!run.sampled) batch.spans = []; // an unsampled parent: the tree records no spans
-    emit(batch, { env, debug, notes });
-  };
-  const recorder: Recorder = {
-    run,
-    env,
-    debug,
-    level: decision.level,
-    tool,
-    inherited,
-    childSession() {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      return (require('../session') as typeof import('../session')).sessionForChildren(env, tool, identity, sessionOpts);
-    },
-    flush,
-    finish(code: number) {
-      if (run.root.ended) return;
-      run.finish({ code });
-      flush(true);
-      heartbeat?.stop();
-      startRecord?.remove();
-    },
-  };
-  setRecorder(recorder);
+    out.push(...(require('../settings/explain-env') as typeof import('../settings/explain-env')).extraProblems(settings));
+  } catch {
+    /* explanations are best effort */
+  }
+  return out;
+}
+
+/** What the app does that we observe: HTTP servers, child processes, LLM clients when it loads them. */
+function installHooks(recorder: Recorder): void {
   installHttpInstrumentation(recorder);
   mark('recording: http hooks');
   installChildProcessHook(recorder);
   mark('recording: child_process hook');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  (require('../instrument/llm-hooks') as typeof import('../instrument/llm-hooks')).installInstrumentations(recorder); // LLM clients, when the app loads them
+  (require('../instrument/llm-hooks') as typeof import('../instrument/llm-hooks')).installInstrumentations(recorder);
   mark('recording: LLM client hooks');
-
-  installExitHooks({
-    onError(err) {
-      run.errorType = errorType(err);
-      logException(run, err);
-    },
-    onExit(info) {
-      if (run.root.ended) return;
-      mark('app');
-      run.finish(info);
-      flush(true);
-      heartbeat?.stop();
-      startRecord?.remove();
-      mark('exit: start record remove');
-      printProfile();
-    },
-  });
-
-  mark('recording: exit hooks');
-  const every = flushInterval(env, tool, opts.notes);
-  // Until the periodic flush's first touch: 1, 2, 4, ... s (heartbeat.ts), so a killed run's end is close.
-  if (startRecord) heartbeat = startHeartbeat(() => startRecord?.touch(), every);
-  if (every > 0) {
-    // Each period also marks the run alive: if it then dies without JS, its end time is close.
-    setInterval(() => {
-      startRecord?.touch();
-      flush();
-    }, every).unref();
-  }
-  return recorder;
 }
 
 function loadInstallId(env: NodeJS.ProcessEnv): string {

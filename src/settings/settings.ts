@@ -12,6 +12,8 @@
 import { parseExportersEnv, type ExportersConfig } from './exporters';
 import { parseOtlpEnv, type OtlpConfig } from './otlp';
 import { parseSamplerEnv, type SamplerConfig } from './sampler';
+import { parseLogLevel, type LogLevelConfig } from './log-level';
+import { parseTemporality, type TemporalityPreference } from './temporality-env';
 import { isDebug } from './env-values';
 import { isShipperProcess } from './process-role';
 
@@ -27,10 +29,14 @@ export interface Settings {
   readonly serviceName: string | undefined;
   /** OTEL_EXPORTER_OTLP_* (settings/otlp.ts). */
   readonly otlp: OtlpConfig;
-  /** OTEL_{TRACES,METRICS}_EXPORTER (settings/exporters.ts). */
+  /** OTEL_{TRACES,METRICS,LOGS}_EXPORTER (settings/exporters.ts). */
   readonly exporters: ExportersConfig;
   /** OTEL_TRACES_SAMPLER[_ARG] (settings/sampler.ts). */
   readonly sampler: SamplerConfig;
+  /** OTEL_LOG_LEVEL: our own diagnostics on stderr (settings/log-level.ts). */
+  readonly logLevel: LogLevelConfig;
+  /** OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE (settings/temporality-env.ts). */
+  readonly temporality: { preference: TemporalityPreference; problem?: string };
   /** True when none of the exporter/sampler switches is set: nothing to parse, all signals spooled. */
   readonly defaultSwitches: boolean;
 }
@@ -47,6 +53,8 @@ function parse(env: Env): Settings {
   let otlp: OtlpConfig | undefined;
   let exporters: ExportersConfig | undefined;
   let sampler: SamplerConfig | undefined;
+  let logLevel: LogLevelConfig | undefined;
+  let temporality: Settings['temporality'] | undefined;
   const serviceName = (env.OTEL_SERVICE_NAME ?? '').trim() || undefined;
   return {
     env,
@@ -62,6 +70,12 @@ function parse(env: Env): Settings {
     },
     get sampler() {
       return (sampler ??= parseSamplerEnv(env));
+    },
+    get logLevel() {
+      return (logLevel ??= parseLogLevel(env));
+    },
+    get temporality() {
+      return (temporality ??= parseTemporality(env));
     },
   };
 }
