@@ -64,82 +64,77 @@ function keyProblem(key: string, what: string): string | undefined {
   return undefined;
 }
 
+/** What one declaration adds to the catalog: attribute keys (span or metric label) and metrics. */
+interface Declared {
+  problems: string[];
+  decls: DeclaredAttribute[];
+  metrics: DeclaredMetric[];
+}
+
 /** Declare counters and command attributes; returns problems (bad entries are skipped). */
 export function declareCommandMetrics(input: unknown): string[] {
-  const st = state();
-  const problems: string[] = [];
   if (!isRecord(input)) return ['defineCommandMetrics: declaration must be an object'];
-  const decls: DeclaredAttribute[] = [];
-  const metrics: DeclaredMetric[] = [];
-
-  if (input.attributes !== undefined) {
-    if (!isRecord(input.attributes)) problems.push('attributes must be an object');
-    else
-      for (const [key, raw] of Object.entries(input.attributes)) {
-        const bad = keyProblem(key, 'attribute');
-        if (bad) problems.push(bad);
-        else if (st.attributes.size >= MAX_ATTRS) problems.push(`more than ${MAX_ATTRS} attributes; ${key} ignored`);
-        else {
-          const c = compileProperty('p', raw, key);
-          if (typeof c === 'string') problems.push(`attribute ${key}: ${c.replace(/^property p: /, '')}`);
-          else {
-            st.attributes.set(key, c);
-            decls.push({ key, type: c.type, values: c.values && [...c.values], description: 'Declared by the tool for its command span.', on: 'span' });
-          }
-        }
-      }
-  }
-
+  const st = state();
+  const out: Declared = { problems: [], decls: [], metrics: [] };
+  if (input.attributes !== undefined) declareAttributes(st, input.attributes, out);
   if (input.counters !== undefined) {
-    if (!isRecord(input.counters)) problems.push('counters must be an object');
-    else
-      for (const [name, raw] of Object.entries(input.counters)) {
-        const bad = keyProblem(name, 'counter');
-        if (bad) {
-          problems.push(bad);
-          continue;
-        }
-        if (st.counters.size >= MAX_COUNTERS) {
-          problems.push(`more than ${MAX_COUNTERS} counters; ${name} ignored`);
-          continue;
-        }
-        const spec = raw === true || raw === null ? {} : raw;
-        if (!isRecord(spec)) {
-          problems.push(`counter ${name}: spec must be an object`);
-          continue;
-        }
-        const unit = typeof spec.unit === 'string' && UNIT_RE.test(spec.unit) ? spec.unit : '1';
-        const description = typeof spec.description === 'string' ? spec.description.slice(0, 200) : `Declared by the tool.`;
-        const attrs = new Map<string, CompiledProperty>();
-        let ok = true;
-        if (spec.attributes !== undefined) {
-          if (!isRecord(spec.attributes)) {
-            problems.push(`counter ${name}: attributes must be an object`);
-            ok = false;
-          } else
-            for (const [key, praw] of Object.entries(spec.attributes)) {
-              const badKey = keyProblem(key, `counter ${name} attribute`);
-              const c = badKey ?? compileProperty('p', praw, key);
-              if (typeof c === 'string') problems.push(c.replace(/property p: /, `counter ${name} attribute ${key}: `));
-              else if (!c.metricLabel) problems.push(`counter ${name} attribute ${key}: metric labels must be enums (values) or booleans`);
-              else if (attrs.size < 8) {
-                attrs.set(key, c);
-                decls.push({ key, type: c.type, values: c.values && [...c.values], description: `Label of ${name}.`, on: 'metric' });
-              }
-            }
-        }
-        if (!ok) continue;
-        st.counters.set(name, { spec: { name, unit, description, type: 'sum' }, attrs });
-        metrics.push({ name, unit, description, attributes: ['devtool.command.name', ...attrs.keys()] });
-        // The per-run total on the command span.
-        decls.push({ key: name, type: 'number', description: `${description} (total in this run)`, on: 'span' });
-      }
+    if (!isRecord(input.counters)) out.problems.push('counters must be an object');
+    else for (const [name, raw] of Object.entries(input.counters)) declareCounter(st, name, raw, out);
   }
   // Attributes first: a metric's labels must be catalog keys when the metric is registered.
-  problems.push(...registerAttributes(decls));
-  problems.push(...registerMetrics(metrics));
+  const problems = [...out.problems, ...registerAttributes(out.decls), ...registerMetrics(out.metrics)];
   st.problems.push(...problems);
   return problems;
+}
+
+/** Command attributes: typed values on the command span. */
+function declareAttributes(st: State, input: unknown, out: Declared): void {
+  if (!isRecord(input)) {
+    out.problems.push('attributes must be an object');
+    return;
+  }
+  for (const [key, raw] of Object.entries(input)) {
+    const bad = keyProblem(key, 'attribute');
+    if (bad) out.problems.push(bad);
+    else if (st.attributes.size >= MAX_ATTRS) out.problems.push(`more than ${MAX_ATTRS} attributes; ${key} ignored`);
+    else {
+      const c = compileProperty('p', raw, key);
+      if (typeof c === 'string') out.problems.push(`attribute ${key}: ${c.replace(/^property p: /, '')}`);
+      else {
+        st.attributes.set(key, c);
+        out.decls.push({ key, type: c.type, values: c.values && [...c.values], description: 'Declared by the tool for its command span.', on: 'span' });
+      }
+    }
+  }
+}
+
+/** One counter: a sum by command (and its enum or boolean labels), and its total on the command span. */
+function declareCounter(st: State, name: string, raw: unknown, out: Declared): void {
+  const bad = keyProblem(name, 'counter');
+  if (bad) return void out.problems.push(bad);
+  if (st.counters.size >= MAX_COUNTERS) return void out.problems.push(`more than ${MAX_COUNTERS} counters; ${name} ignored`);
+  const spec = raw === true || raw === null ? {} : raw;
+  if (!isRecord(spec)) return void out.problems.push(`counter ${name}: spec must be an object`);
+  const unit = typeof spec.unit === 'string' && UNIT_RE.test(spec.unit) ? spec.unit : '1';
+  const description = typeof spec.description === 'string' ? spec.description.slice(0, 200) : `Declared by the tool.`;
+  const attrs = new Map<string, CompiledProperty>();
+  if (spec.attributes !== undefined) {
+    if (!isRecord(spec.attributes)) return void out.problems.push(`counter ${name}: attributes must be an object`);
+    for (const [key, praw] of Object.entries(spec.attributes)) {
+      const badKey = keyProblem(key, `counter ${name} attribute`);
+      const c = badKey ?? compileProperty('p', praw, key);
+      if (typeof c === 'string') out.problems.push(c.replace(/property p: /, `counter ${name} attribute ${key}: `));
+      else if (!c.metricLabel) out.problems.push(`counter ${name} attribute ${key}: metric labels must be enums (values) or booleans`);
+      else if (attrs.size < 8) {
+        attrs.set(key, c);
+        out.decls.push({ key, type: c.type, values: c.values && [...c.values], description: `Label of ${name}.`, on: 'metric' });
+      }
+    }
+  }
+  st.counters.set(name, { spec: { name, unit, description, type: 'sum' }, attrs });
+  out.metrics.push({ name, unit, description, attributes: ['devtool.command.name', ...attrs.keys()] });
+  // The per-run total on the command span.
+  out.decls.push({ key: name, type: 'number', description: `${description} (total in this run)`, on: 'span' });
 }
 
 /** Drop undeclared or ill-typed command attributes (the API's own check, before the sanitizer). */
