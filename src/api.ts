@@ -11,7 +11,7 @@ import { logException } from './recorder/events';
 import { activeSpan, runWithSpan } from './recorder/context';
 import { INSTRUMENTS } from './model/instruments';
 import type { LiveSpan } from './recorder/run';
-import { LlmCall } from './instrument/llm-call';
+import { LlmCall, type LlmUsage } from './instrument/llm-call';
 
 /** Handle of a step started without a callback; call end() once. */
 export interface StepHandle {
@@ -85,17 +85,13 @@ export function step<T>(name: string, fn?: () => T): T | StepHandle {
 }
 
 /** What is known about one LLM request. Token counts and models only; never prompt text. */
-export interface LlmRequestInfo {
+export interface LlmRequestInfo extends LlmUsage {
   /** `gen_ai.provider.name`: openai, anthropic, azure.ai.openai, gcp.gemini, ollama... */
   provider: string;
   /** Requested model. */
   model: string;
   /** `gen_ai.operation.name`: chat (default), text_completion, embeddings, ... */
   operation?: string;
-  responseModel?: string;
-  inputTokens?: number;
-  outputTokens?: number;
-  finishReasons?: string[];
   /** For a request recorded after the fact. */
   durationMs?: number;
   /** The error the request failed with (only its class is kept). */

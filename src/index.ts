@@ -6,6 +6,7 @@ export { start } from './entry/start';
 export type { StartOptions } from './entry/gate';
 export { command, step, llmRequest, userInput, shutdown, flush, telemetryLevel, usageFromResponse } from './api';
 export type { LlmRequestInfo, StepHandle } from './api';
+export type { LlmUsage } from './instrument/llm-call';
 export { tracerProvider } from './otel/tracer-provider';
 export { askConsent } from './consent/prompt';
 export type { Level } from './model/records';

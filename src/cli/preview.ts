@@ -4,6 +4,7 @@
  * if there is one, else the newest entry of the transparency log (what was actually sent). JSON on
  * stdout (pipe it to jq), one human line on stderr.
  */
+import { safe } from '../diagnostics/safe';
 import os = require('node:os');
 import type { Batch } from '../model/records';
 import { createSanitizer } from '../privacy/sanitize';
@@ -12,13 +13,6 @@ import { listBatches, readBatch } from '../spool/reader';
 import { readSentLog } from '../spool/sent-log';
 import { allowFlags, type CliContext, EXIT, fmtTime, line, noTool } from './context';
 
-function safe<T>(fn: () => T): T | undefined {
-  try {
-    return fn();
-  } catch {
-    return undefined;
-  }
-}
 
 function sanitize(batch: Batch, ctx: CliContext): Batch {
   const s = createSanitizer({

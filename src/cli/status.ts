@@ -3,6 +3,7 @@
  * same resolver the preload runs; with --explain every source's raw value, parse and verdict; plus
  * where data goes (endpoint), the install id, what waits in the spool and the last send.
  */
+import { safe } from '../diagnostics/safe';
 import { isDebug, parseBool } from '../settings/env-values';
 import { resolveConsent, type ConsentDecision } from '../consent/resolve';
 import { readUserConfig } from '../consent/user-config';
@@ -33,13 +34,6 @@ export interface StatusReport {
   lastSuccessfulSend: Omit<SentLogEntry, 'records'> | null;
 }
 
-function safe<T>(fn: () => T, fallback: T): T {
-  try {
-    return fn();
-  } catch {
-    return fallback;
-  }
-}
 
 export function buildStatus(ctx: CliContext): StatusReport {
   const tool = ctx.tool ?? noTool();

@@ -11,7 +11,7 @@
 import { currentRecorder } from '../recorder/current';
 import { count, LlmCall, str, type LlmResult } from './llm-call';
 import { observeIterator, type StreamAccumulator } from './stainless';
-import { installWrapper, unwrappedMethod, type AnyFn, type Obj } from './patch';
+import { callOriginal, installWrapper, unwrappedMethod, type Obj } from './patch';
 
 const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object';
 
@@ -86,13 +86,7 @@ function wrap(proto: Obj, method: string, streamed: boolean): boolean {
   const wrapped = function (this: unknown, ...args: unknown[]): unknown {
     const llm = begin(this, args[0]);
     if (!llm) return orig.apply(this, args);
-    let p: unknown;
-    try {
-      p = orig.apply(this, args);
-    } catch (err) {
-      llm.end(err);
-      throw err;
-    }
+    const p = callOriginal(orig, this, args, (err) => llm.end(err));
     return Promise.resolve(p).then(
       (res) => {
         try {

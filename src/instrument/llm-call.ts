@@ -34,12 +34,20 @@ export interface LlmCallStart {
   startNs?: bigint;
 }
 
-/** What the response told us; every field optional, merged as it arrives. */
-export interface LlmResult {
+/** What a response tells about an LLM request: the model that answered, token counts, finish reasons. */
+export interface LlmUsage {
+  /** `gen_ai.response.model`. */
   responseModel?: string;
+  /** `gen_ai.usage.input_tokens`. */
   inputTokens?: number;
+  /** `gen_ai.usage.output_tokens`. */
   outputTokens?: number;
+  /** `gen_ai.response.finish_reasons`. */
   finishReasons?: string[];
+}
+
+/** What the response told us; every field optional, merged as it arrives. */
+export interface LlmResult extends LlmUsage {
   /** At `full` only: JSON string for gen_ai.output.messages. */
   outputMessages?: string;
 }

@@ -10,7 +10,7 @@
  * in the request's `_meta` (`gen_ai.tool.call.id` or `toolCallId`, as agent frameworks do).
  */
 import { currentRecorder } from '../recorder/current';
-import { installWrapper, isObj, unwrappedMethod, type AnyFn, type Obj } from './patch';
+import { callOriginal, installWrapper, isObj, unwrappedMethod, type Obj } from './patch';
 import { endToolSpan, startToolSpan } from './tool-span';
 
 
@@ -34,13 +34,7 @@ export function patchMcp(exports: unknown): number {
   const wrapped = function (this: unknown, ...args: unknown[]): unknown {
     const span = begin(args[0]);
     if (!span) return orig.apply(this, args);
-    let result: unknown;
-    try {
-      result = orig.apply(this, args);
-    } catch (err) {
-      span.end(err);
-      throw err;
-    }
+    const result = callOriginal(orig, this, args, (err) => span.end(err));
     if (!result || typeof (result as PromiseLike<unknown>).then !== 'function') {
       span.end();
       return result;

@@ -36,3 +36,13 @@ export function json(v: unknown): string | undefined {
     return undefined;
   }
 }
+
+/** Call the original; a synchronous throw ends the observation (`onThrow`) and reaches the app unchanged. */
+export function callOriginal(orig: AnyFn, self: unknown, args: unknown[], onThrow: (err: unknown) => void): unknown {
+  try {
+    return orig.apply(self, args);
+  } catch (err) {
+    onThrow(err);
+    throw err;
+  }
+}

@@ -17,7 +17,7 @@
 import type { Level } from '../model/records';
 import { currentRecorder } from '../recorder/current';
 import { LlmCall, type LlmCallStart, type LlmResult } from './llm-call';
-import { installWrapper, isObj, unwrappedMethod, type AnyFn, type Obj } from './patch';
+import { callOriginal, installWrapper, isObj, unwrappedMethod, type AnyFn, type Obj } from './patch';
 
 
 export interface StreamAccumulator {
@@ -52,13 +52,7 @@ export function wrapMethod(proto: unknown, method: string, spec: OperationSpec):
   const wrapped = function (this: unknown, ...args: unknown[]): unknown {
     const call = begin(this, args, spec);
     if (!call) return orig.apply(this, args);
-    let result: unknown;
-    try {
-      result = orig.apply(this, args);
-    } catch (err) {
-      call.llm.end(err);
-      throw err;
-    }
+    const result = callOriginal(orig, this, args, (err) => call.llm.end(err));
     try {
       observe(result, call);
     } catch {

@@ -12,14 +12,19 @@ import { packageRoot } from '../storage/package-root';
 import { ciVendor, cpuCount, hostArch, insideContainer, memoryBucket } from './environment';
 import { detectOs } from './os-release';
 
-export interface ResourceInput {
-  env: NodeJS.ProcessEnv;
+/** Who ran: what a run's resource says about the tool, the environment and the ids. */
+export interface RunIdentity {
   toolName?: string;
   toolVersion?: string;
   ci: boolean;
+  /** The AI coding agent driving the process (consent/ai-agent.ts enum), if any. */
   agent?: string;
   installId?: string;
   sessionId?: string;
+}
+
+export interface ResourceInput extends RunIdentity {
+  env: NodeJS.ProcessEnv;
 }
 
 let distroVersion: string | undefined;

@@ -3,18 +3,12 @@
  * recorded, and handed to the sanitizer so it can scrub them wherever they appear in a value.
  * Shared by the recorder (before spooling) and the shipper (before sending).
  */
+import { safe } from '../diagnostics/safe';
 import os = require('node:os');
 import type { LocalIdentity } from '../model/records';
 
 export type { LocalIdentity };
 
-function safe<T>(fn: () => T): T | undefined {
-  try {
-    return fn();
-  } catch {
-    return undefined;
-  }
-}
 
 export function localIdentity(env: NodeJS.ProcessEnv, opts: { cwd?: boolean } = {}): LocalIdentity {
   return {

@@ -20,7 +20,7 @@ import { isRecordingLevel } from '../model/levels';
 import { INSTRUMENTS } from '../model/instruments';
 import { MetricAggregator } from '../recorder/metrics';
 import { pidNamespace, RUN_SUFFIX, runsDir, startTicks, type StartRecordData } from '../spool/start-record';
-import { trustDir, closeQuietly } from '../storage/trusted-dir';
+import { readOwnFileStat, trustDir } from '../storage/trusted-dir';
 import { spoolRoot } from '../spool/layout';
 import { writeBatch } from '../spool/spool';
 import { ensureInstallId } from '../consent/user-config';
@@ -263,19 +263,14 @@ export function finalizeAbandonedRuns(env: Env, now = Date.now()): FinalizeResul
 }
 
 function readRecord(file: string): { rec: StartRecordData; mtimeMs: number } | undefined {
-  let fd: number | undefined;
   try {
-    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
-    const st = fs.fstatSync(fd);
-    if (!st.isFile() || st.size > MAX_RECORD_BYTES || (typeof process.getuid === 'function' && st.uid !== process.getuid())) return undefined;
-    const buf = Buffer.alloc(st.size);
-    const n = fs.readSync(fd, buf, 0, st.size, 0);
-    const rec = parseStartRecord(buf.toString('utf8', 0, n));
-    return rec ? { rec, mtimeMs: st.mtimeMs } : undefined;
+    // A regular file of ours (not a link, not writable by others), read whole or not at all.
+    const { data, stat } = readOwnFileStat(file, MAX_RECORD_BYTES + 1);
+    if (data.length > MAX_RECORD_BYTES) return undefined;
+    const rec = parseStartRecord(data.toString('utf8'));
+    return rec ? { rec, mtimeMs: stat.mtimeMs } : undefined;
   } catch {
     return undefined;
-  } finally {
-    closeQuietly(fd);
   }
 }
 

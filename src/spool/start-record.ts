@@ -16,6 +16,7 @@
  * Only names and enums go in (the same values the command span carries before sanitizing), and the
  * directory is used only when config/trusted-dir.ts trusts it (ours, not writable by others, no link).
  */
+import type { RunIdentity } from '../resource/detect';
 import fs = require('node:fs');
 import path = require('node:path');
 import { trustDir } from '../storage/trusted-dir';
@@ -24,7 +25,8 @@ import { destinationDir, spoolRoot } from './layout';
 export const RUNS_DIR = 'runs';
 export const RUN_SUFFIX = '.run';
 
-export interface StartRecordData {
+/** The run's identity (its resource, rebuilt by the finalizer), plus what the record itself needs. */
+export interface StartRecordData extends RunIdentity {
   v: 1;
   pid: number;
   /**
@@ -47,16 +49,10 @@ export interface StartRecordData {
   name: string;
   flags: string[];
   level: string;
-  toolName?: string;
-  toolVersion?: string;
   /** OTEL_SERVICE_NAME of the run, if set (it names the service). */
   serviceName?: string;
   identity?: string;
-  ci: boolean;
-  agent?: string;
-  installId?: string;
-  /** A session id handed down by a parent (DEVTOOL_TELEMETRY_SESSION_ID). */
-  sessionId?: string;
+  /** sessionId: only one handed down by a parent (DEVTOOL_TELEMETRY_SESSION_ID). */
   /** process.executable.name of the run (the CLI conventions require it on the command span). */
   exe?: string;
   /**

@@ -215,6 +215,11 @@ export function appendNoFollow(file: string, text: string): void {
 
 /** Read a regular file of ours without following a link (at most `max` bytes). Throws. */
 export function readOwnFile(file: string, max: number): Buffer {
+  return readOwnFileStat(file, max).data;
+}
+
+/** readOwnFile, with the file's stat as it was read (its mtime, for the start records). Throws. */
+export function readOwnFileStat(file: string, max: number): { data: Buffer; stat: fs.Stats } {
   const fd = fs.openSync(file, C.O_RDONLY | NOFOLLOW);
   try {
     const st = assertOwnFile(fd, file);
@@ -225,7 +230,7 @@ export function readOwnFile(file: string, max: number): Buffer {
       if (r === 0) break;
       n += r;
     }
-    return buf.subarray(0, n);
+    return { data: buf.subarray(0, n), stat: st };
   } finally {
     fs.closeSync(fd);
   }
