@@ -20,7 +20,7 @@ import { isRecordingLevel } from '../model/levels';
 import { INSTRUMENTS } from '../model/instruments';
 import { MetricAggregator } from '../recorder/metrics';
 import { pidNamespace, RUN_SUFFIX, runsDir, startTicks, type StartRecordData } from '../spool/start-record';
-import { readOwnFileStat, trustDir } from '../storage/trusted-dir';
+import { readOwnFileStat, trustDir, unlinkQuiet } from '../storage/trusted-dir';
 import { spoolRoot } from '../spool/layout';
 import { writeBatch } from '../spool/spool';
 import { ensureInstallId } from '../consent/user-config';
@@ -282,11 +282,3 @@ function olderThan(file: string, now: number, ms: number): boolean {
   }
 }
 
-function unlinkQuiet(file: string): boolean {
-  try {
-    fs.unlinkSync(file);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -8,7 +8,7 @@ import fs = require('node:fs');
 import path = require('node:path');
 import type { Batch } from '../model/records';
 import { validateBatch } from '../model/validate';
-import { removeNoFollow, trustDir, closeQuietly } from '../storage/trusted-dir';
+import { closeQuietly, readAll, removeNoFollow, trustDir } from '../storage/trusted-dir';
 import { type BatchName, batchDir, quarantineDir, sortBatchNames, spoolRoot } from './layout';
 
 type Env = NodeJS.ProcessEnv;
@@ -69,13 +69,7 @@ export function readBatch(env: Env, name: BatchName): ReadOutcome {
     if (!st.isFile()) return { kind: 'corrupt', reason: 'not a regular file' };
     if (st.size > MAX_READ_BYTES) return { kind: 'corrupt', reason: 'too large' };
     const buf = Buffer.allocUnsafe(st.size);
-    let off = 0;
-    while (off < buf.length) {
-      const n = fs.readSync(fd, buf, off, buf.length - off, off);
-      if (n === 0) break;
-      off += n;
-    }
-    text = buf.toString('utf8', 0, off);
+    text = buf.toString('utf8', 0, readAll(fd, buf));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ELOOP') return { kind: 'corrupt', reason: 'a symbolic link' };
     return ioOutcome(e);

@@ -19,7 +19,7 @@
 import type { RunIdentity } from '../resource/detect';
 import fs = require('node:fs');
 import path = require('node:path');
-import { trustDir } from '../storage/trusted-dir';
+import { trustDir, unlinkQuiet } from '../storage/trusted-dir';
 import { destinationDir, spoolRoot } from './layout';
 
 export const RUNS_DIR = 'runs';
@@ -124,7 +124,7 @@ export function writeStartRecord(data: Omit<StartRecordData, 'v' | 'pid' | 'tick
       remove() {
         if (removed) return;
         removed = true;
-        safeUnlink(file);
+        unlinkQuiet(file);
       },
     };
   } catch {
@@ -132,10 +132,3 @@ export function writeStartRecord(data: Omit<StartRecordData, 'v' | 'pid' | 'tick
   }
 }
 
-function safeUnlink(file: string): void {
-  try {
-    fs.unlinkSync(file);
-  } catch {
-    /* gone */
-  }
-}

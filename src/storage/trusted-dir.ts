@@ -224,13 +224,7 @@ export function readOwnFileStat(file: string, max: number): { data: Buffer; stat
   try {
     const st = assertOwnFile(fd, file);
     const buf = Buffer.allocUnsafe(Math.min(max, st.size));
-    let n = 0;
-    while (n < buf.length) {
-      const r = fs.readSync(fd, buf, n, buf.length - n, n);
-      if (r === 0) break;
-      n += r;
-    }
-    return { data: buf.subarray(0, n), stat: st };
+    return { data: buf.subarray(0, readAll(fd, buf)), stat: st };
   } finally {
     fs.closeSync(fd);
   }
@@ -284,4 +278,25 @@ export function closeQuietly(fd: number | undefined): void {
   } catch {
     /* already closed or failing */
   }
+}
+
+/** Remove a file of ours that may already be gone; true when this call removed it. */
+export function unlinkQuiet(file: string): boolean {
+  try {
+    fs.unlinkSync(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Fill `buf` from the start of `fd` (short reads repeated); the bytes read. */
+export function readAll(fd: number, buf: Buffer): number {
+  let n = 0;
+  while (n < buf.length) {
+    const r = fs.readSync(fd, buf, n, buf.length - n, n);
+    if (r === 0) break;
+    n += r;
+  }
+  return n;
 }
