@@ -5,13 +5,13 @@
  * TELEMETRY.md and model/ (our own events only: the others are the official conventions') are
  * generated from this list. Pure data: no I/O, no OpenTelemetry.
  */
-import type { CatalogLevel } from './catalog';
+import type { RecordingLevel } from '../model/levels';
 import type { Requirement } from './signals';
 
 export interface EventSpec {
   /** EventName of the log record (never the deprecated `event.name` attribute). */
   name: string;
-  level: CatalogLevel;
+  level: RecordingLevel;
   /** Defined by the official conventions (true) or by us, in model/devtool/events.yaml (false). */
   official: boolean;
   brief: string;
