@@ -46,13 +46,13 @@ const bundle = (entry, outfile, define = {}) =>
     legalComments: 'none',
   });
 await bundle('src/entry/runtime.ts', 'dist/cjs/runtime.js');
-// The shipper's send path (shipper.ts, loaded on its first shipment) as one file WITH the OTLP
+// The shipper's send path (drain.ts, loaded on its first shipment) as one file WITH the OTLP
 // encoders: @opentelemetry/otlp-transformer and what it pulls in (~200 modules of @opentelemetry/*)
 // cost ~75 ms of CPU to resolve and load one by one, in every shipper; one bundle ~27 ms. undici stays external (loaded only behind a proxy). Their license comments are kept at
 // the end of the file. Where this file is missing (tests of src/, the OTel-next pass) the
 // shipper loads the modules as they are (main.ts).
 await build({
-  entryPoints: [join(root, 'src/shipper/shipper.ts')],
+  entryPoints: [join(root, 'src/shipper/drain.ts')],
   outfile: join(root, 'dist/cjs/shipper/send.js'),
   bundle: true,
   platform: 'node',

@@ -16,7 +16,7 @@ import { kickMarkerFile } from '../spool/kick';
 import { waitForWork } from './cadence';
 import { ShipperLock } from '../spool/lock';
 import { shipperOptions } from './options';
-import type { Shipper } from './shipper';
+import type { Shipper } from './drain';
 
 type Env = NodeJS.ProcessEnv;
 
@@ -98,11 +98,11 @@ function finalizeAbandoned(env: Env): void {
  * The send path: the build's one-file bundle of it with the OTLP encoders (send.js, see
  * scripts/build.mjs: ~50 ms less CPU per shipper than ~200 modules), else the modules themselves.
  */
-function sendModule(): typeof import('./shipper') {
+function sendModule(): typeof import('./drain') {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  if (fs.existsSync(path.join(__dirname, 'send.js'))) return require('./send') as typeof import('./shipper');
+  if (fs.existsSync(path.join(__dirname, 'send.js'))) return require('./send') as typeof import('./drain');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require('./shipper') as typeof import('./shipper');
+  return require('./drain') as typeof import('./drain');
 }
 
 function clearKickMarker(env: Env): void {
