@@ -25,7 +25,7 @@ import type { ShipperLock } from '../spool/lock';
 import { cleanStaleTemps, listBatches, removeBatch } from '../spool/reader';
 import { routeKey } from '../spool/shipper-state';
 import { settingsOf } from '../settings/settings';
-import { parseTemporality, wantsDelta } from '../settings/temporality-env';
+import { wantsDelta } from '../settings/temporality-env';
 import { pruneFolded } from './accumulator';
 import { ConsentCheck } from './consent-check';
 import { Intake, type Item, selectRequest } from './intake';
@@ -54,13 +54,12 @@ export class Shipper {
     private readonly lock: ShipperLock,
     private readonly opts: ShipperOptions,
   ) {
-    const otlp = settingsOf(env).otlp;
+    const { otlp, temporality } = settingsOf(env);
     this.transport = createTransport(env);
     this.ledger = new Ledger(env, lock);
     this.deadline = Date.now() + opts.maxLifeMs;
     const retry = new Retry(this.ledger, opts, routeKey(env), this.deadline, () => this.stopped);
     this.consent = new ConsentCheck(env, process.cwd());
-    const temporality = parseTemporality(env);
     this.ledger.state.conditions = [...otlp.problems, ...(temporality.problem ? [temporality.problem] : [])].slice(0, 10);
     this.ledger.saveState();
     this.intake = new Intake(env, this.consent, this.ledger);

@@ -77,101 +77,132 @@ function timeoutError(what: string, code: string): Error {
  * undici, which the common case (no proxy) does not need.
  */
 function createNodeTransport(connectTimeoutMs: number): Transport {
+  const pools = nodePools();
+  return {
+    post: (rawUrl, body, rawHeaders, timeoutMs, tls) => nodePost(pools, withUrlCredentials(rawUrl, rawHeaders), body, { timeoutMs, connectTimeoutMs, tls }),
+    proxied: false,
+    close: async () => pools.destroy(),
+  };
+}
+
+interface NodePools {
+  http: typeof import('node:http');
+  https: typeof import('node:https');
+  agentFor(secure: boolean, tls?: TlsMaterial): import('node:http').Agent;
+  destroy(): void;
+}
+
+/** Keep-alive pools: one per scheme, and one per distinct set of TLS files (per-signal variables may differ). */
+function nodePools(): NodePools {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const http = require('node:http') as typeof import('node:http');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const https = require('node:https') as typeof import('node:https');
-  const agents = {
-    'http:': new http.Agent({ keepAlive: true, maxSockets: 2 }),
-    'https:': new https.Agent({ keepAlive: true, maxSockets: 2 }),
-  };
-  // One pool per distinct set of TLS files (per-signal variables may differ).
+  const plain = new http.Agent({ keepAlive: true, maxSockets: 2 });
+  const secure = new https.Agent({ keepAlive: true, maxSockets: 2 });
   const tlsAgents = new Map<string, import('node:https').Agent>();
-  const httpsAgent = (tls?: TlsMaterial) => {
-    if (!tls) return agents['https:'];
-    let a = tlsAgents.get(tls.id);
-    if (!a) tlsAgents.set(tls.id, (a = new https.Agent({ keepAlive: true, maxSockets: 2, ca: tls.ca, key: tls.key, cert: tls.cert })));
-    return a;
-  };
-
-  function post(rawUrl: string, body: Uint8Array, rawHeaders: Record<string, string>, timeoutMs: number, tls?: TlsMaterial): Promise<HttpResult> {
-    const { url, headers } = withUrlCredentials(rawUrl, rawHeaders);
-    return new Promise<HttpResult>((resolve, reject) => {
-      const u = new URL(url);
-      const secure = u.protocol === 'https:';
-      const req = (secure ? https : http).request(u, {
-        method: 'POST',
-        agent: secure ? httpsAgent(tls) : agents['http:'],
-        headers: { ...headers, 'content-length': String(body.byteLength) },
-      });
-      let settled = false;
-      /** Set once the status line arrived: later errors only cut the body short. */
-      let afterResponse: (() => void) | undefined;
-      const deadline = setTimeout(() => req.destroy(timeoutError('export timed out', 'ETIMEDOUT')), timeoutMs);
-      deadline.unref();
-      const fail = (e: Error) => {
-        if (afterResponse) return afterResponse();
-        if (settled) return;
-        settled = true;
-        clearTimeout(deadline);
-        reject(e);
-      };
-      req.on('socket', (sock) => {
-        if (!sock.connecting) return;
-        const t = setTimeout(() => req.destroy(timeoutError('connect timed out', 'ECONNECT_TIMEOUT')), connectTimeoutMs);
-        t.unref();
-        sock.once('connect', () => clearTimeout(t));
-        sock.once('close', () => clearTimeout(t));
-      });
-      req.on('error', fail);
-      req.on('response', (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        let truncated = false;
-        const done = () => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(deadline);
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks, size), truncated });
-        };
-        res.on('data', (c: Buffer) => {
-          if (settled) return;
-          if (size + c.length > MAX_RESPONSE_BYTES) {
-            chunks.push(c.subarray(0, MAX_RESPONSE_BYTES - size));
-            size = MAX_RESPONSE_BYTES;
-            truncated = true;
-            done();
-            res.destroy(); // stop reading: the status is what counts
-            return;
-          }
-          chunks.push(c);
-          size += c.length;
-        });
-        res.on('end', done);
-        // Cut short (deadline, reset) after the status arrived: the status still stands.
-        afterResponse = () => {
-          truncated = true;
-          done();
-        };
-        res.on('error', afterResponse);
-        res.on('close', () => {
-          if (!res.complete) truncated = true;
-          done();
-        });
-      });
-      req.end(body);
-    });
-  }
-
   return {
-    post,
-    proxied: false,
-    close: async () => {
-      agents['http:'].destroy();
-      agents['https:'].destroy();
+    http,
+    https,
+    agentFor(isSecure, tls) {
+      if (!isSecure) return plain;
+      if (!tls) return secure;
+      let a = tlsAgents.get(tls.id);
+      if (!a) tlsAgents.set(tls.id, (a = new https.Agent({ keepAlive: true, maxSockets: 2, ca: tls.ca, key: tls.key, cert: tls.cert })));
+      return a;
+    },
+    destroy() {
+      plain.destroy();
+      secure.destroy();
       for (const a of tlsAgents.values()) a.destroy();
     },
   };
+}
+
+/** One POST, bounded in time (the connect, the whole exchange) and in the size of what is read back. */
+function nodePost(
+  pools: NodePools,
+  target: { url: string; headers: Record<string, string> },
+  body: Uint8Array,
+  limits: { timeoutMs: number; connectTimeoutMs: number; tls?: TlsMaterial },
+): Promise<HttpResult> {
+  return new Promise<HttpResult>((resolve, reject) => {
+    const u = new URL(target.url);
+    const secure = u.protocol === 'https:';
+    const req = (secure ? pools.https : pools.http).request(u, {
+      method: 'POST',
+      agent: pools.agentFor(secure, limits.tls),
+      headers: { ...target.headers, 'content-length': String(body.byteLength) },
+    });
+    let settled = false;
+    /** Set once the status line arrived: later errors only cut the body short. */
+    let afterResponse: (() => void) | undefined;
+    const deadline = setTimeout(() => req.destroy(timeoutError('export timed out', 'ETIMEDOUT')), limits.timeoutMs);
+    deadline.unref();
+    const settle = (r: HttpResult) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      resolve(r);
+    };
+    const fail = (e: Error) => {
+      if (afterResponse) return afterResponse();
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      reject(e);
+    };
+    req.on('socket', (sock) => {
+      if (!sock.connecting) return;
+      const t = setTimeout(() => req.destroy(timeoutError('connect timed out', 'ECONNECT_TIMEOUT')), limits.connectTimeoutMs);
+      t.unref();
+      sock.once('connect', () => clearTimeout(t));
+      sock.once('close', () => clearTimeout(t));
+    });
+    req.on('error', fail);
+    req.on('response', (res) => {
+      afterResponse = readResponse(res, () => settled, settle);
+    });
+    req.end(body);
+  });
+}
+
+/**
+ * Read a response up to MAX_RESPONSE_BYTES (then stop reading: the status is what counts). Returns
+ * what to do when the exchange is cut short after the status arrived (deadline, reset): the status
+ * still stands, the body is marked truncated.
+ */
+function readResponse(res: import('node:http').IncomingMessage, settled: () => boolean, settle: (r: HttpResult) => void): () => void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let truncated = false;
+  const done = () => {
+    if (!settled()) settle({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks, size), truncated });
+  };
+  res.on('data', (c: Buffer) => {
+    if (settled()) return;
+    if (size + c.length > MAX_RESPONSE_BYTES) {
+      chunks.push(c.subarray(0, MAX_RESPONSE_BYTES - size));
+      size = MAX_RESPONSE_BYTES;
+      truncated = true;
+      done();
+      res.destroy();
+      return;
+    }
+    chunks.push(c);
+    size += c.length;
+  });
+  res.on('end', done);
+  const cutShort = () => {
+    truncated = true;
+    done();
+  };
+  res.on('error', cutShort);
+  res.on('close', () => {
+    if (!res.complete) truncated = true;
+    done();
+  });
+  return cutShort;
 }
 
 /** Through HTTP(S)_PROXY with NO_PROXY, as curl reads them: undici's EnvHttpProxyAgent. */
