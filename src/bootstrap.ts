@@ -51,11 +51,9 @@ export function bootstrap(entry: string | undefined, options?: StartOptions, env
     }
     // Only the main thread records. Checked after the decision: loading node:worker_threads costs
     // ~1.7 ms, more than half the disabled-path budget (bench/consent-off.mjs).
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     if (!(require('node:worker_threads') as typeof import('node:worker_threads')).isMainThread) return undefined;
     // The recorder lives in the runtime (one bundle with the public API, so the preload and the
     // app's `require('devtool-telemetry')` share one instance of every module); loaded only now.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { loadRuntime } = require('./load-runtime') as typeof import('./load-runtime');
     const { runtime, saveCodeCacheAtExit } = loadRuntime(env);
     mark('runtime load');

@@ -47,7 +47,6 @@ let depth = 0;
 
 export function installChildProcessHook(agent: Agent): void {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const cp = require('node:child_process') as Record<string, unknown> & { [PATCHED]?: boolean };
     if (cp[PATCHED]) return;
     Object.defineProperty(cp, PATCHED, { value: true });
@@ -62,7 +61,6 @@ export function installChildProcessHook(agent: Agent): void {
       if (typeof original === 'function') cp[name] = wrap(agent, name, original as AnyFn, open);
     }
     // promisify(exec)/promisify(execFile) use a custom function bound to the original: rebind it.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { promisify } = require('node:util') as typeof import('node:util');
     for (const name of ['exec', 'execFile'] as const) {
       const fn = cp[name] as AnyFn & { [promisify.custom]?: unknown };
@@ -164,7 +162,6 @@ function wrap(agent: Agent, name: Name, original: AnyFn, open: Set<LiveSpan>): A
 
 function errnoName(code: number): string {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     return (require('node:util') as typeof import('node:util')).getSystemErrorName(code);
   } catch {
     return '_OTHER';

@@ -82,9 +82,7 @@ export function startAgent(opts: StartAgentOptions): Agent {
     resource: () => {
       // The stored id (the notice usually created it); the resolver never asks for one in CI.
       if (identity === 'install') installId = decision.installId ?? loadInstallId(env);
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { detectResource } = require('../resource/detect') as typeof import('../resource/detect');
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { detectAgent } = require('../consent/agent') as typeof import('../consent/agent');
       return detectResource({
         env,
@@ -93,7 +91,6 @@ export function startAgent(opts: StartAgentOptions): Agent {
         ci: decision.ci,
         agent: detectAgent(env),
         installId,
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
         sessionId: (require('../session') as typeof import('../session')).resolveSessionId(env, tool, identity, sessionOpts),
       });
     },
@@ -103,7 +100,6 @@ export function startAgent(opts: StartAgentOptions): Agent {
   const notes = (): string[] => {
     const out = [`telemetry level ${decision.level} (decided by ${decision.source})`, ...opts.notes, ...tool.problems];
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { parseOtlpEnv } = require('../config/otlp-env') as typeof import('../config/otlp-env');
       out.push(...parseOtlpEnv(env).problems);
     } catch {
@@ -132,7 +128,6 @@ export function startAgent(opts: StartAgentOptions): Agent {
         serviceName: (env.OTEL_SERVICE_NAME || '').trim() || undefined,
         identity,
         ci: decision.ci,
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
         agent: (require('../consent/agent') as typeof import('../consent/agent')).detectAgent(env),
         installId: identity === 'install' ? decision.installId : undefined,
         sessionId: identity !== 'none' && handed && UUID.test(handed) ? handed : undefined,
@@ -149,7 +144,6 @@ export function startAgent(opts: StartAgentOptions): Agent {
     const batch = run.takeBatch();
     mark('exit: records + resource');
     if (origin) batch.origin = origin;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     if (identity !== 'none') (require('../session') as typeof import('../session')).addSessionTotals(batch);
     if (!run.sampled) batch.spans = []; // an unsampled parent: the tree records no spans
     emit(batch, { env, debug, notes });
@@ -162,7 +156,6 @@ export function startAgent(opts: StartAgentOptions): Agent {
     tool,
     inherited,
     childSession() {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       return (require('../session') as typeof import('../session')).sessionForChildren(env, tool, identity, sessionOpts);
     },
     flush,
@@ -178,7 +171,6 @@ export function startAgent(opts: StartAgentOptions): Agent {
   mark('recording: http hooks');
   installChildProcessHook(agent);
   mark('recording: child_process hook');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   (require('../instrument/index') as typeof import('../instrument/index')).installInstrumentations(agent); // LLM clients, when the app loads them
   mark('recording: LLM client hooks');
 
@@ -211,7 +203,6 @@ export function startAgent(opts: StartAgentOptions): Agent {
 
 function loadInstallId(env: NodeJS.ProcessEnv): string {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { ensureInstallId } = require('../consent/user-config') as typeof import('../consent/user-config');
     const id = ensureInstallId(env);
     if (id) return id;

@@ -22,7 +22,6 @@ let notesPrinted = false;
 
 function getSanitizer(batch: Batch, env: NodeJS.ProcessEnv): Sanitizer {
   if (!sanitizer) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { createSanitizer } = require('../privacy/sanitize') as typeof import('../privacy/sanitize');
     sanitizer = createSanitizer({ level: batch.level, ...localIdentity(env, { cwd: true }) });
   }
@@ -45,9 +44,7 @@ let sampler: { ratio: number; sampled: (traceId: string, ratio: number) => boole
 
 function loadSwitches(env: NodeJS.ProcessEnv): void {
   if (exporters && sampler) return;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   exporters = (require('../config/exporters-env') as typeof import('../config/exporters-env')).parseExportersEnv(env);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const s = require('../config/sampler-env') as typeof import('../config/sampler-env');
   const cfg = s.parseSamplerEnv(env);
   sampler = { ratio: cfg.ratio, sampled: s.sampled, problems: cfg.problems };
@@ -106,12 +103,10 @@ export function emit(raw: Batch, opts: EmitOptions): void {
     // Not telemetry: kept beside the records for the shipper's consent re-check, never sent (set after
     // the console exporter printed, so it never shows there either).
     if (raw.origin) toSpool.origin = raw.origin;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { writeBatch } = require('../spool/spool') as typeof import('../spool/spool');
     const written = writeBatch(toSpool, opts.env);
     mark('exit: spool write');
     if (!written.ok) return; // disk full, read-only home...: the tool runs on; `status` shows why
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { kickShipper } = require('../shipper/kick') as typeof import('../shipper/kick');
     kickShipper(opts.env);
     mark('exit: kick');

@@ -53,7 +53,6 @@ export async function runShipper(env: Env): Promise<number> {
       if (w === 'stop') break;
       if (w === 'ship') {
         // Loaded on first use: a batched shipper that only waits never pays for the encoders and HTTP.
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
         shipper ??= new (require('./shipper') as typeof import('./shipper')).Shipper(env, lock, opts);
         const r = await shipper.drain();
         await shipper.settleDeletes();
@@ -89,7 +88,6 @@ function finalizeAbandoned(env: Env): void {
   } catch {
     return; // no runs directory: no run recorded a start
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   (require('./abandoned-runs') as typeof import('./abandoned-runs')).finalizeAbandonedRuns(env);
 }
 

@@ -75,9 +75,7 @@ function timeoutError(what: string, code: string): Error {
  * undici, which the common case (no proxy) does not need.
  */
 function createNodeTransport(connectTimeoutMs: number): Transport {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const http = require('node:http') as typeof import('node:http');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const https = require('node:https') as typeof import('node:https');
   const agents = {
     'http:': new http.Agent({ keepAlive: true, maxSockets: 2 }),
@@ -165,7 +163,6 @@ function createNodeTransport(connectTimeoutMs: number): Transport {
 
 /** Through HTTP(S)_PROXY with NO_PROXY, as curl reads them: undici's EnvHttpProxyAgent. */
 function createUndiciTransport(env: Env, connectTimeoutMs: number): Transport {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const undici = require('undici') as typeof import('undici');
   const proxies = proxyEnv(env);
   const common = { connectTimeout: connectTimeoutMs, keepAliveTimeout: 10_000, maxResponseSize: -1 };
