@@ -4,7 +4,6 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-// @ts-ignore - plain ESM script without types
 import * as lib from '../../scripts/stack-lib.mjs';
 
 export const stackLib: any = lib;
@@ -164,7 +163,7 @@ export async function postOtlp(
   const res = await fetch(`${baseUrl}/v1/${signal}`, {
     method: 'POST',
     headers: { 'content-type': contentType },
-    body: raw ?? JSON.stringify(body),
+    body: raw === undefined ? JSON.stringify(body) : typeof raw === 'string' ? raw : new Uint8Array(raw),
     signal: AbortSignal.timeout(30_000),
   });
   return { status: res.status, text: await res.text() };

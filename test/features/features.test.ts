@@ -1,5 +1,4 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 // Feature-usage events and tool-declared per-command metrics, end to end: a real tool process
 // under the preload, the detached shipper, the OTLP test receiver. Counts must be exact; every
 // undeclared name, property, wrong type, huge value and runaway cardinality must be dropped or

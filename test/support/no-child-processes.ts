@@ -6,7 +6,7 @@ import { createRequire, syncBuiltinESMExports } from 'node:module';
 const STARTERS = ['spawn', 'spawnSync', 'exec', 'execSync', 'execFile', 'execFileSync', 'fork'] as const;
 
 // the CommonJS exports object: the one object both `require()` and the ES module bindings read from
-const cp = createRequire(import.meta.url)('node:child_process') as Record<(typeof STARTERS)[number], unknown>;
+const cp = createRequire(__filename)('node:child_process') as Record<(typeof STARTERS)[number], unknown>;
 for (const name of STARTERS) {
   cp[name] = () => {
     throw new Error(

@@ -7,9 +7,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-// @ts-ignore: plain ESM
+// @ts-expect-error: plain ESM
 import { DASHBOARD_FILE, durationSec, legendOf, readDashboard, scrapeIntervalSec, substitute } from '../../viewer/panels.mjs';
-// @ts-ignore: plain ESM
 import { resolveJaegerBin } from '../../scripts/stack-lib.mjs';
 
 describe('dashboard -> PromQL', () => {
