@@ -14,13 +14,13 @@ export const UNIT_SUITES = [
   'test/privacy/false-positives.test.ts',
   'test/privacy/pathological.test.ts',
   'test/privacy/paths.test.ts',
-  'test/privacy/properties.test.ts',
+  'test/privacy/sanitizer-properties.test.ts',
   'test/privacy/purity.test.ts',
   'test/privacy/sanitize.test.ts',
   'test/privacy/telemetry-md.test.ts',
   'test/semconv/registry-names.test.ts',
   'test/semconv/registry.test.ts',
-  'test/shipper/units.test.ts',
+  'test/shipper/delivery-rules.test.ts',
   'test/support/receiver.test.ts',
   'test/trees/propagation.test.ts',
   'test/viewer/panels.test.ts',
@@ -35,7 +35,7 @@ export const STACK_SUITES = [
   'test/collector/**/*.test.ts',
   'test/e2e/**/*.test.ts',
   'test/features/backends.test.ts',
-  'test/viewer/viewer.test.ts',
+  'test/viewer/viewer-in-browser.test.ts',
 ];
 
 // Tests spawn real node processes, collectors and servers: few workers, generous timeouts.

@@ -28,6 +28,30 @@ export function ensureStackBuilt(): Promise<unknown> {
   return built;
 }
 
+export interface CollectorPorts {
+  collectorGrpcPort: number;
+  collectorHttpPort: number;
+  healthPort: number;
+  promExporterPort: number;
+  collectorTelemetryPort: number;
+  jaegerOtlpGrpcPort: number;
+}
+
+/**
+ * Our collector alone, on free loopback ports, with the shipped config (+ `extraConfigs`). Nothing
+ * listens on its Jaeger port: exports fail and queue up, as when Jaeger is down. Stop it with
+ * `stackLib.stopPid(col.pid)`.
+ */
+export async function startCollectorOnFreePorts(
+  workDir: string,
+  { env = {}, extraConfigs = [] }: { env?: Record<string, string>; extraConfigs?: string[] } = {},
+): Promise<{ col: any; ports: CollectorPorts }> {
+  const [collectorGrpcPort, collectorHttpPort, healthPort, promExporterPort, collectorTelemetryPort, jaegerOtlpGrpcPort] = await lib.findFreePorts(6);
+  const ports = { collectorGrpcPort, collectorHttpPort, healthPort, promExporterPort, collectorTelemetryPort, jaegerOtlpGrpcPort };
+  const col = await lib.startCollector({ ports, workDir, extraConfigs, env });
+  return { col, ports };
+}
+
 export function tmpDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `dtt-collector-${prefix}-`));
 }

@@ -1,7 +1,7 @@
 /**
  * How the viewer turns the Grafana dashboard into queries (viewer/panels.mjs): read from the dashboard
  * file itself, with Grafana's variables substituted as Grafana does. The browser test
- * (viewer.test.ts) checks the results against a real Prometheus; these check the substitution rules.
+ * (viewer-in-browser.test.ts) checks the results against a real Prometheus; these check the substitution rules.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
