@@ -5,6 +5,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
  * project's setup file makes starting one fail the test). `npm run test:unit` runs only these.
  */
 export const UNIT_SUITES = [
+  'test/architecture/layers.test.ts',
   'test/consent/booleans.test.ts',
   'test/consent/resolve.test.ts',
   'test/consent/user-config-notice.test.ts',

@@ -98,7 +98,7 @@ function stopOurShipper(cacheHome) {
 function inProcessCost(base, url, n = 200) {
   const script = `
     const { writeBatch } = require(${JSON.stringify(join(root, 'dist/cjs/spool/spool.js'))});
-    const { kickShipper } = require(${JSON.stringify(join(root, 'dist/cjs/shipper/kick.js'))});
+    const { kickShipper } = require(${JSON.stringify(join(root, 'dist/cjs/spool/kick.js'))});
     const crypto = require('node:crypto');
     const ns = (ms) => String(BigInt(ms) * 1000000n);
     const w = [], k = [];

@@ -118,7 +118,7 @@ function requireHookCost(env) {
   // Warm the CommonJS loader as the preload has by then (it has loaded a dozen of our modules).
   require(join(root, 'dist/cjs/recorder/context.js'));
   const t0 = process.hrtime.bigint();
-  const { installInstrumentations } = require(join(root, 'dist/cjs/instrument/index.js'));
+  const { installInstrumentations } = require(join(root, 'dist/cjs/instrument/llm-hooks.js'));
   const fakeAgent = { run: { allows: () => true }, tool: { root: undefined }, env, debug: false, level: 'usage' };
   installInstrumentations(fakeAgent);
   const installUs = Number(process.hrtime.bigint() - t0) / 1000;
@@ -148,7 +148,7 @@ export async function run({ calls = Number(process.env.BENCH_LLM_CALLS) || 400 }
     console.log('\n## Preload cost for an app without an LLM client');
     console.log('| measure | value |');
     console.log('|---|---:|');
-    console.log(`| load src/instrument/index + installInstrumentations() (require hook in, ESM hook skipped) | ${hook.installUs.toFixed(0)} µs |`);
+    console.log(`| load src/instrument/llm-hooks + installInstrumentations() (require hook in, ESM hook skipped) | ${hook.installUs.toFixed(0)} µs |`);
     console.log(`| require() of a cached module, before the hook | ${hook.requireNsBefore.toFixed(0)} ns |`);
     console.log(`| require() of a cached module, with the hook | ${hook.requireNsAfter.toFixed(0)} ns |`);
 

@@ -1,5 +1,5 @@
 // Where our start-up and exit time goes, phase by phase (DEVTOOL_TELEMETRY_PROFILE=1: hrtime marks
-// printed by src/profile.ts), for the tiny CLI enabled with a collector up: medians over runs of
+// printed by src/diagnostics/profile.ts), for the tiny CLI enabled with a collector up: medians over runs of
 // the ms each phase took in the process. The first row (Node's own start plus loading the preload)
 // is compared with a one-line preload's time to its first line, so our preload's load shows on its own.
 // Run from a copy outside this repository (whose node_modules hold LLM clients for the tests) and,
@@ -31,7 +31,7 @@ function runProfiled(args, env) {
 }
 
 // A one-line preload: Node's time from its time origin to a preload's first line (the baseline of
-// the first phase), taken as src/profile.ts takes its first mark: an hrtime stamp now, turned into
+// the first phase), taken as src/diagnostics/profile.ts takes its first mark: an hrtime stamp now, turned into
 // ms since the time origin at exit (touching `performance` at start would load perf_hooks first).
 const FIRST_LINE = `const t = process.hrtime.bigint();
 process.on('exit', () => {

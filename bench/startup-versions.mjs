@@ -2,7 +2,7 @@
 // pinned releases in build/node/<major> (scripts/node-versions.sh installs them). Per version:
 // plain node, ours enabled and disabled (CommonJS, --require), and an ES-module tool that declares
 // `openai`, where the preload installs its ESM hook: module.register() (a hooks thread) on Node 20,
-// module.registerHooks() (in-thread) on 22.15+ (src/instrument/index.ts).
+// module.registerHooks() (in-thread) on 22.15+ (src/instrument/llm-hooks.ts).
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';

@@ -45,11 +45,13 @@ const bundle = (entry, outfile, define = {}) =>
     logLevel: 'warning',
     legalComments: 'none',
   });
-await bundle('src/runtime.ts', 'dist/cjs/runtime.js');
+await bundle('src/entry/runtime.ts', 'dist/cjs/runtime.js');
 // The runtime bundle's checksum, built into the preload: a V8 code cache is used only when its
-// header names this hash (load-runtime.ts), so a cache made from any other source never loads.
+// header names this hash (src/entry/code-cache.ts), so a cache made from any other source never loads.
 const runtimeSha256 = createHash('sha256').update(readFileSync(join(root, 'dist/cjs/runtime.js'))).digest('hex');
-await bundle('src/register.ts', 'dist/cjs/register.js', { __RUNTIME_SHA256__: JSON.stringify(runtimeSha256) });
+await bundle('src/entry/preload.ts', 'dist/cjs/register.js', { __RUNTIME_SHA256__: JSON.stringify(runtimeSha256) });
+// The preload exports nothing; its types say so (package.json `exports` and `typesVersions`).
+writeFileSync(join(root, 'dist/cjs/register.d.ts'), 'export {};\n');
 writeFileSync(
   join(root, 'dist/cjs/index.js'),
   [

@@ -1,7 +1,7 @@
 // `npm run demo`: the main job on the real stack. Builds what is missing (our collector and
 // Jaeger from Go modules, Prometheus from Debian), starts the stack on the contract's ports (or
 // reuses a running one), runs the three examples under the preload, waits for the detached
-// shipper to deliver, then prints what landed in Jaeger and Prometheus and where to look.
+// shipper to deliver, then prints what landed in Jaeger, Prometheus and the logs file, and where to look.
 // Demo state (consent, install id, spool) lives under build/demo, never in your home directory.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { linkExamples } from '../examples/link.mjs';
 import { treeDemo } from './demo-tree.mjs';
-import { ensureBuilt, eventually, PATHS, portsFromEnv, ROOT, stackStatus, readStackInfo, startStack } from './stack-lib.mjs';
+import { collectorLogsFile, ensureBuilt, eventually, PATHS, portsFromEnv, readCollectorLogs, ROOT, stackStatus, readStackInfo, startStack } from './stack-lib.mjs';
 import { latestRun, recordViewer, startViewerProcess, traceLinks } from '../viewer/stack.mjs';
 
 const require = createRequire(import.meta.url);
@@ -158,6 +158,19 @@ async function main() {
     say(`  tokens ${String(r.metric.gen_ai_request_model).padEnd(31)} ${String(r.metric.gen_ai_token_type).padEnd(12)} ${r.value[1]}`);
   }
 
+  step('what landed in the logs backend (log-based events, through the same privacy processors)');
+  const logsFile = collectorLogsFile(workDir);
+  const since = BigInt(startedAt - 1000) * 1_000_000n;
+  const fresh = () => readCollectorLogs(logsFile).filter((l) => l.timeUnixNano && BigInt(l.timeUnixNano) >= since);
+  const logs = await eventually(async () => fresh(), (l) => l.some((x) => x.eventName === 'exception'), { timeoutMs: 30_000, what: 'log records' }).catch(() => fresh());
+  if (logs.length === 0) say(`  no log records yet (${logsFile})`);
+  for (const l of logs.slice(-12)) {
+    const attrs = Object.entries(l.attributes).map(([k, v]) => `${k}=${String(v).slice(0, 40)}`).join(' ');
+    say(`  ${String(l.severityText ?? '').padEnd(5)} ${String(l.eventName).padEnd(22)} ${String(l.resource['service.name'] ?? '').padEnd(15)} ${attrs}`);
+  }
+  if (logs.length > 12) say(`  ... ${logs.length - 12} more`);
+  say(`  file: ${logsFile} (OTLP JSON lines; Jaeger takes no logs)`);
+
   step('the traces this demo just made');
   let jaegerHasUi = false;
   // the agent example's run is the newest ai-agent run that is not the process-tree demo's
@@ -187,6 +200,7 @@ async function main() {
   if (jaegerHasUi) say(`  Jaeger (traces):        ${endpoints.jaegerUi}/search?service=cli-tool   (API: ${endpoints.jaegerUi}/api/traces?service=cli-tool)`);
   else say(`  Jaeger (traces, API):   ${endpoints.jaegerUi}/api/traces?service=cli-tool   (no Jaeger UI in a build from Go modules: README, "which UI")`);
   say(`  Prometheus (metrics):   ${endpoints.prometheus}/graph?g0.expr=devtool_command_runs_total`);
+  say(`  Logs (OTLP JSON lines): ${logsFile}`);
   say(`  Grafana dashboard:      collector-config/grafana/ (provisioning + JSON; run collector-config/compose.yaml with containers)`);
   say(`  What a run sends:       XDG_CONFIG_HOME=${env.XDG_CONFIG_HOME} XDG_CACHE_HOME=${env.XDG_CACHE_HOME} npx devtool-telemetry preview`);
   say(`  Stop the stack:         npm run stack:stop`);

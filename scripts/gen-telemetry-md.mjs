@@ -17,14 +17,14 @@ const LEVEL_TEXT = {
   usage: 'Adds steps, LLM request metadata, feature use, flags and machine class. The default when a tool author enables telemetry.',
   full: 'Adds content: prompts, model answers, tool-call arguments and results. Never a default; only when you choose it explicitly, and still scrubbed of secrets and personal data.',
 };
-const TARGET_TEXT = { resource: 'every record', span: 'spans', event: 'span events', metric: 'metric points' };
+const TARGET_TEXT = { resource: 'every record', span: 'spans', event: 'events', metric: 'metric points' };
 
 const cell = (s) => String(s).replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const code = (v) => '`' + (typeof v === 'string' ? v : JSON.stringify(v)).replace(/`/g, "'") + '`';
 
 /** Render the document from a catalog module (`dist/cjs/privacy/catalog.js` or src via vitest). */
 export function render(catalog) {
-  const { CATALOG, METRICS, NEVER_COLLECTED, CATALOG_LEVELS } = catalog;
+  const { CATALOG, METRICS, NEVER_COLLECTED, CATALOG_LEVELS, EVENTS } = catalog;
   // Built-in keys only: extensions are declared per tool at run time (`schema` lists them).
   const ruleText = new Map(catalog.catalogAsJson().attributes.map((a) => [a.key, a.ruleText]));
   const out = [];
@@ -72,6 +72,17 @@ export function render(catalog) {
     const kind = m.instrument === 'counter' ? 'counter' : `histogram${m.buckets ? ` (buckets ${m.buckets.join(', ')})` : ''}`;
     p(`| \`${m.name}\` | \`${m.unit}\` | ${kind} | \`${m.level}\` | ${m.attributes.map((a) => `\`${a}\``).join(', ')} | ${cell(m.description)} |`);
   }
+  p(
+    '',
+    '### Events (OTLP logs)',
+    '',
+    'Log-based events: OTLP log records named by their `EventName`, with no body; their attributes are the',
+    'ones above marked "events", judged by the same rules. Sent to `/v1/logs` (`OTEL_LOGS_EXPORTER`).',
+    '',
+    '| event | level | attributes | description |',
+    '|---|---|---|---|',
+    ...EVENTS.map((e) => `| \`${e.name}\` | \`${e.level}\` | ${e.attributes.map((a) => `\`${a.ref}\``).join(', ')} | ${cell(e.brief)} |`),
+  );
   p(
     '',
     'Span names are the command (`{tool}` or `{tool} {subcommand}`), `step {name}`, `{operation} {model}` for LLM',

@@ -432,7 +432,7 @@ export function renderPrometheusConfig({ promExporterPort, collectorTelemetryPor
 }
 
 /** Env for a collector process using our configs, from a ports object. */
-export function collectorEnv(ports, { storageDir, jaegerOtlpEndpoint } = {}) {
+export function collectorEnv(ports, { storageDir, logsFile, jaegerOtlpEndpoint } = {}) {
   return {
     DEVTOOL_COLLECTOR_HOST: HOST,
     DEVTOOL_COLLECTOR_OTLP_GRPC_PORT: String(ports.collectorGrpcPort),
@@ -441,11 +441,19 @@ export function collectorEnv(ports, { storageDir, jaegerOtlpEndpoint } = {}) {
     DEVTOOL_COLLECTOR_PROM_PORT: String(ports.promExporterPort),
     DEVTOOL_COLLECTOR_TELEMETRY_PORT: String(ports.collectorTelemetryPort),
     ...(storageDir ? { DEVTOOL_COLLECTOR_STORAGE_DIR: storageDir } : {}),
+    ...(logsFile ? { DEVTOOL_COLLECTOR_LOGS_FILE: logsFile } : {}),
     // Go GC target below memory_limiter's limit (512 MiB by default), as the limiter's docs recommend
     GOMEMLIMIT: process.env.GOMEMLIMIT ?? '400MiB',
     DEVTOOL_JAEGER_OTLP_ENDPOINT: jaegerOtlpEndpoint ?? `${HOST}:${ports.jaegerOtlpGrpcPort ?? DEFAULT_PORTS.jaegerOtlpGrpcPort}`,
   };
 }
+
+/** Where a collector started by startCollector writes the logs it receives (the file/logs exporter). */
+export function collectorLogsFile(workDir, name = 'collector') {
+  return path.join(workDir, `${name}-logs.jsonl`);
+}
+
+export { readCollectorLogs } from './collector-logs.mjs';
 
 /** Start a collector with our config and wait for its health_check. */
 export async function startCollector({
@@ -465,7 +473,7 @@ export async function startCollector({
     {
       workDir,
       detached,
-      env: { ...collectorEnv(ports, { storageDir: path.join(workDir, `${name}-storage`) }), ...env },
+      env: { ...collectorEnv(ports, { storageDir: path.join(workDir, `${name}-storage`), logsFile: collectorLogsFile(workDir, name) }), ...env },
     },
   );
   try {

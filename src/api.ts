@@ -1,15 +1,17 @@
 /**
  * The public API for tools that want more than the preload records. Every function is a cheap
- * no-op when telemetry is off (no agent), and none ever throws into the caller because of
+ * no-op when telemetry is off (no recorder), and none ever throws into the caller because of
  * telemetry: a tool's own errors pass through unchanged.
  */
-import { SpanKind } from './model';
-import type { Attributes, AttrValue } from './model';
+import { SpanKind } from './model/records';
+import type { Attributes, AttrValue } from './model/records';
 import { errorType } from './recorder/error-type';
-import { currentAgent, type Agent } from './recorder/global';
+import { currentRecorder, type Recorder } from './recorder/current';
+import { logException } from './recorder/events';
 import { activeSpan, runWithSpan } from './recorder/context';
-import { INSTRUMENTS } from './recorder/instruments';
+import { INSTRUMENTS } from './model/instruments';
 import type { LiveSpan } from './recorder/run';
+import { LlmCall } from './instrument/llm-call';
 
 /** Handle of a step started without a callback; call end() once. */
 export interface StepHandle {
@@ -27,26 +29,27 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
  * Use it when the preload cannot tell the subcommand from argv (a flag-first CLI, a REPL).
  */
 export function command(name: string, attributes?: Record<string, AttrValue>): void {
-  const agent = currentAgent();
-  if (!agent || typeof name !== 'string') return;
-  agent.run.subcommand = name;
-  if (attributes) agent.run.root.setAttributes(attributes);
+  const recorder = currentRecorder();
+  if (!recorder || typeof name !== 'string') return;
+  recorder.run.subcommand = name;
+  if (attributes) recorder.run.root.setAttributes(attributes);
 }
 
-function openStep(agent: Agent, name: string): LiveSpan {
-  return agent.run.startSpan(`step ${name}`, SpanKind.INTERNAL, { 'devtool.step.name': name }, activeSpan());
+function openStep(recorder: Recorder, name: string): LiveSpan {
+  return recorder.run.startSpan(`step ${name}`, SpanKind.INTERNAL, { 'devtool.step.name': name }, activeSpan());
 }
 
-function closeStep(agent: Agent, span: LiveSpan, failed: boolean, err?: unknown): void {
+function closeStep(recorder: Recorder, span: LiveSpan, failed: boolean, err?: unknown): void {
   const outcome = failed ? 'failure' : 'success';
   span.attributes['devtool.step.outcome'] = outcome;
   if (failed) span.fail(err === undefined ? '_OTHER' : errorType(err));
+  if (failed && err !== undefined) logException(recorder.run, err, span);
   const record = span.end();
   if (!record) return;
   const seconds = (Number(BigInt(record.endTimeUnixNano) - BigInt(record.startTimeUnixNano)) / 1e9);
   const attrs: Attributes = { 'devtool.step.name': span.attributes['devtool.step.name'] as string, 'devtool.step.outcome': outcome };
   if (failed) attrs['error.type'] = span.attributes['error.type'] as string;
-  agent.run.metrics.record(INSTRUMENTS.stepDuration, seconds, attrs);
+  recorder.run.metrics.record(INSTRUMENTS.stepDuration, seconds, attrs);
 }
 
 /**
@@ -57,26 +60,26 @@ function closeStep(agent: Agent, span: LiveSpan, failed: boolean, err?: unknown)
 export function step<T>(name: string, fn: () => T): T;
 export function step(name: string): StepHandle;
 export function step<T>(name: string, fn?: () => T): T | StepHandle {
-  const agent = currentAgent();
-  if (!agent || !agent.run.allows('usage')) return fn ? fn() : NOOP_STEP;
-  const span = openStep(agent, name);
+  const recorder = currentRecorder();
+  if (!recorder || !recorder.run.allows('usage')) return fn ? fn() : NOOP_STEP;
+  const span = openStep(recorder, name);
   if (!fn) {
-    return { end: (outcome = 'success', error?: unknown) => closeStep(agent, span, outcome === 'failure', error) };
+    return { end: (outcome = 'success', error?: unknown) => closeStep(recorder, span, outcome === 'failure', error) };
   }
   let result: T;
   try {
     result = runWithSpan(span, fn);
   } catch (err) {
-    closeStep(agent, span, true, err);
+    closeStep(recorder, span, true, err);
     throw err;
   }
   if (isThenable(result)) {
     (result as PromiseLike<unknown>).then(
-      () => closeStep(agent, span, false),
-      (err: unknown) => closeStep(agent, span, true, err),
+      () => closeStep(recorder, span, false),
+      (err: unknown) => closeStep(recorder, span, true, err),
     );
   } else {
-    closeStep(agent, span, false);
+    closeStep(recorder, span, false);
   }
   return result;
 }
@@ -128,42 +131,15 @@ export function usageFromResponse(res: unknown): Partial<LlmRequestInfo> {
   return out;
 }
 
-function recordLlm(agent: Agent, info: LlmRequestInfo, span: LiveSpan): void {
-  const operation = info.operation || 'chat';
-  const attrs = span.attributes;
-  if (info.responseModel) attrs['gen_ai.response.model'] = info.responseModel;
-  if (info.inputTokens !== undefined) attrs['gen_ai.usage.input_tokens'] = info.inputTokens;
-  if (info.outputTokens !== undefined) attrs['gen_ai.usage.output_tokens'] = info.outputTokens;
-  if (info.finishReasons?.length) attrs['gen_ai.response.finish_reasons'] = info.finishReasons;
-  if (info.error !== undefined) span.fail(errorType(info.error));
-  const record = span.end();
-  if (!record) return;
-  const metricAttrs: Attributes = {
-    'gen_ai.operation.name': operation,
-    'gen_ai.provider.name': info.provider,
-    'gen_ai.request.model': info.model,
-  };
-  if (info.responseModel) metricAttrs['gen_ai.response.model'] = info.responseModel;
-  const seconds = Number(BigInt(record.endTimeUnixNano) - BigInt(record.startTimeUnixNano)) / 1e9;
-  const durationAttrs = info.error !== undefined ? { ...metricAttrs, 'error.type': attrs['error.type'] as string } : metricAttrs;
-  agent.run.metrics.record(INSTRUMENTS.llmDuration, seconds, durationAttrs);
-  if (info.inputTokens !== undefined) {
-    agent.run.metrics.record(INSTRUMENTS.tokenUsage, info.inputTokens, { ...metricAttrs, 'gen_ai.token.type': 'input' });
-  }
-  if (info.outputTokens !== undefined) {
-    agent.run.metrics.record(INSTRUMENTS.tokenUsage, info.outputTokens, { ...metricAttrs, 'gen_ai.token.type': 'output' });
-  }
+/** The same GenAI span and metrics as an automatically captured call (instrument/llm-call.ts). */
+function openLlm(recorder: Recorder, info: LlmRequestInfo, startNs?: bigint): LlmCall {
+  return new LlmCall(recorder, { provider: info.provider, operation: info.operation || 'chat', model: info.model, startNs });
 }
 
-function openLlm(agent: Agent, info: LlmRequestInfo, startNs?: bigint): LiveSpan {
-  const operation = info.operation || 'chat';
-  return agent.run.startSpan(
-    `${operation} ${info.model}`,
-    SpanKind.CLIENT,
-    { 'gen_ai.operation.name': operation, 'gen_ai.provider.name': info.provider, 'gen_ai.request.model': info.model },
-    activeSpan(),
-    startNs,
-  );
+function recordLlm(call: LlmCall, info: LlmRequestInfo): void {
+  const { responseModel, inputTokens, outputTokens, finishReasons } = info;
+  call.update({ responseModel, inputTokens, outputTokens, finishReasons });
+  call.end(info.error);
 }
 
 /**
@@ -175,32 +151,31 @@ function openLlm(agent: Agent, info: LlmRequestInfo, startNs?: bigint): LiveSpan
 export function llmRequest(info: LlmRequestInfo): void;
 export function llmRequest<T>(info: LlmRequestInfo, fn: () => Promise<T>): Promise<T>;
 export function llmRequest<T>(info: LlmRequestInfo, fn?: () => Promise<T>): void | Promise<T> {
-  const agent = currentAgent();
-  if (!agent || !agent.run.allows('usage') || !info || typeof info.model !== 'string' || typeof info.provider !== 'string') {
+  const recorder = currentRecorder();
+  if (!recorder || !recorder.run.allows('usage') || !info || typeof info.model !== 'string' || typeof info.provider !== 'string') {
     return fn ? fn() : undefined;
   }
   if (!fn) {
     const { nowNs } = require('./recorder/clock') as typeof import('./recorder/clock');
     const ms = num(info.durationMs) ?? 0;
-    const span = openLlm(agent, info, nowNs() - BigInt(Math.round(ms * 1e6)));
-    recordLlm(agent, info, span);
+    recordLlm(openLlm(recorder, info, nowNs() - BigInt(Math.round(ms * 1e6))), info);
     return undefined;
   }
-  const span = openLlm(agent, info);
+  const call = openLlm(recorder, info);
   let pending: Promise<T>;
   try {
-    pending = Promise.resolve(runWithSpan(span, fn));
+    pending = Promise.resolve(runWithSpan(call.liveSpan, fn));
   } catch (err) {
-    recordLlm(agent, { ...info, error: err }, span);
+    recordLlm(call, { ...info, error: err });
     throw err;
   }
   return pending.then(
     (res) => {
-      recordLlm(agent, { ...info, ...usageFromResponse(res), ...stripUndefined(info) }, span);
+      recordLlm(call, { ...info, ...usageFromResponse(res), ...stripUndefined(info) });
       return res;
     },
     (err: unknown) => {
-      recordLlm(agent, { ...info, error: err }, span);
+      recordLlm(call, { ...info, error: err });
       throw err;
     },
   );
@@ -214,9 +189,9 @@ function stripUndefined(info: LlmRequestInfo): Partial<LlmRequestInfo> {
 
 /** Counts an input a person typed (a prompt, an answer); never its text. */
 export function userInput(kind = 'prompt'): void {
-  const agent = currentAgent();
-  if (!agent || !agent.run.allows('usage')) return;
-  agent.run.metrics.add(INSTRUMENTS.userInputs, 1, { 'devtool.user_input.kind': typeof kind === 'string' ? kind : 'prompt' });
+  const recorder = currentRecorder();
+  if (!recorder || !recorder.run.allows('usage')) return;
+  recorder.run.metrics.add(INSTRUMENTS.userInputs, 1, { 'devtool.user_input.kind': typeof kind === 'string' ? kind : 'prompt' });
 }
 
 /**
@@ -224,10 +199,10 @@ export function userInput(kind = 'prompt'): void {
  * to be explicit. Resolves at once: delivery happens in the detached shipper.
  */
 export function shutdown(): Promise<void> {
-  const agent = currentAgent();
-  if (agent) {
+  const recorder = currentRecorder();
+  if (recorder) {
     try {
-      agent.finish(typeof process.exitCode === 'number' ? process.exitCode : 0);
+      recorder.finish(typeof process.exitCode === 'number' ? process.exitCode : 0);
     } catch {
       /* never throw into the app */
     }
@@ -237,10 +212,10 @@ export function shutdown(): Promise<void> {
 
 /** Flushes what was recorded so far (long-running apps), keeping the run open. */
 export function flush(): void {
-  currentAgent()?.flush();
+  currentRecorder()?.flush();
 }
 
 /** Whether this process records telemetry, and at which level. */
 export function telemetryLevel(): 'off' | 'minimal' | 'usage' | 'full' {
-  return currentAgent()?.level ?? 'off';
+  return currentRecorder()?.level ?? 'off';
 }

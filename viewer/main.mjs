@@ -2,7 +2,7 @@
 // The viewer as its own process (what `npm run stack` and the demo start, detached, next to the
 // collector, Jaeger and Prometheus):
 //
-//   node viewer/main.mjs --jaeger http://127.0.0.1:16686 --prometheus http://127.0.0.1:9090 [--port 16680]
+//   node viewer/main.mjs --jaeger http://127.0.0.1:16686 --prometheus http://127.0.0.1:9090 [--port 16680] [--logs FILE]
 //
 // The port defaults to DEVTOOL_VIEWER_PORT, else 16680. Prints one line "viewer listening <url>".
 import { parseArgs } from 'node:util';
@@ -14,6 +14,8 @@ const { values } = parseArgs({
     host: { type: 'string', default: '127.0.0.1' },
     jaeger: { type: 'string', default: 'http://127.0.0.1:16686' },
     prometheus: { type: 'string', default: 'http://127.0.0.1:9090' },
+    // the collector's logs file (file/logs exporter): a trace page lists the log records of its trace
+    logs: { type: 'string' },
   },
 });
 
@@ -25,7 +27,7 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 }
 
 try {
-  const v = await startViewer({ port, host: values.host, jaegerUrl: values.jaeger, prometheusUrl: values.prometheus });
+  const v = await startViewer({ port, host: values.host, jaegerUrl: values.jaeger, prometheusUrl: values.prometheus, logsFile: values.logs });
   console.log(`viewer listening ${v.url} (Jaeger ${values.jaeger}, Prometheus ${values.prometheus})`);
   const stop = () => v.close().then(() => process.exit(0));
   process.once('SIGTERM', stop);

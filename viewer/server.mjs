@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { BackendDown, BackendError, jaegerClient, prometheusClient } from './backends.mjs';
 import { DASHBOARD_FILE, durationSec, evaluatePanels } from './panels.mjs';
 import { recentRuns, traceTree } from './traces.mjs';
+import { readCollectorLogs } from '../scripts/collector-logs.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
@@ -47,7 +48,16 @@ function errorBody(e, { jaegerUrl, prometheusUrl }) {
   return [500, { error: { kind: 'internal', message: String(e?.message ?? e) } }];
 }
 
-export function createViewerServer({ jaegerUrl, prometheusUrl, dashboardFile = DASHBOARD_FILE }) {
+/** The log records of one trace in the collector's logs file (newest 200), for the trace page. */
+function traceLogs(logsFile, traceId) {
+  if (!logsFile) return [];
+  return readCollectorLogs(logsFile)
+    .filter((l) => l.traceId === traceId)
+    .slice(-200)
+    .map((l) => ({ time: l.timeUnixNano, severity: l.severityText ?? '', event: l.eventName ?? '', spanId: l.spanId ?? '', attributes: Object.entries(l.attributes).map(([k, v]) => [k, String(v)]) }));
+}
+
+export function createViewerServer({ jaegerUrl, prometheusUrl, dashboardFile = DASHBOARD_FILE, logsFile }) {
   const jaeger = jaegerClient(jaegerUrl);
   const prom = prometheusClient(prometheusUrl);
   const page = fs.readFileSync(path.join(HERE, 'public/index.html'));
@@ -94,7 +104,7 @@ export function createViewerServer({ jaegerUrl, prometheusUrl, dashboardFile = D
         if (!TRACE_ID.test(id)) throw new BadRequest('a trace id is 1 to 32 hexadecimal digits');
         const trace = await jaeger.trace(id.toLowerCase());
         if (!trace) return send(res, 404, { error: { kind: 'not-found', message: `Jaeger holds no trace ${id} (traces live in memory and go when Jaeger restarts)` } });
-        return send(res, 200, traceTree(trace));
+        return send(res, 200, { ...traceTree(trace), logs: traceLogs(logsFile, id.toLowerCase().padStart(32, '0')) });
       }
       if (api[url.pathname]) return send(res, 200, await api[url.pathname](url.searchParams));
       return send(res, 404, { error: { kind: 'not-found', message: `no page ${url.pathname}` } });

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HOST, assertPortFree, portsFromEnv, startProcess, stopPid, waitFor } from '../scripts/stack-lib.mjs';
+import { HOST, assertPortFree, collectorLogsFile, portsFromEnv, startProcess, stopPid, waitFor } from '../scripts/stack-lib.mjs';
 import { jaegerClient } from './backends.mjs';
 import { recentRuns } from './traces.mjs';
 import { VIEWER_PORT_ENV } from './server.mjs';
@@ -17,7 +17,7 @@ const MAIN = path.join(path.dirname(fileURLToPath(import.meta.url)), 'main.mjs')
  */
 export async function startViewerProcess({ endpoints, workDir, port = portsFromEnv().viewerPort, detached = false, timeoutMs = 20000 }) {
   await assertPortFree(port, `viewer (${VIEWER_PORT_ENV})`);
-  const proc = startProcess('viewer', process.execPath, [MAIN, '--port', String(port), '--jaeger', endpoints.jaegerUi, '--prometheus', endpoints.prometheus], { workDir, detached });
+  const proc = startProcess('viewer', process.execPath, [MAIN, '--port', String(port), '--jaeger', endpoints.jaegerUi, '--prometheus', endpoints.prometheus, '--logs', collectorLogsFile(workDir)], { workDir, detached });
   const url = `http://${HOST}:${port}`;
   try {
     await waitFor(`viewer ${url}`, async () => (await fetch(`${url}/api/config`, { signal: AbortSignal.timeout(2000) })).ok, { proc, timeoutMs });

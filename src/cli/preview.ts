@@ -5,7 +5,7 @@
  * stdout (pipe it to jq), one human line on stderr.
  */
 import os = require('node:os');
-import type { Batch } from '../model';
+import type { Batch } from '../model/records';
 import { createSanitizer } from '../privacy/sanitize';
 import { resolveConsent } from '../consent/resolve';
 import { listBatches, readBatch } from '../spool/reader';
@@ -48,7 +48,7 @@ export function previewVerb(ctx: CliContext): number {
     if (r.kind !== 'ok') continue;
     if (toolName && serviceOf(r.batch) !== toolName) continue;
     const batch = sanitize(r.batch, ctx);
-    line(ctx.err, `${ctx.prog}: newest unsent batch (${fmtTime(n.createdAt)}, level ${batch.level}, ${batch.spans.length} span(s), ${batch.metrics.length} metric(s)), as it would be sent. Nothing was sent.`);
+    line(ctx.err, `${ctx.prog}: newest unsent batch (${fmtTime(n.createdAt)}, level ${batch.level}, ${batch.spans.length} span(s), ${batch.metrics.length} metric(s), ${batch.logs?.length ?? 0} log record(s)), as it would be sent. Nothing was sent.`);
     line(ctx.out, JSON.stringify({ from: 'spool', file: n.file, createdAt: n.createdAt, batch }, null, 2));
     return EXIT.OK;
   }

@@ -6,12 +6,12 @@
  */
 import fs = require('node:fs');
 import path = require('node:path');
-import { cacheDir, configDir } from '../config/paths';
-import { removeNoFollow } from '../config/trusted-dir';
+import { cacheDir, configDir } from '../storage/paths';
+import { removeNoFollow } from '../storage/trusted-dir';
 import { newInstallId, readUserConfig, updateUserConfigDetailed, type UserConfig } from '../consent/user-config';
 import { destinationKeys, destinationsRoot, quarantineDir } from '../spool/layout';
 import { listBatches, removeBatch } from '../spool/reader';
-import { RUNS_DIR } from '../recorder/start-record';
+import { RUNS_DIR } from '../spool/start-record';
 import { allowFlags, type CliContext, EXIT, line } from './context';
 import { writeFailure } from './toggle';
 

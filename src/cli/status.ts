@@ -3,12 +3,12 @@
  * same resolver the preload runs; with --explain every source's raw value, parse and verdict; plus
  * where data goes (endpoint), the install id, what waits in the spool and the last send.
  */
-import { isDebug, parseBool } from '../consent/booleans';
+import { isDebug, parseBool } from '../settings/env-values';
 import { resolveConsent, type ConsentDecision } from '../consent/resolve';
 import { readUserConfig } from '../consent/user-config';
-import { parseOtlpEnv } from '../config/otlp-env';
+import { settingsOf } from '../settings/settings';
 import { readSentLog, type SentLogEntry } from '../spool/sent-log';
-import { spoolStats, type SpoolStats } from '../spool/stats';
+import { spoolStats, type SpoolStats } from '../spool/summary';
 import { allowFlags, type CliContext, EXIT, fmtBytes, fmtTime, line, noTool } from './context';
 
 export interface StatusReport {
@@ -41,7 +41,7 @@ export function buildStatus(ctx: CliContext): StatusReport {
   const tool = ctx.tool ?? noTool();
   const decision = resolveConsent({ env: ctx.env, cwd: ctx.cwd, tool });
   const user = readUserConfig(ctx.env);
-  const otlp = safe(() => parseOtlpEnv(ctx.env), undefined);
+  const otlp = safe(() => settingsOf(ctx.env).otlp, undefined);
   const spool = safe(() => spoolStats(ctx.env), null);
   const log = safe(() => readSentLog(ctx.env, 200), [] as SentLogEntry[]);
   const strip = (e: SentLogEntry | undefined) => {
@@ -114,7 +114,7 @@ export function statusVerb(ctx: CliContext): number {
     if (dropped.length) line(o, `  dropped:     ${dropped.map(([k, n]) => `${n} ${k}`).join(', ')} (records not delivered, by reason)`);
   }
   const last = s.lastSuccessfulSend;
-  line(o, `  last send:   ${last ? `${fmtTime(last.time)} to ${last.endpoint} (${last.items} ${last.signal === 'traces' ? 'span(s)' : 'point(s)'})` : s.spool?.lastSuccessAt ? fmtTime(s.spool.lastSuccessAt) : 'never'}`);
+  line(o, `  last send:   ${last ? `${fmtTime(last.time)} to ${last.endpoint} (${last.items} ${last.signal === 'traces' ? 'span(s)' : last.signal === 'logs' ? 'log record(s)' : 'point(s)'})` : s.spool?.lastSuccessAt ? fmtTime(s.spool.lastSuccessAt) : 'never'}`);
   if (s.lastSend && s.lastSend !== null && s.lastSend.result !== 'ok' && s.lastSend.result !== 'partial') {
     line(o, `  last attempt: ${fmtTime(s.lastSend.time)} ${s.lastSend.result}${s.lastSend.error ? ` (${s.lastSend.error})` : ''}`);
   }

@@ -3,10 +3,10 @@
  * Afterwards the same resolver runs again, so when another source still decides (DO_NOT_TRACK in the
  * environment, a policy, a project file), the person is told which one and how to change it.
  */
-import { parseLevel } from '../consent/booleans';
+import { parseLevel } from '../settings/env-values';
 import { resolveConsent } from '../consent/resolve';
 import { readUserConfig, updateUserConfigDetailed, userConfigLocation } from '../consent/user-config';
-import type { Level } from '../model';
+import type { Level } from '../model/records';
 import { allowFlags, type CliContext, EXIT, line, noTool, toolByName, UsageError } from './context';
 
 interface Target {

@@ -7,11 +7,11 @@
  * The preload calls maybeShowNotice at the start of an enabled run; spooling and shipping happen at
  * exit, so the notice always precedes the first send.
  */
-import { parseOtlpEnv } from '../config/otlp-env';
-import type { Level } from '../model';
+import { settingsOf } from '../settings/settings';
+import type { Level } from '../model/records';
 import { toolEnvPrefix, type ToolIdentity } from '../resource/tool';
 import type { ConsentDecision } from './resolve';
-import { isDebug } from './booleans';
+import { isDebug } from '../settings/env-values';
 import { newInstallId, readUserConfig, updateUserConfigDetailed } from './user-config';
 
 export interface TextSink {
@@ -37,7 +37,7 @@ const shownThisRun = new Set<string>();
 export function destinationHost(env: NodeJS.ProcessEnv): string {
   try {
     // an invalid endpoint sends nothing (status says so): never name the default host for it
-    const url = parseOtlpEnv(env).traces.url;
+    const url = settingsOf(env).otlp.traces.url;
     return (url && new URL(url).hostname) || 'an unusable endpoint';
   } catch {
     return 'an unusable endpoint';

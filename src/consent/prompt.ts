@@ -5,9 +5,9 @@
  * (timeout, end of input, anything but yes) means no. The preload never asks: a tool's own CLI
  * calls askConsent() when decision.promptPending is set.
  */
-import { durationMs } from '../config/durations';
+import { durationMs } from '../settings/durations';
 import { detectTool, type ToolIdentity } from '../resource/tool';
-import { detectAgent } from './agent';
+import { detectAgent } from './ai-agent';
 import { resolveConsent } from './resolve';
 import { updateUserConfig } from './user-config';
 

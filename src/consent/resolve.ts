@@ -11,10 +11,11 @@
  * Cost: synchronous reads of the policy file, the project files from cwd up, and the user config.
  * Only node:fs / node:path and small modules of ours load here. Never throws.
  */
-import type { Level } from '../model';
-import { policyFiles } from '../config/paths';
+import type { Level } from '../model/records';
+import { policyFiles } from '../storage/paths';
 import { toolEnvPrefix, type ToolIdentity } from '../resource/tool';
-import { levelRank, parseBool, parseLevel, parseOtelBool, safeRaw } from './booleans';
+import { parseBool, parseLevel, parseOtelBool, safeRaw } from '../settings/env-values';
+import { levelRank } from '../model/levels';
 import { isCI } from './ci';
 import { readPolicy, readProjectFiles, report, type SourceReport } from './sources';
 import { readUserConfig, type ConsentEntry } from './user-config';

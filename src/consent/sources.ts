@@ -3,11 +3,13 @@
  * project files. Each returns a SourceReport (what was found, how it parsed, which level it sets)
  * and leaves the decision to resolve.ts. Synchronous, node:fs/node:path only, never throws.
  */
+import { dirsUp } from '../storage/walk-up';
 import fs = require('node:fs');
 import path = require('node:path');
-import { PROJECT_FILE } from '../config/paths';
-import type { Level } from '../model';
-import { minLevel, parseBool, parseLevel, safeRaw } from './booleans';
+import { PROJECT_FILE } from '../storage/paths';
+import type { Level } from '../model/records';
+import { parseBool, parseLevel, safeRaw } from '../settings/env-values';
+import { minLevel } from '../model/levels';
 
 /**
  * What a source contributes:
@@ -173,13 +175,9 @@ export function readProjectFiles(cwd: string, toolName: string | undefined): Sou
   } catch {
     return [report({ source: 'project', parsed: 'unset', effect: 'none', why: 'no working directory' })];
   }
-  for (let i = 0; i < MAX_UP; i++) {
-    const file = path.join(dir, PROJECT_FILE);
-    const r = projectFile(file, toolName);
+  for (const d of dirsUp(dir, MAX_UP)) {
+    const r = projectFile(path.join(d, PROJECT_FILE), toolName);
     if (r) out.push(r);
-    const parent = path.dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
   }
   if (out.length === 0) {
     out.push(report({ source: 'project', parsed: 'unset', effect: 'none', why: `no ${PROJECT_FILE} from the working directory up` }));

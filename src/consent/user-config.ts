@@ -9,8 +9,8 @@
  */
 import fs = require('node:fs');
 import path = require('node:path');
-import { configDir, userConfigFile } from '../config/paths';
-import { trustDir } from '../config/trusted-dir';
+import { configDir, userConfigFile } from '../storage/paths';
+import { trustDir, closeQuietly } from '../storage/trusted-dir';
 
 /** Per-tool (or `all`) entry. `level` is kept as written; the resolver parses it strictly. */
 export interface ConsentEntry {
@@ -167,13 +167,7 @@ export function writeAtomic(file: string, text: string): void {
     fd = undefined;
     fs.renameSync(tmp, file);
   } catch (err) {
-    if (fd !== undefined) {
-      try {
-        fs.closeSync(fd);
-      } catch {
-        /* already failing */
-      }
-    }
+    closeQuietly(fd);
     try {
       fs.unlinkSync(tmp);
     } catch {

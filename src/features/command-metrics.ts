@@ -8,9 +8,9 @@
  * so the sanitizer enforces the same value rules as for our own keys. Bad declarations or calls
  * are skipped (shown under debug), never thrown.
  */
-import type { Attributes, AttrValue } from '../model';
-import type { InstrumentSpec } from '../recorder/instruments';
-import type { Agent } from '../recorder/global';
+import type { Attributes, AttrValue } from '../model/records';
+import type { InstrumentSpec } from '../model/instruments';
+import type { Recorder } from '../recorder/current';
 import { registerAttributes, registerMetrics, type DeclaredAttribute, type DeclaredMetric } from './catalog-bridge';
 import { checkProperty, compileProperty, Refusal, type CompiledProperty, type PropertySpec } from './spec';
 
@@ -156,12 +156,12 @@ export function checkCommandAttributes(attrs: Record<string, unknown>): Attribut
 }
 
 /** Add `n` to a declared counter (and to its total on the command span). Never throws. */
-export function recordCount(agent: Agent, name: unknown, n: unknown, attrs: unknown): boolean {
+export function recordCount(recorder: Recorder, name: unknown, n: unknown, attrs: unknown): boolean {
   const c = typeof name === 'string' ? state().counters.get(name) : undefined;
   if (!c) return false;
   const value = n === undefined ? 1 : n;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1e12) return false;
-  const labels: Attributes = { 'devtool.command.name': agent.run.commandName };
+  const labels: Attributes = { 'devtool.command.name': recorder.run.commandName };
   if (isRecord(attrs)) {
     for (const key of Object.keys(attrs)) {
       const p = c.attrs.get(key);
@@ -170,8 +170,8 @@ export function recordCount(agent: Agent, name: unknown, n: unknown, attrs: unkn
       if (!(v instanceof Refusal)) labels[key] = v as AttrValue;
     }
   }
-  agent.run.metrics.add(c.spec, value, labels);
-  const root = agent.run.root.attributes;
+  recorder.run.metrics.add(c.spec, value, labels);
+  const root = recorder.run.root.attributes;
   root[name as string] = ((root[name as string] as number | undefined) ?? 0) + value;
   return true;
 }

@@ -1,11 +1,11 @@
 /**
  * Public API for feature-usage events and tool-declared per-command metrics. Every function is a
  * cheap no-op while telemetry is off (declarations are only remembered, nothing else loads) and
- * none throws into the tool. Declarations made before the agent exists apply once it does.
+ * none throws into the tool. Declarations made before the recorder exists apply once it does.
  */
-import type { AttrValue } from '../model';
+import type { AttrValue } from '../model/records';
 import { activeSpan } from '../recorder/context';
-import { currentAgent, type Agent } from '../recorder/global';
+import { currentRecorder, type Recorder } from '../recorder/current';
 import type { CommandMetricsSpec } from './command-metrics';
 import type { FeatureSpecs } from './spec';
 
@@ -27,48 +27,48 @@ let metricsMod: typeof import('./command-metrics') | undefined;
 const reg = () => (registryMod ??= require('./registry') as typeof import('./registry'));
 const met = () => (metricsMod ??= require('./command-metrics') as typeof import('./command-metrics'));
 
-function report(agent: Agent, problems: string[]): void {
-  if (!agent.debug || problems.length === 0) return;
+function report(recorder: Recorder, problems: string[]): void {
+  if (!recorder.debug || problems.length === 0) return;
   process.stderr.write(problems.map((p) => `[devtool-telemetry] debug: declaration skipped: ${p}\n`).join(''));
 }
 
-function apply(agent: Agent, kind: 'features' | 'metrics', input: unknown): string[] {
+function apply(recorder: Recorder, kind: 'features' | 'metrics', input: unknown): string[] {
   let problems: string[];
   if (kind === 'features') {
     problems = reg().declareFeatures(input);
   } else {
     problems = met().declareCommandMetrics(input);
   }
-  report(agent, problems);
+  report(recorder, problems);
   return problems;
 }
 
-/** The agent when it records at `usage` or above, with earlier declarations applied. */
-function usageAgent(): Agent | undefined {
-  const agent = currentAgent();
-  if (!agent || !agent.run.allows('usage')) return undefined;
+/** The recorder when it records at `usage` or above, with earlier declarations applied. */
+function usageAgent(): Recorder | undefined {
+  const recorder = currentRecorder();
+  if (!recorder || !recorder.run.allows('usage')) return undefined;
   const queue = pending();
   while (queue.length) {
     const [kind, input] = queue.shift()!;
     try {
-      apply(agent, kind, input);
+      apply(recorder, kind, input);
     } catch {
       /* a declaration never breaks the tool */
     }
   }
-  return agent;
+  return recorder;
 }
 
 function declare(kind: 'features' | 'metrics', input: unknown): { problems: string[] } {
   try {
-    const agent = usageAgent();
-    if (!agent) {
+    const recorder = usageAgent();
+    if (!recorder) {
       // Kept for a later start(); bounded, so a tool declaring in a loop cannot grow memory.
       const queue = pending();
       if (queue.length < MAX_PENDING) queue.push([kind, input]);
       return { problems: [] };
     }
-    return { problems: apply(agent, kind, input) };
+    return { problems: apply(recorder, kind, input) };
   } catch {
     return { problems: ['declaration failed'] };
   }
@@ -85,17 +85,17 @@ export function defineFeatures(specs: FeatureSpecs): { problems: string[] } {
 }
 
 /**
- * One use of a declared feature: a span event `feature {name}` on the current span and a count in
+ * One use of a declared feature: a span event `devtool.feature.used` on the current span and a count in
  * `devtool.feature.uses`. Undeclared names and properties, wrong types and non-identifier strings
  * are dropped and counted in `devtool.feature.dropped`; never sent raw.
  */
 export function feature(name: string, properties?: Record<string, AttrValue>): void {
   try {
-    const agent = usageAgent();
-    if (!agent) return;
+    const recorder = usageAgent();
+    if (!recorder) return;
     const active = activeSpan();
-    const span = active && !active.ended ? active : agent.run.root;
-    reg().recordFeature(agent, name, properties, span);
+    const span = active && !active.ended ? active : recorder.run.root;
+    reg().recordFeature(recorder, name, properties, span);
   } catch {
     /* never throw into the tool */
   }
@@ -113,9 +113,9 @@ export function defineCommandMetrics(spec: CommandMetricsSpec): { problems: stri
 /** Add `n` (default 1) to a declared counter of this command, with declared labels. */
 export function count(name: string, n?: number, attributes?: Record<string, string | boolean>): void {
   try {
-    const agent = usageAgent();
-    if (!agent) return;
-    met().recordCount(agent, name, n, attributes);
+    const recorder = usageAgent();
+    if (!recorder) return;
+    met().recordCount(recorder, name, n, attributes);
   } catch {
     /* never throw into the tool */
   }

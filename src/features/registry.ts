@@ -1,16 +1,17 @@
 /**
  * The per-process registry of declared features, and recording one use. Kept on a global symbol
- * (like the agent) so a tool that loads two copies of this package declares once.
+ * (like the recorder) so a tool that loads two copies of this package declares once.
  *
  * Bounds, so bad input never grows memory or a metric: declarations are capped (spec.ts); free
  * string values are tracked per property up to MAX_DISTINCT, later new values become `_OTHER`;
  * metrics are labelled only by the feature name, enum properties and booleans; span events are
  * capped per span by the recorder. Everything refused is counted in `devtool.feature.dropped`.
  */
-import type { Attributes, AttrValue, SumPoint } from '../model';
+import type { Attributes, AttrValue, SumPoint } from '../model/records';
+import { Severity } from '../model/records';
 import type { LiveSpan } from '../recorder/run';
-import type { InstrumentSpec } from '../recorder/instruments';
-import type { Agent } from '../recorder/global';
+import type { InstrumentSpec } from '../model/instruments';
+import type { Recorder } from '../recorder/current';
 import { registerAttributes, type DeclaredAttribute } from './catalog-bridge';
 import {
   checkProperty,
@@ -94,20 +95,20 @@ export function declareFeatures(input: unknown): string[] {
 }
 
 /** Load `devtoolTelemetry.features` from the tool's package.json once, on first use. */
-function ensurePackageFeatures(agent: Agent): void {
+function ensurePackageFeatures(recorder: Recorder): void {
   const reg = registry();
   if (reg.packageLoaded) return;
   reg.packageLoaded = true;
-  const declared = (agent.tool.options as { features?: unknown }).features;
+  const declared = (recorder.tool.options as { features?: unknown }).features;
   if (declared !== undefined) declareFeatures(declared);
 }
 
-function dropped(agent: Agent, reason: DropReason, n = 1): void {
-  agent.run.metrics.add(FEATURE_DROPPED, n, DROP_ATTRS[reason]);
+function dropped(recorder: Recorder, reason: DropReason, n = 1): void {
+  recorder.run.metrics.add(FEATURE_DROPPED, n, DROP_ATTRS[reason]);
 }
 
 /** Bound a free string (or each item of a free string array) by distinct values seen. */
-function bucket(agent: Agent, f: CompiledFeature, p: CompiledProperty, v: AttrValue): AttrValue {
+function bucket(recorder: Recorder, f: CompiledFeature, p: CompiledProperty, v: AttrValue): AttrValue {
   const reg = registry();
   const k = f.name + '\u0000' + p.name;
   let seen = reg.distinct.get(k);
@@ -118,7 +119,7 @@ function bucket(agent: Agent, f: CompiledFeature, p: CompiledProperty, v: AttrVa
       seen!.add(s);
       return s;
     }
-    dropped(agent, 'over_cardinality');
+    dropped(recorder, 'over_cardinality');
     return OTHER;
   };
   if (typeof v === 'string') return one(v);
@@ -142,9 +143,9 @@ const pointCache = new Map<CompiledFeature, Map<number, CachedPoint>>();
  * label values (no string building, no sorting), and the aggregator's point is cached until the
  * next drain: this is what keeps one event within the 2 µs budget.
  */
-function countUse(agent: Agent, f: CompiledFeature, key: number, labels: () => Attributes): void {
-  const metrics = agent.run.metrics;
-  const sub = agent.run.subcommand;
+function countUse(recorder: Recorder, f: CompiledFeature, key: number, labels: () => Attributes): void {
+  const metrics = recorder.run.metrics;
+  const sub = recorder.run.subcommand;
   if (f.weights.length === f.labels.length) {
     let byKey = pointCache.get(f);
     if (!byKey) pointCache.set(f, (byKey = new Map()));
@@ -162,14 +163,14 @@ function countUse(agent: Agent, f: CompiledFeature, key: number, labels: () => A
 }
 
 /**
- * Record one use of a declared feature: a span event `feature {name}` on the active span (or the
+ * Record one use of a declared feature: a span event `devtool.feature.used` on the active span (or the
  * command span) and `devtool.feature.uses` by name and enum properties. Never throws.
  */
-export function recordFeature(agent: Agent, name: unknown, props: unknown, span: LiveSpan): void {
-  ensurePackageFeatures(agent);
+export function recordFeature(recorder: Recorder, name: unknown, props: unknown, span: LiveSpan): void {
+  ensurePackageFeatures(recorder);
   const f = typeof name === 'string' ? registry().features.get(name) : undefined;
   if (!f) {
-    dropped(agent, 'unknown_feature');
+    dropped(recorder, 'unknown_feature');
     return;
   }
   const eventAttrs: Attributes | undefined = span.events.length < EVENT_BUDGET ? { 'devtool.feature.name': f.name } : undefined;
@@ -177,21 +178,21 @@ export function recordFeature(agent: Agent, name: unknown, props: unknown, span:
   let labelled: Attributes | undefined;
   if (props !== undefined && props !== null) {
     if (typeof props !== 'object' || Array.isArray(props)) {
-      dropped(agent, 'wrong_type');
+      dropped(recorder, 'wrong_type');
     } else {
       for (const pname in props as Record<string, unknown>) {
         if (!Object.prototype.hasOwnProperty.call(props, pname)) continue;
         const p = f.properties.get(pname);
         if (!p) {
-          dropped(agent, 'unknown_property');
+          dropped(recorder, 'unknown_property');
           continue;
         }
         let v = checkProperty(p, (props as Record<string, unknown>)[pname]);
         if (v instanceof Refusal) {
-          dropped(agent, v.reason);
+          dropped(recorder, v.reason);
           continue;
         }
-        if (!p.values && (p.type === 'string' || p.type === 'string[]')) v = bucket(agent, f, p, v);
+        if (!p.values && (p.type === 'string' || p.type === 'string[]')) v = bucket(recorder, f, p, v);
         if (eventAttrs) eventAttrs[p.key] = v;
         if (p.metricLabel) {
           (labelled ??= {})[p.key] = v;
@@ -202,5 +203,7 @@ export function recordFeature(agent: Agent, name: unknown, props: unknown, span:
     }
   }
   if (eventAttrs) span.addEvent(f.eventName, eventAttrs);
-  countUse(agent, f, key, () => ({ 'devtool.feature.name': f.name, 'devtool.command.name': agent.run.commandName, ...labelled }));
+  // The same use as a log-based event (OpenTelemetry's direction for events), within the log budget.
+  if (eventAttrs) recorder.run.log('devtool.feature.used', { ...eventAttrs }, Severity.INFO, span);
+  countUse(recorder, f, key, () => ({ 'devtool.feature.name': f.name, 'devtool.command.name': recorder.run.commandName, ...labelled }));
 }

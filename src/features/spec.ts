@@ -4,7 +4,7 @@
  * problem line (shown under debug), never thrown, so a typo in package.json cannot break the tool.
  * Pure: no I/O, nothing of ours but the record model.
  */
-import type { AttrValue } from '../model';
+import type { AttrValue } from '../model/records';
 
 /** A declared property: an enum of strings, a bounded identifier string, a number or a boolean. */
 export type PropertySpec =
@@ -38,7 +38,7 @@ export interface CompiledProperty {
 export interface CompiledFeature {
   name: string;
   description: string;
-  /** `feature {name}`, precomputed so recording allocates nothing for it. */
+  /** `devtool.feature.used` (the registered event name; the feature is in devtool.feature.name). */
   eventName: string;
   properties: Map<string, CompiledProperty>;
   /** Metric-label properties in declaration order, with their position in a series key. */
@@ -153,7 +153,7 @@ export function compileFeatures(input: unknown, already = 0): { features: Compil
       }
     }
     const description = typeof spec.description === 'string' ? spec.description.slice(0, 200) : '';
-    const f: CompiledFeature = { name, description, eventName: `feature ${name}`, properties: props, labels: [], weights: [] };
+    const f: CompiledFeature = { name, description, eventName: 'devtool.feature.used', properties: props, labels: [], weights: [] };
     indexLabels(f);
     features.push(f);
   }

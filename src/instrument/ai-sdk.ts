@@ -14,15 +14,13 @@
  * we keep and content we drop below `full` (we never read `messages`/`content` below `full`).
  * The AI SDK's own OTel spans (`experimental_telemetry`, ai <= 6) are not bridged.
  */
-import { SpanKind, type Attributes } from '../model';
-import { activeSpan } from '../recorder/context';
+import type { Attributes } from '../model/records';
 import { errorType } from '../recorder/error-type';
-import { currentAgent } from '../recorder/global';
-import type { LiveSpan } from '../recorder/run';
+import { currentRecorder } from '../recorder/current';
+import { isObj, type Obj } from './patch';
+import { endToolSpan, startToolSpan, type ToolSpan } from './tool-span';
 import { count, LlmCall, str } from './llm-call';
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object';
 
 export const AI_SDK_MAJORS = [7];
 const MARK = Symbol.for('devtool-telemetry.ai-sdk-integration');
@@ -58,18 +56,10 @@ function finishReason(v: unknown): string | undefined {
   return r?.replace(/-/g, '_');
 }
 
-function json(v: unknown): string | undefined {
-  try {
-    return v === undefined ? undefined : JSON.stringify(v);
-  } catch {
-    return undefined;
-  }
-}
-
 /** The integration: plain synchronous callbacks that never throw into the SDK. */
 function integration(): Obj {
   const calls = new Map<string, LlmCall[]>(); // per generateText/streamText call id, in start order
-  const tools = new Map<string, { span: LiveSpan; full: boolean }>();
+  const tools = new Map<string, ToolSpan>();
   const guard =
     <E>(fn: (e: E) => void) =>
     (e: E): void => {
@@ -80,8 +70,8 @@ function integration(): Obj {
       }
     };
   const live = () => {
-    const agent = currentAgent();
-    return agent && agent.run.allows('usage') && !agent.run.root.ended ? agent : undefined;
+    const recorder = currentRecorder();
+    return recorder && recorder.run.allows('usage') && !recorder.run.root.ended ? recorder : undefined;
   };
   const endOpen = (id: string, error: unknown) => {
     for (const c of calls.get(id) ?? []) c.end(error);
@@ -90,14 +80,14 @@ function integration(): Obj {
   return {
     [MARK]: true,
     onLanguageModelCallStart: guard((e: Obj) => {
-      const agent = live();
-      if (!agent) return;
+      const recorder = live();
+      if (!recorder) return;
       const request: Attributes = {};
       const max = count(e.maxOutputTokens);
       if (max !== undefined) request['gen_ai.request.max_tokens'] = max;
       if (typeof e.temperature === 'number' && Number.isFinite(e.temperature)) request['gen_ai.request.temperature'] = e.temperature;
       if (typeof e.topP === 'number' && Number.isFinite(e.topP)) request['gen_ai.request.top_p'] = e.topP;
-      const llm = new LlmCall(agent, { provider: providerName(e.provider), operation: 'chat', model: str(e.modelId), request });
+      const llm = new LlmCall(recorder, { provider: providerName(e.provider), operation: 'chat', model: str(e.modelId), request });
       const id = String(e.callId);
       calls.set(id, [...(calls.get(id) ?? []), llm]);
     }),
@@ -121,20 +111,12 @@ function integration(): Obj {
     onStepError: guard((e: Obj) => endOpen(String(e.callId), e.error ?? new Error('step failed'))),
     onError: guard((e: Obj) => endOpen(String(e.callId), e.error ?? new Error('call failed'))),
     onToolExecutionStart: guard((e: Obj) => {
-      const agent = live();
+      const recorder = live();
       const call = isObj(e.toolCall) ? e.toolCall : undefined;
       const name = str(call?.toolName);
-      if (!agent || !call || !name) return;
-      const full = agent.level === 'full';
-      const attrs: Attributes = { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': name };
+      if (!recorder || !call || !name) return;
       const id = str(call.toolCallId);
-      if (id) attrs['gen_ai.tool.call.id'] = id;
-      if (full) {
-        const args = json(call.input);
-        if (args !== undefined) attrs['gen_ai.tool.call.arguments'] = args;
-      }
-      const span = agent.run.startSpan(`execute_tool ${name}`, SpanKind.INTERNAL, attrs, activeSpan());
-      tools.set(id ?? name, { span, full });
+      tools.set(id ?? name, startToolSpan(recorder, name, id, call.input));
     }),
     onToolExecutionEnd: guard((e: Obj) => {
       const call = isObj(e.toolCall) ? e.toolCall : {};
@@ -143,12 +125,7 @@ function integration(): Obj {
       if (!t) return;
       tools.delete(key);
       const out = isObj(e.toolOutput) ? e.toolOutput : {};
-      if (out.type === 'tool-error') t.span.fail(errorType(out.error));
-      else if (t.full) {
-        const result = json(out.output);
-        if (result !== undefined) t.span.attributes['gen_ai.tool.call.result'] = result;
-      }
-      t.span.end();
+      endToolSpan(t, out.type === 'tool-error' ? { failure: errorType(out.error) } : { result: out.output });
     }),
   };
 }

@@ -26,17 +26,16 @@
  * before the app's first `require`/`import` of it). Tools that print anything load `net` and
  * streams for stdout anyway, which is most of that module's cost (see README, Start-up budget).
  */
-import type { Attributes } from '../model';
-import { SpanKind, StatusCode } from '../model';
+import type { Attributes } from '../model/records';
+import { SpanKind, StatusCode } from '../model/records';
 import { activeSpan } from '../recorder/context';
 import { errorType } from '../recorder/error-type';
-import type { Agent } from '../recorder/global';
+import type { Recorder } from '../recorder/current';
+import { isShipperProcess } from '../settings/process-role';
 import { childEnv } from '../recorder/propagation';
 import type { LiveSpan } from '../recorder/run';
 
 const PATCHED = Symbol.for('devtool-telemetry.child_process.patched');
-/** Set in our shipper's environment (bootstrap.ts SHIPPER_ENV): never traced. */
-const SHIPPER_ENV = 'DEVTOOL_TELEMETRY_SHIPPER';
 const ASYNC = ['spawn', 'exec', 'execFile', 'fork'] as const;
 const SYNC = ['spawnSync', 'execSync', 'execFileSync'] as const;
 type Name = (typeof ASYNC)[number] | (typeof SYNC)[number];
@@ -45,20 +44,20 @@ type AnyFn = (...args: unknown[]) => unknown;
 /** Nested entry points (exec calls execFile through the exports): only the outer one records. */
 let depth = 0;
 
-export function installChildProcessHook(agent: Agent): void {
+export function installChildProcessHook(recorder: Recorder): void {
   try {
     const cp = require('node:child_process') as Record<string, unknown> & { [PATCHED]?: boolean };
     if (cp[PATCHED]) return;
     Object.defineProperty(cp, PATCHED, { value: true });
     const open = new Set<LiveSpan>();
     // Children still running when the run ends: their CLIENT span ends with the run.
-    agent.run.onFinish.push(() => {
+    recorder.run.onFinish.push(() => {
       for (const span of open) span.end();
       open.clear();
     });
     for (const name of [...ASYNC, ...SYNC]) {
       const original = cp[name];
-      if (typeof original === 'function') cp[name] = wrap(agent, name, original as AnyFn, open);
+      if (typeof original === 'function') cp[name] = wrap(recorder, name, original as AnyFn, open);
     }
     // promisify(exec)/promisify(execFile) use a custom function bound to the original: rebind it.
     const { promisify } = require('node:util') as typeof import('node:util');
@@ -98,13 +97,13 @@ interface Prepared {
   span?: LiveSpan;
 }
 
-function wrap(agent: Agent, name: Name, original: AnyFn, open: Set<LiveSpan>): AnyFn {
+function wrap(recorder: Recorder, name: Name, original: AnyFn, open: Set<LiveSpan>): AnyFn {
   const sync = (SYNC as readonly string[]).includes(name);
   const wrapped = function (this: unknown, ...args: unknown[]): unknown {
-    if (depth > 0 || agent.run.root.ended) return original.apply(this, args);
+    if (depth > 0 || recorder.run.root.ended) return original.apply(this, args);
     let prep: Prepared | undefined;
     try {
-      prep = prepare(agent, name, args);
+      prep = prepare(recorder, name, args);
     } catch {
       prep = undefined;
     }
@@ -188,13 +187,13 @@ function optionsIndex(name: Name, args: unknown[]): number {
   return Array.isArray(args[1]) || (args[1] == null && args.length > 2) ? 2 : 1;
 }
 
-function prepare(agent: Agent, name: Name, args: unknown[]): Prepared | undefined {
-  const run = agent.run;
+function prepare(recorder: Recorder, name: Name, args: unknown[]): Prepared | undefined {
+  const run = recorder.run;
   const idx = optionsIndex(name, args);
   const given = args[idx];
   const options = given !== null && typeof given === 'object' ? (given as Record<string, unknown>) : undefined;
   const appEnv = options && options.env != null && typeof options.env === 'object' ? (options.env as Record<string, string | undefined>) : undefined;
-  if ((appEnv ?? process.env)[SHIPPER_ENV]) return undefined; // our own shipper
+  if (isShipperProcess(appEnv ?? process.env)) return undefined; // our own shipper
   const detached = options?.detached === true;
   const parent = activeSpan();
   const under = parent && !parent.ended ? parent : run.root;
@@ -209,8 +208,8 @@ function prepare(agent: Agent, name: Name, args: unknown[]): Prepared | undefine
   const base = appEnv ?? process.env;
   if (appEnv && appEnv !== process.env && !derivedFromProcessEnv(appEnv)) return { args, span };
   const ctxSpan = span ?? under;
-  const session = agent.childSession();
-  const { set, unset } = childEnv(agent.inherited, {
+  const session = recorder.childSession();
+  const { set, unset } = childEnv(recorder.inherited, {
     span: { traceId: run.traceId, spanId: ctxSpan.spanId, sampled: run.sampled },
     detached,
     sessionId: session.id,

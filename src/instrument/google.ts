@@ -8,12 +8,11 @@
  * Provider: `gcp.vertex_ai` when the client talks to Vertex AI, else `gcp.gemini`.
  * Content (prompts, answers) is not captured for this client at any level yet.
  */
-import { currentAgent } from '../recorder/global';
+import { currentRecorder } from '../recorder/current';
 import { count, LlmCall, str, type LlmResult } from './llm-call';
-import { observeIterator, WRAPPED, type StreamAccumulator } from './stainless';
+import { observeIterator, type StreamAccumulator } from './stainless';
+import { installWrapper, unwrappedMethod, type Obj } from './patch';
 
-type Obj = Record<string, unknown>;
-type AnyFn = (this: unknown, ...args: unknown[]) => unknown;
 const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object';
 
 /** Majors whose Models internals we have tested against (3.x); others are left alone. */
@@ -73,18 +72,17 @@ function streamAcc(): StreamAccumulator {
 
 function begin(models: unknown, params: unknown): LlmCall | undefined {
   try {
-    const agent = currentAgent();
-    if (!agent || !agent.run.allows('usage') || agent.run.root.ended || !isObj(params)) return undefined;
-    return new LlmCall(agent, { provider: provider(models), operation: 'generate_content', model: model(params), request: request(params) });
+    const recorder = currentRecorder();
+    if (!recorder || !recorder.run.allows('usage') || recorder.run.root.ended || !isObj(params)) return undefined;
+    return new LlmCall(recorder, { provider: provider(models), operation: 'generate_content', model: model(params), request: request(params) });
   } catch {
     return undefined;
   }
 }
 
 function wrap(proto: Obj, method: string, streamed: boolean): boolean {
-  const original = proto[method];
-  if (typeof original !== 'function' || (original as unknown as Obj)[WRAPPED as unknown as string]) return false;
-  const orig = original as AnyFn;
+  const orig = unwrappedMethod(proto, method);
+  if (!orig) return false;
   const wrapped = function (this: unknown, ...args: unknown[]): unknown {
     const llm = begin(this, args[0]);
     if (!llm) return orig.apply(this, args);
@@ -120,10 +118,7 @@ function wrap(proto: Obj, method: string, streamed: boolean): boolean {
       },
     );
   };
-  Object.defineProperty(wrapped, 'name', { value: orig.name });
-  Object.defineProperty(wrapped, 'length', { value: orig.length });
-  Object.defineProperty(wrapped, WRAPPED, { value: orig });
-  proto[method] = wrapped;
+  installWrapper(proto, method, orig, wrapped);
   return true;
 }
 

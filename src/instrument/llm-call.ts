@@ -1,20 +1,20 @@
 /**
  * One captured LLM request as a GenAI CLIENT span (`{operation} {model}`, nested under the
  * command or step that made it) plus the `gen_ai.client.token.usage` and
- * `gen_ai.client.operation.duration` metrics. Same records as the public `llmRequest()`, but the
- * span can end later than the call returns (streams end when the app has read them) and what is
+ * `gen_ai.client.operation.duration` metrics. The public `llmRequest()` records through it too; a
+ * captured call's span can end later than the call returns (streams end when the app has read them) and what is
  * known arrives piecemeal (model from the first chunk, usage from the last).
  *
  * Content (`gen_ai.input.messages`, `gen_ai.output.messages`, `gen_ai.system_instructions`) is
  * only ever gathered at level `full`; below it the instrumentation does not even build it. The
  * sanitizer still scrubs it at `full`.
  */
-import { SpanKind } from '../model';
-import type { Attributes } from '../model';
+import { Severity, SpanKind } from '../model/records';
+import type { Attributes } from '../model/records';
 import { activeSpan } from '../recorder/context';
 import { errorType } from '../recorder/error-type';
-import type { Agent } from '../recorder/global';
-import { INSTRUMENTS } from '../recorder/instruments';
+import type { Recorder } from '../recorder/current';
+import { INSTRUMENTS } from '../model/instruments';
 import type { LiveSpan } from '../recorder/run';
 
 export interface LlmCallStart {
@@ -30,6 +30,8 @@ export interface LlmCallStart {
   /** At `full` only: JSON strings for gen_ai.input.messages / gen_ai.system_instructions. */
   inputMessages?: string;
   systemInstructions?: string;
+  /** When the call started, if before now (a call recorded after the fact: api.ts llmRequest). */
+  startNs?: bigint;
 }
 
 /** What the response told us; every field optional, merged as it arrives. */
@@ -48,7 +50,7 @@ export class LlmCall {
   private done = false;
 
   constructor(
-    private readonly agent: Agent,
+    private readonly recorder: Recorder,
     private readonly start: LlmCallStart,
   ) {
     const attrs: Attributes = {
@@ -61,7 +63,12 @@ export class LlmCall {
     if (start.inputMessages !== undefined) attrs['gen_ai.input.messages'] = start.inputMessages;
     if (start.systemInstructions !== undefined) attrs['gen_ai.system_instructions'] = start.systemInstructions;
     const name = start.model ? `${start.operation} ${start.model}` : start.operation;
-    this.span = agent.run.startSpan(name, SpanKind.CLIENT, attrs, activeSpan());
+    this.span = recorder.run.startSpan(name, SpanKind.CLIENT, attrs, activeSpan(), start.startNs);
+  }
+
+  /** The span, for nesting what the call does under it (api.ts runs the app's function in it). */
+  get liveSpan(): LiveSpan {
+    return this.span;
   }
 
   get ended(): boolean {
@@ -98,6 +105,17 @@ export class LlmCall {
     if (error !== undefined) span.fail(errorType(error));
     const record = span.end();
     if (!record) return;
+    // At `full` (the only level content is gathered at): the same content as a log-based event too.
+    if (start.inputMessages !== undefined || start.systemInstructions !== undefined || r.outputMessages !== undefined) {
+      const ev: Attributes = { 'gen_ai.operation.name': start.operation, 'gen_ai.provider.name': start.provider };
+      if (start.model) ev['gen_ai.request.model'] = start.model;
+      if (r.responseModel) ev['gen_ai.response.model'] = r.responseModel;
+      if (start.inputMessages !== undefined) ev['gen_ai.input.messages'] = start.inputMessages;
+      if (start.systemInstructions !== undefined) ev['gen_ai.system_instructions'] = start.systemInstructions;
+      if (r.outputMessages !== undefined) ev['gen_ai.output.messages'] = r.outputMessages;
+      if (error !== undefined) ev['error.type'] = attrs['error.type'] as string;
+      this.recorder.run.log('gen_ai.client.inference.operation.details', ev, Severity.INFO, span);
+    }
 
     const metricAttrs: Attributes = {
       'gen_ai.operation.name': start.operation,
@@ -107,7 +125,7 @@ export class LlmCall {
     Object.assign(metricAttrs, serverAttrs(start));
     if (r.responseModel) metricAttrs['gen_ai.response.model'] = r.responseModel;
     const seconds = Number(BigInt(record.endTimeUnixNano) - BigInt(record.startTimeUnixNano)) / 1e9;
-    const metrics = this.agent.run.metrics;
+    const metrics = this.recorder.run.metrics;
     metrics.record(
       INSTRUMENTS.llmDuration,
       seconds,

@@ -9,28 +9,15 @@
  * MCP has no model-issued call id, so `gen_ai.tool.call.id` is set only when the app passes one
  * in the request's `_meta` (`gen_ai.tool.call.id` or `toolCallId`, as agent frameworks do).
  */
-import { SpanKind, type Attributes } from '../model';
-import { activeSpan } from '../recorder/context';
-import { errorType } from '../recorder/error-type';
-import { currentAgent } from '../recorder/global';
-import { WRAPPED } from './stainless';
+import { currentRecorder } from '../recorder/current';
+import { installWrapper, isObj, unwrappedMethod, type Obj } from './patch';
+import { endToolSpan, startToolSpan } from './tool-span';
 
-type Obj = Record<string, unknown>;
-type AnyFn = (this: unknown, ...args: unknown[]) => unknown;
 
 /** Majors whose Client.callTool signature we have tested against. */
 export const MCP_MAJORS = [1];
 
-const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object';
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
-
-function json(v: unknown): string | undefined {
-  try {
-    return v === undefined ? undefined : JSON.stringify(v);
-  } catch {
-    return undefined;
-  }
-}
 
 function callId(params: Obj): string | undefined {
   const meta = params._meta;
@@ -42,9 +29,8 @@ function callId(params: Obj): string | undefined {
 export function patchMcp(exports: unknown): number {
   const Client = isObj(exports) || typeof exports === 'function' ? (exports as Obj).Client : undefined;
   const proto = typeof Client === 'function' ? (Client.prototype as Obj) : undefined;
-  const original = proto?.callTool;
-  if (!proto || typeof original !== 'function' || (original as unknown as Obj)[WRAPPED as unknown as string]) return 0;
-  const orig = original as AnyFn;
+  const orig = unwrappedMethod(proto, 'callTool');
+  if (!proto || !orig) return 0;
   const wrapped = function (this: unknown, ...args: unknown[]): unknown {
     const span = begin(args[0]);
     if (!span) return orig.apply(this, args);
@@ -70,10 +56,7 @@ export function patchMcp(exports: unknown): number {
       },
     );
   };
-  Object.defineProperty(wrapped, 'name', { value: orig.name });
-  Object.defineProperty(wrapped, 'length', { value: orig.length });
-  Object.defineProperty(wrapped, WRAPPED, { value: orig });
-  proto.callTool = wrapped;
+  installWrapper(proto, 'callTool', orig, wrapped);
   return 1;
 }
 
@@ -83,34 +66,18 @@ interface ToolSpan {
 
 function begin(params: unknown): ToolSpan | undefined {
   try {
-    const agent = currentAgent();
-    if (!agent || !agent.run.allows('usage') || agent.run.root.ended || !isObj(params)) return undefined;
+    const recorder = currentRecorder();
+    if (!recorder || !recorder.run.allows('usage') || recorder.run.root.ended || !isObj(params)) return undefined;
     const name = str(params.name);
     if (!name) return undefined; // the SDK rejects it; nothing to name the span after
-    const full = agent.level === 'full';
-    const attrs: Attributes = { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': name };
-    const id = callId(params);
-    if (id) attrs['gen_ai.tool.call.id'] = id;
-    if (full) {
-      const args = json(params.arguments);
-      if (args !== undefined) attrs['gen_ai.tool.call.arguments'] = args;
-    }
-    const span = agent.run.startSpan(`execute_tool ${name}`, SpanKind.INTERNAL, attrs, activeSpan());
+    const t = startToolSpan(recorder, name, callId(params), params.arguments);
     let done = false;
     return {
       end(error, result) {
         if (done) return;
         done = true;
-        try {
-          if (error !== undefined) span.fail(errorType(error));
-          else if (isObj(result) && result.isError === true) span.fail('tool_error');
-          if (full && isObj(result)) {
-            const out = json(result.structuredContent ?? result.content);
-            if (out !== undefined) span.attributes['gen_ai.tool.call.result'] = out;
-          }
-        } finally {
-          span.end();
-        }
+        const r = isObj(result) ? result : undefined;
+        endToolSpan(t, { error, failure: r?.isError === true ? 'tool_error' : undefined, result: r ? (r.structuredContent ?? r.content) : undefined });
       },
     };
   } catch {

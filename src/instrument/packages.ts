@@ -4,13 +4,13 @@
  */
 import fs = require('node:fs');
 import path = require('node:path');
-import { currentAgent } from '../recorder/global';
+import { currentRecorder } from '../recorder/current';
 
 export const CLIENT_PACKAGES = ['openai', '@anthropic-ai/sdk'] as const;
 export type ClientPackage = (typeof CLIENT_PACKAGES)[number];
 
 function note(text: string): void {
-  if (currentAgent()?.debug) process.stderr.write(`[devtool-telemetry] debug: ${text}\n`);
+  if (currentRecorder()?.debug) process.stderr.write(`[devtool-telemetry] debug: ${text}\n`);
 }
 
 /** The package's version, from the package.json found walking up from its resolved entry file. */

@@ -13,6 +13,7 @@
  *   the entry's `require('openai')` would land; the frameworks known to wrap a client are resolved
  *   from the entry (a failed resolve is a few stats) and the client resolved from them.
  */
+import { dirsUp } from '../storage/walk-up';
 import fs = require('node:fs');
 import path = require('node:path');
 
@@ -38,17 +39,13 @@ const WRAPPERS: Array<{ name: string; via?: string }> = [
 const MAX_LEVELS = 40;
 
 export function clientInstalled(fromDir: string): boolean {
-  let dir = path.resolve(fromDir);
-  for (let i = 0; i < MAX_LEVELS; i++) {
+  for (const dir of dirsUp(path.resolve(fromDir), MAX_LEVELS)) {
     const nm = path.join(dir, 'node_modules');
     if (fs.existsSync(nm)) {
       for (const name of INSTALLED) {
         if (fs.existsSync(path.join(nm, name)) || fs.existsSync(path.join(nm, '.pnpm', 'node_modules', name))) return true;
       }
     }
-    const up = path.dirname(dir);
-    if (up === dir) return false;
-    dir = up;
   }
   return false;
 }

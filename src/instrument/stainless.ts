@@ -14,12 +14,11 @@
  * app has read the stream to its end, broke off, or it failed.
  * Any shape we do not recognise: the call is left untouched and nothing is recorded for it.
  */
-import type { Level } from '../model';
-import { currentAgent } from '../recorder/global';
+import type { Level } from '../model/records';
+import { currentRecorder } from '../recorder/current';
 import { LlmCall, type LlmCallStart, type LlmResult } from './llm-call';
+import { installWrapper, isObj, unwrappedMethod, type AnyFn, type Obj } from './patch';
 
-type Obj = Record<string, unknown>;
-type AnyFn = (this: unknown, ...args: unknown[]) => unknown;
 
 export interface StreamAccumulator {
   chunk(c: unknown): void;
@@ -39,14 +38,8 @@ export interface OperationSpec {
   stream(full: boolean): StreamAccumulator;
 }
 
-export const WRAPPED = Symbol.for('devtool-telemetry.wrapped');
-
 function isThenable(v: unknown): v is PromiseLike<unknown> {
   return !!v && (typeof v === 'object' || typeof v === 'function') && typeof (v as { then?: unknown }).then === 'function';
-}
-
-function isObj(v: unknown): v is Obj {
-  return !!v && typeof v === 'object';
 }
 
 /**
@@ -54,10 +47,8 @@ function isObj(v: unknown): v is Obj {
  * package via the global WRAPPED marker). Returns false when there is nothing to wrap.
  */
 export function wrapMethod(proto: unknown, method: string, spec: OperationSpec): boolean {
-  if (!isObj(proto)) return false;
-  const original = proto[method];
-  if (typeof original !== 'function' || (original as unknown as Obj)[WRAPPED as unknown as string]) return false;
-  const orig = original as AnyFn;
+  const orig = unwrappedMethod(proto, method);
+  if (!orig) return false;
   const wrapped = function (this: unknown, ...args: unknown[]): unknown {
     const call = begin(this, args, spec);
     if (!call) return orig.apply(this, args);
@@ -75,10 +66,7 @@ export function wrapMethod(proto: unknown, method: string, spec: OperationSpec):
     }
     return result;
   };
-  Object.defineProperty(wrapped, 'name', { value: orig.name });
-  Object.defineProperty(wrapped, 'length', { value: orig.length });
-  Object.defineProperty(wrapped, WRAPPED, { value: orig });
-  proto[method] = wrapped;
+  installWrapper(proto as Obj, method, orig, wrapped);
   return true;
 }
 
@@ -110,12 +98,12 @@ export function serverOf(resource: unknown): Pick<LlmCallStart, 'serverAddress' 
 
 function begin(resource: unknown, args: unknown[], spec: OperationSpec): Pending | undefined {
   try {
-    const agent = currentAgent();
-    if (!agent || !agent.run.allows('usage') || agent.run.root.ended) return undefined;
+    const recorder = currentRecorder();
+    if (!recorder || !recorder.run.allows('usage') || recorder.run.root.ended) return undefined;
     const body = args[0];
     if (!isObj(body)) return undefined; // the client will reject it; nothing to describe
-    const full = (agent.level as Level) === 'full';
-    const llm = new LlmCall(agent, { provider: spec.provider(resource), operation: spec.operation, ...serverOf(resource), ...spec.describe(body, full) });
+    const full = (recorder.level as Level) === 'full';
+    const llm = new LlmCall(recorder, { provider: spec.provider(resource), operation: spec.operation, ...serverOf(resource), ...spec.describe(body, full) });
     return { llm, spec, full, streamed: body.stream === true };
   } catch {
     return undefined;

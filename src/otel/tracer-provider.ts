@@ -10,11 +10,12 @@
  * the API's well-known key, and the active context (if the app registered a context manager)
  * through the API's global registry.
  */
-import { SpanKind, StatusCode } from '../model';
-import type { AttrValue } from '../model';
+import { SpanKind, StatusCode } from '../model/records';
+import type { AttrValue } from '../model/records';
 import { activeSpan, runWithSpan } from '../recorder/context';
 import { errorType } from '../recorder/error-type';
-import { currentAgent } from '../recorder/global';
+import { currentRecorder } from '../recorder/current';
+import { logException } from '../recorder/events';
 import type { LiveSpan } from '../recorder/run';
 
 /** The API's context key for the active span (`createContextKey` is `Symbol.for(description)`). */
@@ -71,7 +72,7 @@ class BridgeSpan {
   constructor(readonly live: LiveSpan) {}
 
   spanContext(): SpanContext {
-    return { traceId: currentAgent()?.run.traceId ?? '0'.repeat(32), spanId: this.live.spanId, traceFlags: 1 };
+    return { traceId: currentRecorder()?.run.traceId ?? '0'.repeat(32), spanId: this.live.spanId, traceFlags: 1 };
   }
   setAttribute(key: string, value: unknown): this {
     const v = attr(value);
@@ -119,6 +120,8 @@ class BridgeSpan {
   }
   recordException(exception: unknown): void {
     this.live.attributes['error.type'] = typeof exception === 'string' ? '_OTHER' : errorType(exception);
+    const recorder = currentRecorder();
+    if (recorder) logException(recorder.run, exception, this.live);
   }
 }
 
@@ -139,13 +142,13 @@ const NON_RECORDING = {
 
 class Tracer {
   startSpan(name: string, options: SpanOptions = {}, ctx?: Ctx): BridgeSpan | typeof NON_RECORDING {
-    const agent = currentAgent();
-    if (!agent || !agent.run.allows('usage')) return NON_RECORDING;
+    const recorder = currentRecorder();
+    if (!recorder || !recorder.run.allows('usage')) return NON_RECORDING;
     const context = ctx ?? activeContext();
     const parentValue = options.root ? undefined : context?.getValue?.(SPAN_KEY);
     const parent = parentValue instanceof BridgeSpan ? parentValue.live : activeSpan();
     const kind = typeof options.kind === 'number' && options.kind >= 0 && options.kind <= 4 ? options.kind + 1 : SpanKind.INTERNAL;
-    const live = agent.run.startSpan(String(name), kind, {}, parent, toNs(options.startTime));
+    const live = recorder.run.startSpan(String(name), kind, {}, parent, toNs(options.startTime));
     const span = new BridgeSpan(live);
     if (options.attributes) span.setAttributes(options.attributes);
     for (const l of options.links ?? []) span.addLink(l);

@@ -8,15 +8,17 @@
  * same value rules: an extension cannot redefine a built-in key, claim a reserved namespace, or
  * allow free text below `full`. Pure: no I/O, no OpenTelemetry.
  */
-import type { Level } from '../model';
+import { RECORDING_LEVELS, type RecordingLevel } from '../model/levels';
 import * as sc from './semconv';
 import { describeRule, FREE_TEXT_KINDS, rule, validateRule, type ValueRule } from './rules';
 
 export type { ValueRule } from './rules';
 export { rule } from './rules';
+/** The log-based events (the event half of the catalog), for TELEMETRY.md and model/. */
+export { EVENTS, type EventSpec } from './events';
 
 export type AttributeType = 'string' | 'int' | 'double' | 'boolean' | 'string[]' | 'int[]';
-export type CatalogLevel = Exclude<Level, 'off'>;
+export type CatalogLevel = RecordingLevel;
 export type AttributeTarget = 'resource' | 'span' | 'event' | 'metric';
 
 export interface AttributeSpec {
@@ -44,7 +46,7 @@ export interface MetricSpec {
   buckets?: readonly number[];
 }
 
-export const CATALOG_LEVELS: readonly CatalogLevel[] = ['minimal', 'usage', 'full'];
+export const CATALOG_LEVELS: readonly CatalogLevel[] = RECORDING_LEVELS;
 
 const R: AttributeTarget[] = ['resource'];
 const S: AttributeTarget[] = ['span'];
@@ -104,7 +106,8 @@ export const CATALOG: readonly AttributeSpec[] = Object.freeze([
   a('devtool.container', 'boolean', 'usage', R, rule.boolean(), 'Whether the tool runs inside a container.', false, WHY_COMPAT),
   a('devtool.agent', 'string', 'usage', R, rule.enum(AGENTS, 'other'), 'AI coding agent driving the tool, if any.', 'claude', 'How much of the use comes from AI agents.'),
   a(sc.ATTR_APP_INSTALLATION_ID, 'string', 'usage', R, rule.id(), 'Random anonymous id of this installation (reset with `devtool-telemetry reset`).', '0f8e6c1a-2b3d-4e5f-8a9b-0c1d2e3f4a5b', 'Counts installations without knowing who uses them.'),
-  a(sc.ATTR_SESSION_ID, 'string', 'usage', R, rule.id(), 'Random id of one run or session.', '9a7b5c3d-1e2f-4a6b-8c0d-2e4f6a8b0c1d', 'Groups the records of one run.'),
+  a(sc.ATTR_SESSION_ID, 'string', 'usage', ['resource', 'event'], rule.id(), 'Random id of one run or session (on the resource; on session.start/session.end events too).', '9a7b5c3d-1e2f-4a6b-8c0d-2e4f6a8b0c1d', 'Groups the records of one run.'),
+  a(sc.ATTR_SESSION_PREVIOUS_ID, 'string', 'usage', ['event'], rule.id(), 'Id of the session that ended before this one started (session.start events).', '1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f', 'Tells a new session from a continued one.'),
   a('devtool.host.cpu.count', 'int', 'usage', R, rule.int(1, 4096), 'Number of logical CPUs.', 8, WHY_COMPAT),
   a('devtool.host.memory.total.bucket', 'string', 'usage', R, rule.enum(MEMORY_BUCKETS), 'Total memory as a coarse bucket.', '8-16GiB', WHY_COMPAT),
 
@@ -114,7 +117,8 @@ export const CATALOG: readonly AttributeSpec[] = Object.freeze([
   a('devtool.command.flags', 'string[]', 'usage', S, rule.flag(), 'Names of the flags used (never their values).', ['--verbose', '--watch'], 'Which options people use.'),
   a(sc.ATTR_PROCESS_EXIT_CODE, 'int', 'minimal', S, rule.int(-2147483648, 4294967295), 'Process exit code.', 0, WHY_RUNS),
   a(sc.ATTR_ERROR_TYPE, 'string', 'minimal', SEM, rule.errorType(), 'Error class name or error code (never the message); the exit code when a run exits non-zero without an exception; the status code of a failed HTTP request.', 'ENOENT', 'Which errors happen most.'),
-  a(sc.ATTR_EXCEPTION_TYPE, 'string', 'minimal', ['event'], rule.errorType(), 'Exception class name on exception events (message and stack are dropped).', 'TypeError', 'Which errors happen most.'),
+  a(sc.ATTR_EXCEPTION_TYPE, 'string', 'minimal', ['event'], rule.errorType(), 'Exception class name on exception events (message and stack are dropped below `full`).', 'TypeError', 'Which errors happen most.'),
+  a(sc.ATTR_EXCEPTION_MESSAGE, 'string', 'full', ['event'], rule.content(), 'Exception message on exception events. Only with the "full" level, and scrubbed even then; never the stack.', 'Cannot read properties of undefined', 'Debugging failures, for people who opt in to content.'),
   a('devtool.process.signal', 'string', 'minimal', S, rule.enum(SIGNALS), 'Signal that ended the run.', 'SIGINT', WHY_RUNS),
   a('devtool.process.cpu.user', 'double', 'usage', S, rule.double(0, 1e7), 'User CPU time of the run, seconds.', 0.42, 'Performance of the tool.'),
   a('devtool.process.cpu.system', 'double', 'usage', S, rule.double(0, 1e7), 'System CPU time of the run, seconds.', 0.05, 'Performance of the tool.'),
@@ -135,11 +139,11 @@ export const CATALOG: readonly AttributeSpec[] = Object.freeze([
   a('devtool.spool.drop.reason', 'string', 'minimal', ['metric'], rule.enum(['full', 'too_large', 'expired', 'corrupt', 'rejected']), 'Why telemetry records were dropped before sending.', 'full', 'Health of the telemetry itself.'),
 
   // ---- LLM requests (GenAI semantic conventions)
-  a(sc.ATTR_GEN_AI_OPERATION_NAME, 'string', 'usage', SM, rule.word(32, true), 'GenAI operation.', 'chat', WHY_LLM),
-  a(sc.ATTR_GEN_AI_PROVIDER_NAME, 'string', 'usage', SM, rule.word(64, true), 'GenAI provider.', 'openai', WHY_LLM),
+  a(sc.ATTR_GEN_AI_OPERATION_NAME, 'string', 'usage', SEM, rule.word(32, true), 'GenAI operation.', 'chat', WHY_LLM),
+  a(sc.ATTR_GEN_AI_PROVIDER_NAME, 'string', 'usage', SEM, rule.word(64, true), 'GenAI provider.', 'openai', WHY_LLM),
   a(sc.ATTR_GEN_AI_SYSTEM, 'string', 'usage', S, rule.word(64, true), 'GenAI provider (deprecated name, set by older instrumentations).', 'openai', WHY_LLM),
-  a(sc.ATTR_GEN_AI_REQUEST_MODEL, 'string', 'usage', SM, rule.name(128), 'Model requested.', 'gpt-4o-mini-2024-07-18', WHY_LLM),
-  a(sc.ATTR_GEN_AI_RESPONSE_MODEL, 'string', 'usage', SM, rule.name(128), 'Model that answered.', 'claude-3-5-sonnet-20241022', WHY_LLM),
+  a(sc.ATTR_GEN_AI_REQUEST_MODEL, 'string', 'usage', SEM, rule.name(128), 'Model requested.', 'gpt-4o-mini-2024-07-18', WHY_LLM),
+  a(sc.ATTR_GEN_AI_RESPONSE_MODEL, 'string', 'usage', SEM, rule.name(128), 'Model that answered.', 'claude-3-5-sonnet-20241022', WHY_LLM),
   a(sc.ATTR_GEN_AI_USAGE_INPUT_TOKENS, 'int', 'usage', S, rule.int(0, 1e9), 'Input tokens used.', 1250, WHY_LLM),
   a(sc.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS, 'int', 'usage', S, rule.int(0, 1e9), 'Output tokens used.', 310, WHY_LLM),
   a(sc.ATTR_GEN_AI_RESPONSE_FINISH_REASONS, 'string[]', 'usage', S, rule.word(32), 'Why the model stopped.', ['stop'], WHY_LLM),
@@ -400,15 +404,7 @@ export function resetExtensionsForTests(): void {
   version++;
 }
 
-const LEVEL_RANK: Record<Level, number> = { off: 0, minimal: 1, usage: 2, full: 3 };
-export function levelAllows(level: Level, needed: CatalogLevel): boolean {
-  return (LEVEL_RANK[level] ?? 0) >= LEVEL_RANK[needed];
-}
-export function minLevel(a: Level, b: Level): Level {
-  const ra = LEVEL_RANK[a] ?? 0;
-  const rb = LEVEL_RANK[b] ?? 0;
-  return ra <= rb ? a : b;
-}
+export { levelAllows, minLevel } from '../model/levels';
 
 /** The catalog as plain JSON, for `devtool-telemetry schema`. */
 export function catalogAsJson(): {

@@ -9,17 +9,13 @@
  * digit-run, private-key and user/host checks are hand-written scanners. Cheap `indexOf` guards
  * skip whole passes for the common short values.
  */
+import type { LocalIdentity } from '../model/records';
 import { replacePaths } from './paths';
 import * as RULES from './secret-rules.json';
 import { normalizeUrlPath } from './url';
 
 /** What the sanitizer knows about the machine it runs on (all optional). */
-export interface ScrubContext {
-  home?: string;
-  user?: string;
-  host?: string;
-  cwd?: string;
-}
+export type ScrubContext = LocalIdentity;
 
 // ---------------------------------------------------------------------------------------------
 // Patterns (module-level, compiled once). Each is commented with why it cannot backtrack.

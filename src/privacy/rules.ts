@@ -7,7 +7,7 @@
  * Rules are built only with the constructors below, and `validateRule` re-checks every rule an
  * extension brings, so a tool author cannot smuggle in a raw free-text rule below `full`.
  */
-import type { AttrValue } from '../model';
+import type { AttrValue } from '../model/records';
 import { type CompiledScrub, scrubText, wellFormed } from './patterns';
 import { normalizeUrlPath, isIdSegment } from './url';
 

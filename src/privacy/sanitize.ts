@@ -10,22 +10,21 @@
  * because the same values (`os.version`, the command name) come back on every record.
  */
 import type {
-  Attributes, AttrValue, Batch, HistogramPoint, Level, MetricRecord, SpanEventRecord, SpanLinkRecord, SpanRecord, SumPoint,
-} from '../model';
+  Attributes, AttrValue, Batch, HistogramPoint, Level, LocalIdentity, LogRecordData, MetricRecord, SpanEventRecord, SpanLinkRecord, SpanRecord, SumPoint,
+} from '../model/records';
 import {
   type AttributeSpec, type AttributeTarget, type CatalogLevel, allAttributes, catalogVersion, exportExtensions, findMetric,
-  importExtensions, levelAllows, minLevel,
+  importExtensions,
 } from './catalog';
+import { isLevel, levelAllows, minLevel } from '../model/levels';
+import { finite, isHex, isNanos } from '../model/validate';
+import { findEvent } from './events';
 import { type CompiledScrub, compileScrub, judgeSegment, scrubText } from './patterns';
 import { checkScalar, checkValue } from './rules';
 import { normalizeUrlPath } from './url';
 
-export interface SanitizeContext {
+export interface SanitizeContext extends LocalIdentity {
   level: Level;
-  home?: string;
-  user?: string;
-  host?: string;
-  cwd?: string;
 }
 
 export interface Sanitizer {
@@ -43,13 +42,13 @@ export const LIMITS = Object.freeze({
   links: 16,
   spans: 1024,
   metrics: 256,
+  logs: 512,
   points: 512,
   histogramBuckets: 64,
   spanName: 128,
   text: 4096,
 });
 
-const LEVELS_OK: readonly Level[] = ['off', 'minimal', 'usage', 'full'];
 const TARGETS: readonly AttributeTarget[] = ['resource', 'span', 'event', 'metric'];
 const MEMO_MAX = 256;
 const MEMO_VALUE_MAX = 256;
@@ -62,24 +61,7 @@ interface Compiled {
 }
 type Table = Map<string, Compiled>;
 
-/** Lower-case hex of exactly `len` characters (trace and span ids); a loop beats a regex here. */
-function isHex(v: unknown, len: number): v is string {
-  if (typeof v !== 'string' || v.length !== len) return false;
-  for (let i = 0; i < len; i++) {
-    const c = v.charCodeAt(i);
-    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
-  }
-  return true;
-}
-/** Unix nanoseconds as a decimal string. */
-function isNanos(v: unknown): v is string {
-  if (typeof v !== 'string' || v.length === 0 || v.length > 20) return false;
-  for (let i = 0; i < v.length; i++) {
-    const c = v.charCodeAt(i);
-    if (c < 48 || c > 57) return false;
-  }
-  return true;
-}
+const SEVERITY_TEXTS = new Set(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL']);
 const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', 'QUERY']);
 const BATCH_ID = /^[A-Za-z0-9_-]{1,64}$/;
 /** `TypeError: x` -> `TypeError`; errno and Node codes. Anything else in a status message is dropped. */
@@ -99,7 +81,7 @@ function emptyBatch(b: { id?: unknown; createdAt?: unknown }, level: Level): Bat
 
 export function createSanitizer(ctx: SanitizeContext): Sanitizer {
   const scrub: CompiledScrub = compileScrub(ctx ?? { level: 'off' });
-  const ctxLevel: Level = ctx && LEVELS_OK.includes(ctx.level) ? ctx.level : 'off';
+  const ctxLevel: Level = ctx && isLevel(ctx.level) ? ctx.level : 'off';
   const memos = new Map<string, Map<string, Scalar | null>>();
   let builtFor = -1;
 
@@ -267,8 +249,29 @@ export function createSanitizer(ctx: SanitizeContext): Sanitizer {
     return out;
   }
 
-  function finite(v: unknown): v is number {
-    return typeof v === 'number' && Number.isFinite(v);
+  /**
+   * A log-based event: only events of src/privacy/events.ts allowed at the level; attributes judged
+   * as span-event attributes; no body (we never set one, and a body is free text nobody judged).
+   */
+  function logRecord(level: Level, r: unknown): LogRecordData | undefined {
+    if (!r || typeof r !== 'object') return undefined;
+    const x = r as Partial<LogRecordData>;
+    const spec = findEvent(x.eventName);
+    if (!spec || !levelAllows(level, spec.level)) return undefined;
+    if (!isNanos(x.timeUnixNano)) return undefined;
+    const sev = x.severityNumber;
+    const out: LogRecordData = {
+      eventName: spec.name,
+      timeUnixNano: x.timeUnixNano,
+      severityNumber: typeof sev === 'number' && Number.isInteger(sev) && sev >= 1 && sev <= 24 ? sev : 0,
+      attributes: attrs(level, 'event', x.attributes),
+    };
+    if (typeof x.severityText === 'string' && SEVERITY_TEXTS.has(x.severityText)) out.severityText = x.severityText;
+    if (isHex(x.traceId, 32) && isHex(x.spanId, 16)) {
+      out.traceId = x.traceId;
+      out.spanId = x.spanId;
+    }
+    return out;
   }
 
   function point(level: Level, type: 'sum' | 'histogram', p: unknown): SumPoint | HistogramPoint | undefined {
@@ -313,7 +316,7 @@ export function createSanitizer(ctx: SanitizeContext): Sanitizer {
     const raw = (b && typeof b === 'object' ? b : {}) as Partial<Batch>;
     let level: Level;
     try {
-      const declared: Level = LEVELS_OK.includes(raw.level as Level) ? (raw.level as Level) : 'minimal';
+      const declared: Level = isLevel(raw.level) ? raw.level : 'minimal';
       level = minLevel(ctxLevel, declared); // never raise a batch's level
     } catch {
       level = 'off';
@@ -329,6 +332,8 @@ export function createSanitizer(ctx: SanitizeContext): Sanitizer {
       out.resource = attrs(level, 'resource', raw.resource);
       out.spans = list(raw.spans, LIMITS.spans, (s) => span(level, s));
       out.metrics = list(raw.metrics, LIMITS.metrics, (m) => metric(level, m));
+      const logs = list(raw.logs, LIMITS.logs, (r) => logRecord(level, r));
+      if (logs.length) out.logs = logs;
     } catch {
       return emptyBatch(raw, level);
     }

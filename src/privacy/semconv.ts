@@ -33,10 +33,12 @@ export const ATTR_CPU_MODE = 'cpu.mode';
 export const ATTR_ERROR_TYPE = 'error.type';
 // Session and installation (incubating)
 export const ATTR_SESSION_ID = 'session.id';
+export const ATTR_SESSION_PREVIOUS_ID = 'session.previous_id';
 export const ATTR_APP_INSTALLATION_ID = 'app.installation.id';
 export const ATTR_SERVER_ADDRESS = 'server.address';
 export const ATTR_SERVER_PORT = 'server.port';
 export const ATTR_EXCEPTION_TYPE = 'exception.type';
+export const ATTR_EXCEPTION_MESSAGE = 'exception.message';
 
 // HTTP (stable)
 export const ATTR_HTTP_REQUEST_METHOD = 'http.request.method';

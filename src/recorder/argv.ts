@@ -10,6 +10,7 @@
  * Nothing else, ever: `eslint client-portal`, `figlet hello` and `npm run deploy-acme` record
  * `eslint`, `figlet` and `npm run`.
  */
+import { workingDir } from '../storage/paths';
 import fs = require('node:fs');
 import path = require('node:path');
 
@@ -83,7 +84,7 @@ export function argvShape(args: readonly string[], declared?: readonly unknown[]
     if (positional === 1) {
       if (declaredWords.length > 0) {
         if (declaredWords.includes(arg)) subcommand = arg;
-      } else if (!afterBareFlag && COMMON_VERBS.has(arg) && !isExistingPath(arg, cwd ?? safeCwd())) {
+      } else if (!afterBareFlag && COMMON_VERBS.has(arg) && !isExistingPath(arg, cwd ?? workingDir())) {
         subcommand = arg;
       }
     }
@@ -92,13 +93,6 @@ export function argvShape(args: readonly string[], declared?: readonly unknown[]
   return { subcommand, flags: [...flags] };
 }
 
-function safeCwd(): string {
-  try {
-    return process.cwd();
-  } catch {
-    return '/';
-  }
-}
 
 /** Span name per the CLI conventions: `{tool}` or `{tool} {subcommand}`. */
 export function commandName(tool: string, subcommand?: string): string {

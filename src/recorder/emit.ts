@@ -4,11 +4,13 @@
  * final flush runs inside the 'exit' event. The spool and shipper modules load here, at flush
  * time, never at start-up; the network lives in the shipper process alone.
  */
-import type { ExportersConfig } from '../config/exporters-env';
-import type { Batch } from '../model';
+import type { ExportersConfig } from '../settings/exporters';
+import { settingsOf } from '../settings/settings';
+import { sampled } from '../settings/sampler';
+import type { Batch } from '../model/records';
 import type { Sanitizer } from '../privacy/sanitize';
 import { localIdentity } from '../resource/local-identity';
-import { mark, printProfile } from '../profile';
+import { mark, printProfile } from '../diagnostics/profile';
 
 export interface EmitOptions {
   env: NodeJS.ProcessEnv;
@@ -39,37 +41,39 @@ function debugPrint(batch: Batch, notes: string[]): void {
   process.stderr.write(lines.join('\n') + '\n');
 }
 
-let exporters: ExportersConfig | undefined;
-let sampler: { ratio: number; sampled: (traceId: string, ratio: number) => boolean; problems: string[] } | undefined;
-
-function loadSwitches(env: NodeJS.ProcessEnv): void {
-  if (exporters && sampler) return;
-  exporters = (require('../config/exporters-env') as typeof import('../config/exporters-env')).parseExportersEnv(env);
-  const s = require('../config/sampler-env') as typeof import('../config/sampler-env');
-  const cfg = s.parseSamplerEnv(env);
-  sampler = { ratio: cfg.ratio, sampled: s.sampled, problems: cfg.problems };
+/** The parsed switches, and the sampler's decision function. */
+function switches(env: NodeJS.ProcessEnv): { exporters: ExportersConfig; ratio: number; sampled: (traceId: string, ratio: number) => boolean } {
+  const s = settingsOf(env);
+  return { exporters: s.exporters, ratio: s.sampler.ratio, sampled };
 }
 
 /**
  * The standard switches, after sanitizing (session totals were counted from the whole batch):
  * OTEL_TRACES_SAMPLER drops the spans of unsampled traces (metrics untouched);
- * OTEL_TRACES_EXPORTER / OTEL_METRICS_EXPORTER: `console` prints a signal's records to stderr,
+ * OTEL_TRACES_EXPORTER / OTEL_METRICS_EXPORTER / OTEL_LOGS_EXPORTER: `console` prints a signal's records to stderr,
  * `none` drops them; what remains for `otlp` is spooled. Undefined: nothing to spool.
  */
 function applyExporters(input: Batch, env: NodeJS.ProcessEnv): Batch | undefined {
-  loadSwitches(env);
-  const { traces, metrics } = exporters!;
-  const { ratio, sampled } = sampler!;
+  const { exporters, ratio, sampled } = switches(env);
+  const { traces, metrics, logs } = exporters;
   const batch = ratio >= 1 ? input : { ...input, spans: input.spans.filter((sp) => sampled(sp.traceId, ratio)) };
-  if (batch !== input && batch.spans.length === 0 && batch.metrics.length === 0) return undefined;
-  if (traces.otlp && metrics.otlp && !traces.console && !metrics.console) return batch;
-  if (traces.console || metrics.console) {
-    const shown = { ...batch, spans: traces.console ? batch.spans : [], metrics: metrics.console ? batch.metrics : [] };
-    if (shown.spans.length || shown.metrics.length) process.stderr.write(`[devtool-telemetry] console: ${JSON.stringify(shown, null, 2)}\n`);
+  const records = batch.logs ?? [];
+  if (batch !== input && batch.spans.length === 0 && batch.metrics.length === 0 && records.length === 0) return undefined;
+  if (traces.otlp && metrics.otlp && logs.otlp && !traces.console && !metrics.console && !logs.console) return batch;
+  if (traces.console || metrics.console || logs.console) {
+    const shown: Batch = { ...batch, spans: traces.console ? batch.spans : [], metrics: metrics.console ? batch.metrics : [] };
+    if (logs.console && records.length) shown.logs = records;
+    else delete shown.logs;
+    if (shown.spans.length || shown.metrics.length || shown.logs) process.stderr.write(`[devtool-telemetry] console: ${JSON.stringify(shown, null, 2)}\n`);
   }
   const spans = traces.otlp ? batch.spans : [];
   const points = metrics.otlp ? batch.metrics : [];
-  return spans.length || points.length ? { ...batch, spans, metrics: points } : undefined;
+  const kept = logs.otlp ? records : [];
+  if (!spans.length && !points.length && !kept.length) return undefined;
+  const out: Batch = { ...batch, spans, metrics: points };
+  if (kept.length) out.logs = kept;
+  else delete out.logs;
+  return out;
 }
 
 /**
@@ -78,11 +82,10 @@ function applyExporters(input: Batch, env: NodeJS.ProcessEnv): Batch | undefined
  * a run that dies without JS is finalized under its own switches. Loads nothing when none is set.
  */
 export function spooledSignals(env: NodeJS.ProcessEnv, traceId: string): { spans: boolean; metrics: boolean } {
-  if (!env.OTEL_TRACES_EXPORTER && !env.OTEL_METRICS_EXPORTER && !env.OTEL_TRACES_SAMPLER) return { spans: true, metrics: true };
+  if (settingsOf(env).defaultSwitches) return { spans: true, metrics: true };
   try {
-    loadSwitches(env);
-    const { ratio, sampled } = sampler!;
-    return { spans: exporters!.traces.otlp && (ratio >= 1 || sampled(traceId, ratio)), metrics: exporters!.metrics.otlp };
+    const { exporters, ratio, sampled } = switches(env);
+    return { spans: exporters.traces.otlp && (ratio >= 1 || sampled(traceId, ratio)), metrics: exporters.metrics.otlp };
   } catch {
     return { spans: true, metrics: true };
   }
@@ -94,9 +97,15 @@ export function emit(raw: Batch, opts: EmitOptions): void {
     const batch = getSanitizer(raw, opts.env).batch(raw);
     mark('exit: sanitize');
     if (opts.debug) {
-      loadSwitches(opts.env);
-      debugPrint(batch, [...opts.notes(), ...exporters!.problems, ...sampler!.problems]);
+      const settings = settingsOf(opts.env);
+      debugPrint(batch, [...opts.notes(), ...settings.exporters.problems, ...settings.sampler.problems]);
       return;
+    }
+    // OTEL_LOG_LEVEL: our diagnostics on stderr, records still sent (silent when unset).
+    const diag = opts.env.OTEL_LOG_LEVEL ? (require('./diagnostics') as typeof import('./diagnostics')) : undefined;
+    if (diag && diag.logLevel(opts.env) !== 'none') {
+      const settings = settingsOf(opts.env);
+      diag.announce(opts.env, [...opts.notes(), ...settings.exporters.problems, ...settings.sampler.problems]);
     }
     const toSpool = applyExporters(batch, opts.env);
     if (!toSpool) return;
@@ -106,8 +115,9 @@ export function emit(raw: Batch, opts: EmitOptions): void {
     const { writeBatch } = require('../spool/spool') as typeof import('../spool/spool');
     const written = writeBatch(toSpool, opts.env);
     mark('exit: spool write');
+    diag?.spooled(opts.env, toSpool, written);
     if (!written.ok) return; // disk full, read-only home...: the tool runs on; `status` shows why
-    const { kickShipper } = require('../shipper/kick') as typeof import('../shipper/kick');
+    const { kickShipper } = require('../spool/kick') as typeof import('../spool/kick');
     kickShipper(opts.env);
     mark('exit: kick');
     printProfile();

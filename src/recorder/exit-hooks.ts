@@ -8,7 +8,7 @@
  *   the signal then waits for the event loop (a CPU-bound tool ignores Ctrl-C), and libraries
  *   like signal-exit stand aside when they are not the only listeners (nobody ends the process).
  *   So a signal without an app handler kills the process exactly as under plain node, running no
- *   JS: the start record (start-record.ts) left behind is finalized later as an abnormal end.
+ *   JS: the start record (spool/start-record.ts) left behind is finalized later as an abnormal end.
  *   When the app (or signal-exit) handles the signal and then re-raises it with
  *   process.kill(process.pid, sig) with no listener left, we see that call: the process is about
  *   to die by that signal, so the run is recorded as interrupted by it, then the call goes on.

@@ -3,8 +3,8 @@
  * Bounded: past MAX_SERIES distinct attribute sets per instrument, new sets fold into an overflow
  * point (`otel.metric.overflow`, as the SDK's cardinality limit does) instead of growing.
  */
-import type { Attributes, HistogramPoint, MetricRecord, SumPoint } from '../model';
-import type { InstrumentSpec } from './instruments';
+import type { Attributes, HistogramPoint, MetricRecord, SumPoint } from '../model/records';
+import type { InstrumentSpec } from '../model/instruments';
 
 const MAX_SERIES = 200;
 const OVERFLOW: Attributes = { 'otel.metric.overflow': true };

@@ -3,11 +3,12 @@
  * and the metric deltas since the last flush. Plain objects only; no OpenTelemetry SDK here.
  */
 import * as path from 'node:path';
-import { LEVELS, SpanKind, StatusCode } from '../model';
-import type { Attributes, Batch, Level, SpanEventRecord, SpanLinkRecord, SpanRecord } from '../model';
+import { SpanKind, StatusCode } from '../model/records';
+import { levelAllows } from '../model/levels';
+import type { Attributes, Batch, Level, LogRecordData, SpanEventRecord, SpanLinkRecord, SpanRecord } from '../model/records';
 import { nowNs, processStartNs } from './clock';
 import { newSpanId, newTraceId, newUuid } from './ids';
-import { INSTRUMENTS } from './instruments';
+import { INSTRUMENTS } from '../model/instruments';
 import { MetricAggregator } from './metrics';
 
 /** `node` (`node.exe` on Windows): the base name of the executable, as process.executable.name asks. */
@@ -16,6 +17,8 @@ export const EXECUTABLE_NAME = path.basename(process.execPath || 'node');
 /** Finished spans kept between flushes; past it, spans are counted as dropped, never grown. */
 const MAX_PENDING_SPANS = 5000;
 const MAX_EVENTS_PER_SPAN = 128;
+/** Log-based events kept between flushes; past it, they are counted as dropped. */
+const MAX_PENDING_LOGS = 1000;
 
 export type Outcome = 'success' | 'failure' | 'interrupted' | 'abnormal';
 
@@ -115,6 +118,7 @@ export class Run {
   readonly metrics = new MetricAggregator();
   readonly root: LiveSpan;
   private pending: SpanRecord[] = [];
+  private pendingLogs: LogRecordData[] = [];
   private droppedSpans = 0;
   private lastFlushNs: bigint;
   private resourceCache?: Attributes;
@@ -140,7 +144,7 @@ export class Run {
 
   /** Does the run's level include records of level `needed`? */
   allows(needed: Level): boolean {
-    return LEVELS.indexOf(this.init.level) >= LEVELS.indexOf(needed);
+    return levelAllows(this.init.level, needed);
   }
 
   get commandName(): string {
@@ -154,6 +158,27 @@ export class Run {
   collect(record: SpanRecord): void {
     if (this.pending.length >= MAX_PENDING_SPANS) this.droppedSpans++;
     else this.pending.push(record);
+  }
+
+  /**
+   * A log-based event (src/privacy/events.ts names them), in the span it happened in (the command
+   * span when none is given). Plain data, judged by the sanitizer at flush like every record.
+   */
+  log(eventName: string, attributes: Attributes, severityNumber: number, span?: LiveSpan): void {
+    if (this.pendingLogs.length >= MAX_PENDING_LOGS) {
+      this.droppedSpans++;
+      return;
+    }
+    const sev = severityNumber >= 17 ? 'ERROR' : severityNumber >= 13 ? 'WARN' : 'INFO';
+    this.pendingLogs.push({
+      eventName,
+      timeUnixNano: nowNs().toString(),
+      severityNumber,
+      severityText: sev,
+      attributes,
+      traceId: this.traceId,
+      spanId: (span ?? this.root).spanId,
+    });
   }
 
   /** Ends the command-run span with the process outcome and records the run metrics. */
@@ -210,7 +235,7 @@ export class Run {
 
   /** True when there is something to flush. */
   get dirty(): boolean {
-    return this.pending.length > 0 || !this.metrics.empty;
+    return this.pending.length > 0 || this.pendingLogs.length > 0 || !this.metrics.empty;
   }
 
   /** Drains what was recorded since the last flush into one (unsanitized) batch. */
@@ -232,6 +257,8 @@ export class Run {
     this.lastFlushNs = end;
     const spans = this.pending;
     this.pending = [];
+    const logs = this.pendingLogs;
+    this.pendingLogs = [];
     return {
       v: 1,
       id: newUuid(),
@@ -240,6 +267,7 @@ export class Run {
       resource: this.resource(),
       spans,
       metrics,
+      ...(logs.length ? { logs } : {}),
     };
   }
 }

@@ -4,10 +4,11 @@
  * host.name/id/ip, process.owner/command_args/executable.path, cwd, user name, env values.
  * `OTEL_RESOURCE_ATTRIBUTES` is merged here and, like everything, still passes the sanitizer.
  */
+import { settingsOf } from '../settings/settings';
 import fs = require('node:fs');
 import path = require('node:path');
-import type { Attributes } from '../model';
-import { packageRoot } from '../config/package-root';
+import type { Attributes } from '../model/records';
+import { packageRoot } from '../storage/package-root';
 import { ciVendor, cpuCount, hostArch, insideContainer, memoryBucket } from './environment';
 import { detectOs } from './os-release';
 
@@ -62,7 +63,7 @@ export function detectResource(input: ResourceInput): Attributes {
     // Lowest precedence first: OTEL_RESOURCE_ATTRIBUTES may not override what we detect.
     ...parseResourceAttributes(env.OTEL_RESOURCE_ATTRIBUTES),
   };
-  const name = (env.OTEL_SERVICE_NAME || '').trim() || input.toolName || 'unknown_service:node';
+  const name = settingsOf(env).serviceName || input.toolName || 'unknown_service:node';
   Object.assign(attrs, {
     'service.name': name,
     'os.type': os.type,

@@ -4,13 +4,9 @@
  * Shared by the recorder (before spooling) and the shipper (before sending).
  */
 import os = require('node:os');
+import type { LocalIdentity } from '../model/records';
 
-export interface LocalIdentity {
-  home?: string;
-  user?: string;
-  host?: string;
-  cwd?: string;
-}
+export type { LocalIdentity };
 
 function safe<T>(fn: () => T): T | undefined {
   try {

@@ -4,9 +4,10 @@
  * Loaded before the consent decision (the tool name scopes `<TOOL>_TELEMETRY_DISABLED`), so it is
  * tiny and does synchronous reads only. A missing or broken package.json is not an error.
  */
+import { dirsUp } from '../storage/walk-up';
 import fs = require('node:fs');
 import path = require('node:path');
-import type { Level } from '../model';
+import type { Level } from '../model/records';
 
 /** What a tool author may put under `"devtoolTelemetry"` in the tool's package.json (or pass to start()). */
 export interface ToolOptions {
@@ -48,16 +49,16 @@ export function detectTool(start: string | undefined): ToolIdentity {
   const problems: string[] = [];
   // `node -e`, stdin, the REPL: no script of a tool's own, so the preload came from the environment
   if (!start) return { options: {}, integrated: false, problems: ['no entry script'] };
-  let dir: string;
+  let from: string;
   try {
     // The real path, as Node resolves the main module: a bin reached through node_modules/.bin
     // (npx, npm scripts) belongs to its own package, not to the project that installed it.
-    dir = fs.realpathSync(path.resolve(start));
-    if (!fs.statSync(dir).isDirectory()) dir = path.dirname(dir);
+    from = fs.realpathSync(path.resolve(start));
+    if (!fs.statSync(from).isDirectory()) from = path.dirname(from);
   } catch {
-    dir = path.dirname(path.resolve(start));
+    from = path.dirname(path.resolve(start));
   }
-  for (let i = 0; i < MAX_UP; i++) {
+  for (const dir of dirsUp(from, MAX_UP)) {
     const file = path.join(dir, 'package.json');
     let text: string | undefined;
     try {
@@ -84,9 +85,6 @@ export function detectTool(start: string | undefined): ToolIdentity {
         problems.push(`unparsable package.json skipped: ${path.basename(dir)}/package.json`);
       }
     }
-    const parent = path.dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
   }
   problems.push('no package.json with a name above the entry script');
   // A script outside any package cannot depend on us: the preload came from the environment.

@@ -9,11 +9,12 @@
  * own throwaway id (unless a parent hands one down). When a run finds that
  * the previous session has ended, its batch carries that session's summary metrics (totals.ts).
  */
+import { settingsOf } from '../settings/settings';
 import path = require('node:path');
-import type { Batch } from '../model';
+import { Severity, type Batch, type LogRecordData } from '../model/records';
 import type { ToolIdentity } from '../resource/tool';
 import { appendTotals, claimHead, createHead, isUuid, readHead, readTotals, removeLogs, sessionFile, trustedSessionsDir, type SessionHead, type SessionRecord } from './store';
-import { explainUntrusted } from '../config/trusted-dir';
+import { explainUntrusted } from '../storage/trusted-dir';
 import { summaryMetrics, totalsOf } from './totals';
 import { processStartNs } from '../recorder/clock';
 import { newUuid } from '../recorder/ids';
@@ -29,6 +30,14 @@ interface SessionState {
   file: string;
   /** Ended sessions whose summary this process still has to emit (once). */
   ended: SessionRecord[];
+  /** session.start / session.end events still to emit (once, by the run that started or ended it). */
+  events?: LogRecordData[];
+  /** A session of this process alone (CI, the `session` identity, no state dir): it ends with it. */
+  perProcess?: boolean;
+}
+
+function sessionEvent(name: 'session.start' | 'session.end', atMs: number, attributes: Record<string, string>): LogRecordData {
+  return { eventName: name, timeUnixNano: String(BigInt(Math.max(0, Math.floor(atMs))) * 1_000_000n), severityNumber: Severity.INFO, severityText: 'INFO', attributes };
 }
 
 const KEY = Symbol.for('devtool-telemetry.session');
@@ -44,7 +53,7 @@ export function isLive(rec: SessionHead & { lastSeenAt: number }, now: number): 
 }
 
 function toolKey(env: NodeJS.ProcessEnv, tool: ToolIdentity): string {
-  return (env.OTEL_SERVICE_NAME || '').trim() || tool.name || 'node';
+  return settingsOf(env).serviceName || tool.name || 'node';
 }
 
 /**
@@ -62,16 +71,28 @@ function joinOrStart(file: string, state: SessionState, wanted: string | undefin
     }
     // Take the ended (or unreadable) head away; only the run whose rename succeeds summarizes it.
     const ended = claimHead(file);
+    let previous: string | undefined;
     if (ended && head && ended.id === head.id) {
       const totals = readTotals(file, ended.id);
       if (totals.runs > 0) state.ended.push({ ...ended, lastSeenAt: head.lastSeenAt, totals });
+      if (isUuid(ended.id) && ended.id !== state.id) {
+        previous = ended.id;
+        (state.events ??= []).push(sessionEvent('session.end', head.lastSeenAt, { 'session.id': ended.id }));
+      }
     }
-    const made = createHead(file, { v: 1, id: state.id, startedAt: Math.min(processStartMs(), now) });
+    const startedAt = Math.min(processStartMs(), now);
+    const made = createHead(file, { v: 1, id: state.id, startedAt });
     if (made === 'created') {
       removeLogs(file, state.id);
+      (state.events ??= []).push(sessionEvent('session.start', startedAt, previous ? { 'session.id': state.id, 'session.previous_id': previous } : { 'session.id': state.id }));
       return;
     }
-    if (made === 'failed') return; // read-only cache: a per-process session
+    if (made === 'failed') {
+      // read-only cache: a per-process session
+      state.perProcess = true;
+      (state.events ??= []).push(sessionEvent('session.start', startedAt, { 'session.id': state.id }));
+      return;
+    }
     // 'exists': another run started one meanwhile: join it on the next pass
   }
 }
@@ -121,6 +142,10 @@ export function resolveSessionId(
     /* no cache dir: a per-process session */
   }
   const state: SessionState = { id: wanted ?? newUuid(), file, ended: [] };
+  if (!file && !wanted) {
+    state.perProcess = true;
+    state.events = [sessionEvent('session.start', processStartMs(), { 'session.id': state.id })];
+  }
   if (file) {
     try {
       joinOrStart(file, state, wanted);
@@ -136,10 +161,20 @@ export function resolveSessionId(
  * Called on every flush with the raw batch: adds its totals to the session file and, once, appends
  * the summary metrics of the session this process found ended. No-op without a session.
  */
-export function addSessionTotals(batch: Batch): void {
+export function addSessionTotals(batch: Batch, final = false): void {
   const state = (globalThis as Global)[KEY];
   if (!state) return;
   try {
+    // session.start / session.end as log-based events: once, by the run that started or ended it.
+    if (state.events?.length || (final && state.perProcess)) {
+      const events = state.events ?? [];
+      state.events = [];
+      if (final && state.perProcess) {
+        state.perProcess = false;
+        events.push(sessionEvent('session.end', Date.now(), { 'session.id': state.id }));
+      }
+      batch.logs = [...(batch.logs ?? []), ...events];
+    }
     if (state.ended.length) {
       const ended = state.ended;
       state.ended = [];

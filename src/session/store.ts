@@ -8,10 +8,11 @@
  *    no counts, and the exit path costs one small append. The log's mtime is "last seen".
  * Synchronous on purpose: it runs inside the final flush (the 'exit' event). Never throws.
  */
+import { fnv1a } from '../storage/fingerprint';
 import fs = require('node:fs');
 import path = require('node:path');
-import { cacheDir } from '../config/paths';
-import { appendNoFollow, trustDir, writeExclusive } from '../config/trusted-dir';
+import { cacheDir } from '../storage/paths';
+import { appendNoFollow, trustDir, writeExclusive } from '../storage/trusted-dir';
 
 export interface SessionTotals {
   runs: number;
@@ -45,16 +46,6 @@ const MAX_LOG = 1 << 20;
 
 export function isUuid(v: unknown): v is string {
   return typeof v === 'string' && UUID_RE.test(v);
-}
-
-/** FNV-1a, 32 bit: tells apart names that slug alike; not a secret, so no crypto hash needed. */
-function fnv1a(s: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h.toString(16).padStart(8, '0');
 }
 
 /**

@@ -6,7 +6,7 @@
  * sum/count). Each run also carries `session.id` on its resource, so Jaeger groups the
  * traces of one session. Pure: no I/O.
  */
-import type { Batch, MetricRecord } from '../model';
+import type { Batch, MetricRecord } from '../model/records';
 import type { SessionRecord, SessionTotals } from './store';
 
 /** Counted from the raw batch, so the recorder needs no extra bookkeeping. */

@@ -1,6 +1,6 @@
 /**
  * Finalizing runs whose process died without running its exit path (see
- * ../recorder/start-record.ts). The shipper of a destination calls this before it drains: each
+ * ../spool/start-record.ts). The shipper of a destination calls this before it drains: each
  * start record whose process is gone (no /proc entry, a zombie, a different kernel start time =
  * the pid was reused, or a start before the last boot) becomes a command span and its run metrics
  * with outcome `abnormal`, ending at the last time the run was known alive (the record's mtime),
@@ -12,12 +12,13 @@
  */
 import fs = require('node:fs');
 import path = require('node:path');
-import type { Attributes, Batch } from '../model';
-import { SpanKind, StatusCode } from '../model';
-import { INSTRUMENTS } from '../recorder/instruments';
+import type { Attributes, Batch } from '../model/records';
+import { SpanKind, StatusCode } from '../model/records';
+import { isRecordingLevel } from '../model/levels';
+import { INSTRUMENTS } from '../model/instruments';
 import { MetricAggregator } from '../recorder/metrics';
-import { pidNamespace, RUN_SUFFIX, runsDir, startTicks, type StartRecordData } from '../recorder/start-record';
-import { trustDir } from '../config/trusted-dir';
+import { pidNamespace, RUN_SUFFIX, runsDir, startTicks, type StartRecordData } from '../spool/start-record';
+import { trustDir, closeQuietly } from '../storage/trusted-dir';
 import { spoolRoot } from '../spool/layout';
 import { writeBatch } from '../spool/spool';
 import { ensureInstallId } from '../consent/user-config';
@@ -33,7 +34,6 @@ const MAX_PER_PASS = 200;
 
 const HEX32 = /^[0-9a-f]{32}$/;
 const HEX16 = /^[0-9a-f]{16}$/;
-const LEVELS = new Set(['minimal', 'usage', 'full']);
 
 export type Liveness = 'alive' | 'dead' | 'unknown';
 
@@ -107,7 +107,7 @@ export function parseStartRecord(text: string): StartRecordData | undefined {
   if (typeof r.pid !== 'number' || !Number.isInteger(r.pid) || r.pid <= 0) return undefined;
   if (typeof r.startNs !== 'string' || !/^\d{1,20}$/.test(r.startNs)) return undefined;
   if (typeof r.traceId !== 'string' || !HEX32.test(r.traceId) || typeof r.spanId !== 'string' || !HEX16.test(r.spanId)) return undefined;
-  if (!str(r.name, 256) || typeof r.level !== 'string' || !LEVELS.has(r.level)) return undefined;
+  if (!str(r.name, 256) || !isRecordingLevel(r.level)) return undefined;
   const flags = Array.isArray(r.flags) ? r.flags.filter((f): f is string => typeof f === 'string').slice(0, 32) : [];
   return {
     v: 1,
@@ -266,13 +266,7 @@ function readRecord(file: string): { rec: StartRecordData; mtimeMs: number } | u
   } catch {
     return undefined;
   } finally {
-    if (fd !== undefined) {
-      try {
-        fs.closeSync(fd);
-      } catch {
-        /* closed */
-      }
-    }
+    closeQuietly(fd);
   }
 }
 

@@ -9,9 +9,9 @@
  * CUMULATIVE points: resending one is harmless, so a crash between send and ack loses nothing and
  * double-counts nothing. After 100 runs, sum(devtool_command_runs_total) is exactly 100.
  */
-import type { Attributes, Batch, BatchOrigin, HistogramPoint, MetricRecord, SumPoint } from '../model';
+import type { Attributes, Batch, BatchOrigin, HistogramPoint, MetricIdentity, MetricRecord, SumPoint } from '../model/records';
 import { metricsStateFile } from '../spool/layout';
-import { readJson, writeJsonAtomic } from '../spool/state';
+import { readJson, writeJsonAtomic } from '../spool/shipper-state';
 
 type Env = NodeJS.ProcessEnv;
 
@@ -24,11 +24,7 @@ export const STREAM_TTL_MS = 30 * 24 * 3600 * 1000;
 /** Distinct recorders (tool, working directory) remembered per stream for consent re-checks. */
 export const MAX_ORIGINS = 16;
 
-export interface Stream {
-  name: string;
-  unit: string;
-  description: string;
-  type: 'sum' | 'histogram';
+export interface Stream extends MetricIdentity {
   resource: Attributes;
   attributes: Attributes;
   /** Start of this cumulative stream (Unix ns): the accumulator's, or the stream's creation if later. */

@@ -18,10 +18,10 @@
  */
 import fs = require('node:fs');
 import path = require('node:path');
-import { configDir, policyFiles, PROJECT_FILE, userConfigFile } from '../config/paths';
+import { configDir, policyFiles, PROJECT_FILE, userConfigFile } from '../storage/paths';
 import { resolveConsent } from '../consent/resolve';
-import type { BatchOrigin, Level } from '../model';
-import { LEVELS } from '../model';
+import type { BatchOrigin, Level } from '../model/records';
+import { minLevel } from '../model/levels';
 
 type Env = NodeJS.ProcessEnv;
 
@@ -36,10 +36,6 @@ function stamp(file: string): string {
   } catch (e) {
     return `!${(e as NodeJS.ErrnoException).code ?? 'error'}`;
   }
-}
-
-function minLevel(a: Level, b: Level): Level {
-  return LEVELS.indexOf(a) < LEVELS.indexOf(b) ? a : b;
 }
 
 export class ConsentCheck {

@@ -6,9 +6,11 @@
  * version bump that the compiler checks (CI runs the shipper tests against OTel JS 3.x too).
  * The serializers group spans by resource and scope *object identity*: one object per batch resource.
  */
-import type { JsonMetricsSerializer, JsonTraceSerializer, ProtobufMetricsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
-import type { Attributes, Batch, SpanRecord } from '../model';
-import type { OtlpProtocol } from '../config/otlp-env';
+import type {
+  JsonLogsSerializer, JsonMetricsSerializer, JsonTraceSerializer, ProtobufLogsSerializer, ProtobufMetricsSerializer, ProtobufTraceSerializer,
+} from '@opentelemetry/otlp-transformer';
+import type { Attributes, Batch, SpanRecord } from '../model/records';
+import type { OtlpProtocol } from '../settings/otlp';
 import type { MetricsState, Stream } from './accumulator';
 import { nowNanos } from './accumulator';
 
@@ -17,6 +19,8 @@ import { nowNanos } from './accumulator';
 // always the version the installed otlp-transformer was built against.
 type TraceSerializer = typeof ProtobufTraceSerializer;
 type MetricsSerializer = typeof ProtobufMetricsSerializer;
+type LogsSerializer = typeof ProtobufLogsSerializer;
+export type ReadableLogRecord = Parameters<LogsSerializer['serializeRequest']>[0][number];
 export type ReadableSpan = Parameters<TraceSerializer['serializeRequest']>[0][number];
 export type ResourceMetrics = Parameters<MetricsSerializer['serializeRequest']>[0];
 type Resource = ReadableSpan['resource'];
@@ -30,6 +34,7 @@ type HrTime = ReadableSpan['startTime'];
 // this module loads neither package itself (the serializers do).
 const DATA_POINT_TYPE = { HISTOGRAM: 0 as HistogramMetricData['dataPointType'], SUM: 3 as SumMetricData['dataPointType'] };
 const TEMPORALITY_CUMULATIVE = 1 as MetricData['aggregationTemporality'];
+const TEMPORALITY_DELTA = 0 as MetricData['aggregationTemporality'];
 const VALUE_TYPE = { INT: 0 as MetricData['descriptor']['valueType'], DOUBLE: 1 as MetricData['descriptor']['valueType'] };
 
 export const SCOPE_NAME = 'devtool-telemetry';
@@ -96,6 +101,7 @@ export function batchesToReadableSpans(batches: Batch[], version?: string): Read
 interface Serializers {
   readonly trace: TraceSerializer | typeof JsonTraceSerializer;
   readonly metrics: MetricsSerializer | typeof JsonMetricsSerializer;
+  readonly logs: LogsSerializer | typeof JsonLogsSerializer;
 }
 
 // Loaded on first use, in the shipper only (never in the tool's process): the public entry, which
@@ -104,13 +110,45 @@ interface Serializers {
 function serializers(protocol: OtlpProtocol): Serializers {
   const t = require('@opentelemetry/otlp-transformer') as typeof import('@opentelemetry/otlp-transformer');
   return protocol === 'http/json'
-    ? { trace: t.JsonTraceSerializer, metrics: t.JsonMetricsSerializer }
-    : { trace: t.ProtobufTraceSerializer, metrics: t.ProtobufMetricsSerializer };
+    ? { trace: t.JsonTraceSerializer, metrics: t.JsonMetricsSerializer, logs: t.JsonLogsSerializer }
+    : { trace: t.ProtobufTraceSerializer, metrics: t.ProtobufMetricsSerializer, logs: t.ProtobufLogsSerializer };
 }
 
 export function encodeSpans(batches: Batch[], protocol: OtlpProtocol, version?: string): Uint8Array {
   const body = serializers(protocol).trace.serializeRequest(batchesToReadableSpans(batches, version));
   if (!body) throw new Error('span serialization failed');
+  return body;
+}
+
+/** All log records of the given batches as ReadableLogRecord-likes (one resource object per batch). */
+export function batchesToLogRecords(batches: Batch[], version?: string): ReadableLogRecord[] {
+  const out: ReadableLogRecord[] = [];
+  const scope = version ? { name: SCOPE_NAME, version } : { name: SCOPE_NAME };
+  for (const b of batches) {
+    if (!b.logs?.length) continue;
+    const resource = resourceOf(b.resource);
+    for (const r of b.logs) {
+      const time = nanosToHrTime(r.timeUnixNano);
+      out.push({
+        hrTime: time,
+        hrTimeObserved: time,
+        ...(r.traceId && r.spanId ? { spanContext: { traceId: r.traceId, spanId: r.spanId, traceFlags: SAMPLED } } : {}),
+        ...(r.severityText ? { severityText: r.severityText } : {}),
+        severityNumber: r.severityNumber as ReadableLogRecord['severityNumber'],
+        eventName: r.eventName,
+        resource,
+        instrumentationScope: scope,
+        attributes: r.attributes,
+        droppedAttributesCount: 0,
+      });
+    }
+  }
+  return out;
+}
+
+export function encodeLogs(batches: Batch[], protocol: OtlpProtocol, version?: string): Uint8Array {
+  const body = serializers(protocol).logs.serializeRequest(batchesToLogRecords(batches, version));
+  if (!body) throw new Error('log serialization failed');
   return body;
 }
 
@@ -129,10 +167,19 @@ export function instanceIdFor(accumulatorId: string, resourceKey: string): strin
   return createHash('sha256').update(accumulatorId).update('\u0000').update(resourceKey).digest('hex').slice(0, 32);
 }
 
-/** Cumulative ResourceMetrics, one per distinct stream resource. */
-export function streamsToResourceMetrics(state: MetricsState, version?: string): ResourceMetrics[] {
+/**
+ * What to export instead of every stream's running total: the delta view of temporality.ts (its
+ * streams are marked `delta`) ending at `end` (Unix ns).
+ */
+export interface ExportView {
+  streams: Stream[];
+  end: string;
+}
+
+/** ResourceMetrics, one per distinct stream resource: cumulative, or the delta view's points. */
+export function streamsToResourceMetrics(state: MetricsState, version?: string, view?: ExportView): ResourceMetrics[] {
   const byResource = new Map<string, { resource: Resource; byMetric: Map<string, Stream[]> }>();
-  for (const s of Object.values(state.streams)) {
+  for (const s of view?.streams ?? Object.values(state.streams)) {
     const rkey = JSON.stringify(Object.keys(s.resource).sort().map((k) => [k, s.resource[k]]));
     let r = byResource.get(rkey);
     if (!r) {
@@ -146,8 +193,10 @@ export function streamsToResourceMetrics(state: MetricsState, version?: string):
   }
   const accStart = nanosToHrTime(state.startTimeUnixNano);
   const startOf = (s: Stream) => (s.startTimeUnixNano ? nanosToHrTime(s.startTimeUnixNano) : accStart);
-  const end = nanosToHrTime(nowNanos());
+  const end = nanosToHrTime(view?.end ?? nowNanos());
   const out: ResourceMetrics[] = [];
+  // One temporality per metric: delta only when every stream of it is a delta (an up-down stream keeps it cumulative).
+  const temporalityOf = (streams: Stream[]) => (streams.every((x) => (x as { delta?: boolean }).delta === true) ? TEMPORALITY_DELTA : TEMPORALITY_CUMULATIVE);
   for (const { resource, byMetric } of byResource.values()) {
     const metrics: MetricData[] = [];
     for (const streams of byMetric.values()) {
@@ -155,7 +204,7 @@ export function streamsToResourceMetrics(state: MetricsState, version?: string):
       if (first.type === 'histogram') {
         metrics.push({
           descriptor: { name: first.name, description: first.description, unit: first.unit, valueType: VALUE_TYPE.DOUBLE },
-          aggregationTemporality: TEMPORALITY_CUMULATIVE,
+          aggregationTemporality: temporalityOf(streams),
           dataPointType: DATA_POINT_TYPE.HISTOGRAM,
           dataPoints: streams.map((s) => ({
             startTime: startOf(s),
@@ -174,7 +223,7 @@ export function streamsToResourceMetrics(state: MetricsState, version?: string):
         const allInt = streams.every((s) => isInt(s.value ?? 0));
         metrics.push({
           descriptor: { name: first.name, description: first.description, unit: first.unit, valueType: allInt ? VALUE_TYPE.INT : VALUE_TYPE.DOUBLE },
-          aggregationTemporality: TEMPORALITY_CUMULATIVE,
+          aggregationTemporality: temporalityOf(streams),
           dataPointType: DATA_POINT_TYPE.SUM,
           isMonotonic: streams.every((s) => s.monotonic !== false),
           dataPoints: streams.map((s) => ({ startTime: startOf(s), endTime: end, attributes: s.attributes, value: s.value ?? 0 })),
@@ -190,8 +239,8 @@ export function streamsToResourceMetrics(state: MetricsState, version?: string):
  * One request body for all resources. The serializer takes one ResourceMetrics; a protobuf message
  * with a repeated field may be concatenated (the parser appends), and JSON is merged explicitly.
  */
-export function encodeMetrics(state: MetricsState, protocol: OtlpProtocol, version?: string): Uint8Array | undefined {
-  const rms = streamsToResourceMetrics(state, version);
+export function encodeMetrics(state: MetricsState, protocol: OtlpProtocol, version?: string, view?: ExportView): Uint8Array | undefined {
+  const rms = streamsToResourceMetrics(state, version, view);
   if (rms.length === 0) return undefined;
   const ser = serializers(protocol).metrics;
   const parts = rms.map((rm) => {
@@ -210,14 +259,15 @@ export interface PartialSuccess {
 }
 
 /** Parse an Export*ServiceResponse's partial_success; tolerant of anything. */
-export function parsePartialSuccess(signal: 'traces' | 'metrics', protocol: OtlpProtocol, body: Buffer): PartialSuccess {
+export function parsePartialSuccess(signal: 'traces' | 'metrics' | 'logs', protocol: OtlpProtocol, body: Buffer): PartialSuccess {
   if (body.length === 0) return { rejected: 0 };
   try {
-    const ser = signal === 'traces' ? serializers(protocol).trace : serializers(protocol).metrics;
+    const all = serializers(protocol);
+    const ser = signal === 'traces' ? all.trace : signal === 'logs' ? all.logs : all.metrics;
     const r = ser.deserializeResponse(body) as { partialSuccess?: Record<string, unknown> } | undefined;
     const ps = r?.partialSuccess;
     if (!ps) return { rejected: 0 };
-    const raw = signal === 'traces' ? ps.rejectedSpans : ps.rejectedDataPoints;
+    const raw = signal === 'traces' ? ps.rejectedSpans : signal === 'logs' ? ps.rejectedLogRecords : ps.rejectedDataPoints;
     const n = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw) : typeof raw === 'bigint' ? Number(raw) : 0;
     const message = typeof ps.errorMessage === 'string' ? ps.errorMessage.slice(0, 200) : undefined;
     return { rejected: Number.isFinite(n) && n > 0 ? n : 0, ...(message ? { message } : {}) };

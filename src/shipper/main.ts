@@ -10,10 +10,10 @@
  */
 import fs = require('node:fs');
 import { listBatches } from '../spool/reader';
-import { RUN_SUFFIX, runsDir } from '../recorder/start-record';
-import { kickMarkerFile } from './kick';
+import { RUN_SUFFIX, runsDir } from '../spool/start-record';
+import { kickMarkerFile } from '../spool/kick';
 import { waitForWork } from './cadence';
-import { ShipperLock } from './lock';
+import { ShipperLock } from '../spool/lock';
 import { shipperOptions } from './options';
 import type { Shipper } from './shipper';
 

@@ -8,7 +8,7 @@
  * can duplicate. 16 batches / 512 spans / 1 MiB keeps that small and costs one round trip per 16
  * runs of backlog.
  */
-import { durationMs, MAX_TIMER_MS } from '../config/durations';
+import { durationMs, MAX_TIMER_MS } from '../settings/durations';
 import { isCI } from '../consent/ci';
 
 type Env = NodeJS.ProcessEnv;

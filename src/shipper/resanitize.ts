@@ -4,7 +4,7 @@
  * cannot carry more than the catalog allows. Idempotent on already-clean batches.
  * A sanitizer that throws on a batch makes that batch unsendable (fail closed).
  */
-import type { Batch, Level } from '../model';
+import type { Batch, Level } from '../model/records';
 import { createSanitizer, type Sanitizer } from '../privacy/sanitize';
 import { localIdentity } from '../resource/local-identity';
 

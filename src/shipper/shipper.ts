@@ -19,17 +19,21 @@
  *   doomed shippers until the next attempt time.
  */
 import zlib = require('node:zlib');
-import type { Batch, BatchOrigin } from '../model';
-import { type OtlpConfig, type OtlpSignalConfig, parseOtlpEnv } from '../config/otlp-env';
+import type { Batch, BatchOrigin } from '../model/records';
+import type { OtlpConfig, OtlpSignal, OtlpSignalConfig } from '../settings/otlp';
+import { settingsOf } from '../settings/settings';
+import { loadTls, type TlsResult } from '../settings/tls-env';
+import { parseTemporality, wantsDelta } from '../settings/temporality-env';
+import { ackDelta, deltaStreams } from './temporality';
 import type { BatchName } from '../spool/layout';
 import { isRetryableStatus, userAgent } from './otlp-http-policy';
 import { listBatches, quarantineBatch, readBatch, removeBatch, removeBatchAsync, cleanStaleTemps } from '../spool/reader';
 import { appendSentLog, MAX_RECORDS, type SentLogEntry } from '../spool/sent-log';
 import { DROP_REASON_ATTR, DROPPED_METRIC } from '../spool/spool';
-import { endpointKey, readShipperState, type ShipperState, writeShipperState } from '../spool/state';
-import { expireStreams, foldBatch, foldMetric, loadMetricsState, type MetricsState, pruneFolded, saveMetricsState } from './accumulator';
-import { encodeMetrics, encodeSpans, parsePartialSuccess } from './encode';
-import type { ShipperLock } from './lock';
+import { routeKey, readShipperState, type ShipperState, writeShipperState } from '../spool/shipper-state';
+import { expireStreams, foldBatch, foldMetric, loadMetricsState, type MetricsState, nowNanos, pruneFolded, saveMetricsState } from './accumulator';
+import { encodeLogs, encodeMetrics, encodeSpans, parsePartialSuccess } from './encode';
+import type { ShipperLock } from '../spool/lock';
 import { backoffMs, parseRetryAfter, type ShipperOptions } from './options';
 import { ConsentCheck } from './consent-check';
 import { resanitize } from './resanitize';
@@ -70,7 +74,7 @@ const SHIPPER_ORIGIN: BatchOrigin = {};
 
 /** Spans plus metric points: what an opted-out batch held, for the local drop count. */
 function recordCount(b: Batch): number {
-  let n = b.spans.length;
+  let n = b.spans.length + (b.logs?.length ?? 0);
   for (const m of b.metrics) n += m.points.length;
   return n;
 }
@@ -83,9 +87,17 @@ export class Shipper {
   private attempts = 0;
   /** Acknowledged batches being deleted in the background: never listed again, never resent. */
   private readonly deleting = new Map<string, Promise<void>>();
+  /**
+   * Batches holding spans and logs whose spans the collector took while their logs are not sent
+   * yet: kept on disk for the logs, never sent as spans again by this shipper. (A new shipper
+   * would resend their spans: at most one request's worth of duplicates, as for any request in flight.)
+   */
+  private readonly spansSent = new Set<string>();
   private readonly deadline: number;
   private readonly key: string;
   private readonly consent: ConsentCheck;
+  /** OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE asks for delta counters and histograms. */
+  private readonly delta: boolean;
   stopped = false;
 
   constructor(
@@ -93,15 +105,17 @@ export class Shipper {
     private readonly lock: ShipperLock,
     private readonly opts: ShipperOptions,
   ) {
-    this.otlp = parseOtlpEnv(env);
+    this.otlp = settingsOf(env).otlp;
     this.transport = createTransport(env);
     this.metrics = loadMetricsState(env);
     expireStreams(this.metrics);
     this.state = readShipperState(env);
     this.deadline = Date.now() + opts.maxLifeMs;
-    this.key = endpointKey(env);
+    this.key = routeKey(env);
     this.consent = new ConsentCheck(env, process.cwd());
-    this.state.conditions = this.otlp.problems.slice(0, 10);
+    const temporality = parseTemporality(env);
+    this.delta = wantsDelta(temporality.preference);
+    this.state.conditions = [...this.otlp.problems, ...(temporality.problem ? [temporality.problem] : [])].slice(0, 10);
     this.saveState();
   }
 
@@ -186,14 +200,24 @@ export class Shipper {
       }
       if (folded && !this.saveMetrics()) return 'stop';
       const withSpans: Item[] = [];
+      const withLogs: Item[] = [];
       for (const it of items) {
-        if (it.batch.spans.length > 0) withSpans.push(it);
+        const spans = it.batch.spans.length > 0 && !this.spansSent.has(it.name.file);
+        if (spans) withSpans.push(it);
+        else if (it.batch.logs?.length) withLogs.push(it);
         else removeBatch(this.env, it.name); // metrics-only: its data lives in the accumulator now
       }
       if (withSpans.length > 0) {
-        const step = await this.sendSpanItems(withSpans);
+        const step = await this.sendItems('traces', withSpans);
         if (step === 'stop') return 'stop';
-        if (step === 'retry') continue; // spans first: metrics wait until the collector takes spans again
+        if (step === 'retry') continue; // spans first: logs and metrics wait until the collector takes spans again
+        // A batch with spans and logs: its logs go next, in this pass (sendItems kept it for them).
+        for (const it of withSpans) if (it.batch.logs?.length && this.spansSent.has(it.name.file)) withLogs.push(it);
+      }
+      if (withLogs.length > 0) {
+        const step = await this.sendItems('logs', withLogs);
+        if (step === 'stop') return 'stop';
+        if (step === 'retry') continue;
       }
       if (this.metrics.dirty && (await this.sendMetrics()) === 'stop') return 'stop';
     }
@@ -274,6 +298,14 @@ export class Shipper {
     return h;
   }
 
+  /** TLS files per signal, read once per shipper run (loadTls never throws). */
+  private readonly tlsCache = new Map<OtlpSignal, TlsResult>();
+  private tlsFor(signal: OtlpSignal): TlsResult {
+    let r = this.tlsCache.get(signal);
+    if (!r) this.tlsCache.set(signal, (r = loadTls(this.env, signal)));
+    return r;
+  }
+
   /** Duration of the last request, ms (for the sent log). */
   private lastMs = 0;
 
@@ -288,10 +320,13 @@ export class Shipper {
 
   private async postOnce(cfg: OtlpSignalConfig, body: Uint8Array): Promise<{ outcome: SendOutcome; res?: HttpResult }> {
     if (!cfg.url) return { outcome: { kind: 'retry', status: 0, error: `no usable ${cfg.signal} endpoint (${cfg.urlSource})` } };
+    // OTEL_EXPORTER_OTLP_*CERTIFICATE / CLIENT_*: never send without the files asked for.
+    const tls = cfg.url.startsWith('https:') ? this.tlsFor(cfg.signal) : {};
+    if (tls.problem) return { outcome: { kind: 'retry', status: 0, error: `no usable ${cfg.signal} TLS files (${tls.problem})` } };
     const payload = cfg.compression === 'gzip' ? zlib.gzipSync(body) : body;
     let res: HttpResult;
     try {
-      res = await this.transport.post(cfg.url, payload, this.headers(cfg), cfg.timeoutMs);
+      res = await this.transport.post(cfg.url, payload, this.headers(cfg), cfg.timeoutMs, tls.tls);
     } catch (e) {
       return { outcome: { kind: 'retry', status: 0, error: `network error (${describeError(e)})` } };
     }
@@ -423,55 +458,87 @@ export class Shipper {
     return out;
   }
 
-  private async sendSpanItems(all: Item[]): Promise<Step> {
+  /** Records of `signal` in a batch (spans or log records). */
+  private static count(signal: 'traces' | 'logs', b: Batch): number {
+    return signal === 'traces' ? b.spans.length : (b.logs?.length ?? 0);
+  }
+
+  /** An acknowledged (or permanently refused) batch: gone, unless its logs are still to be sent. */
+  private done(signal: 'traces' | 'logs', items: Item[]): void {
+    const gone: Item[] = [];
+    for (const it of items) {
+      if (signal === 'traces' && it.batch.logs?.length) this.spansSent.add(it.name.file);
+      else {
+        this.spansSent.delete(it.name.file);
+        gone.push(it);
+      }
+    }
+    this.removeInBackground(gone);
+  }
+
+  /** One request of spans (traces) or log records (logs) for these batches, with the OTLP retry rules. */
+  private async sendItems(signal: 'traces' | 'logs', all: Item[]): Promise<Step> {
     // The previous request's batches are gone before the next request leaves: a crash now can
     // duplicate only what is in flight, one request's worth.
     await this.settleDeletes();
-    const items = this.recheck(all);
+    let items = this.recheck(all);
+    if (signal === 'logs') {
+      // A lowered level may have taken every log record of a batch: nothing left to send for it.
+      const empty = items.filter((i) => !i.batch.logs?.length);
+      if (empty.length) this.done('logs', empty);
+      items = items.filter((i) => i.batch.logs?.length);
+    }
     if (items.length === 0) return 'continue';
-    const cfg = this.otlp.traces;
+    const cfg = this.otlp[signal];
     const batches = items.map((i) => i.batch);
     let body: Uint8Array;
     try {
-      body = encodeSpans(batches, cfg.protocol);
+      body = signal === 'traces' ? encodeSpans(batches, cfg.protocol) : encodeLogs(batches, cfg.protocol);
     } catch {
       // Should not happen after validation; never let one batch block the rest.
-      if (items.length > 1) return this.oneByOne(items);
+      if (items.length > 1) return this.oneByOne(signal, items);
+      this.spansSent.delete(items[0].name.file);
       quarantineBatch(this.env, items[0].name);
-      this.countDropped('corrupt', items[0].batch.spans.length, items[0].batch.resource, items[0].batch.origin);
+      this.countDropped('corrupt', Shipper.count(signal, items[0].batch), items[0].batch.resource, items[0].batch.origin);
       return 'continue';
     }
-    const spanCount = batches.reduce((n, b) => n + b.spans.length, 0);
+    const sent = batches.reduce((n, b) => n + Shipper.count(signal, b), 0);
     const { outcome } = await this.post(cfg, body);
     // A hostile or broken partialSuccess cannot reject more than we sent.
-    if (outcome.kind === 'ok') outcome.rejected = Math.min(outcome.rejected, spanCount);
+    if (outcome.kind === 'ok') outcome.rejected = Math.min(outcome.rejected, sent);
     const shown: unknown[] = [];
     if (outcome.kind !== 'retry' && outcome.kind !== 'auth') {
       for (const b of batches) {
-        for (const sp of b.spans) {
+        for (const r of signal === 'traces' ? b.spans : (b.logs ?? [])) {
           if (shown.length >= MAX_RECORDS) break;
-          shown.push({ resource: b.resource, span: sp });
+          shown.push(signal === 'traces' ? { resource: b.resource, span: r } : { resource: b.resource, log: r });
         }
         if (shown.length >= MAX_RECORDS) break;
       }
     }
-    this.log(cfg, outcome, batches.length, spanCount, shown);
+    this.log(cfg, outcome, batches.length, sent, shown);
     if (outcome.kind === 'ok') {
-      this.removeInBackground(items);
+      this.done(signal, items);
       if (outcome.rejected > 0) this.countDropped('rejected', outcome.rejected, batches[0].resource, batches[0].origin);
       this.succeeded();
-      this.state.sentSpans += spanCount - outcome.rejected;
-      this.state.sentBatches += items.length;
+      if (signal === 'traces') {
+        this.state.sentSpans += sent - outcome.rejected;
+        this.state.sentBatches += items.length;
+      }
       if (outcome.rejected > 0) this.saveMetrics();
       this.saveState();
       return 'continue';
     }
     if (outcome.kind === 'permanent') {
       // One bad batch must not take the others with it: retry them one at a time.
-      if (items.length > 1) return this.oneByOne(items);
-      removeBatch(this.env, items[0].name);
-      this.countDropped('rejected', spanCount, batches[0].resource, batches[0].origin);
-      this.state.lastError = outcome.error;
+      if (items.length > 1) return this.oneByOne(signal, items);
+      if (signal === 'traces' && items[0].batch.logs?.length) this.spansSent.add(items[0].name.file);
+      else {
+        this.spansSent.delete(items[0].name.file);
+        removeBatch(this.env, items[0].name);
+      }
+      this.countDropped('rejected', sent, batches[0].resource, batches[0].origin);
+      this.state.lastError = signal === 'logs' ? `logs: ${outcome.error}` : outcome.error;
       this.state.lastErrorAt = Date.now();
       this.saveMetrics();
       this.saveState();
@@ -481,9 +548,9 @@ export class Shipper {
     return this.failed(outcome);
   }
 
-  private async oneByOne(items: Item[]): Promise<Step> {
+  private async oneByOne(signal: 'traces' | 'logs', items: Item[]): Promise<Step> {
     for (const it of items) {
-      const step = await this.sendSpanItems([it]);
+      const step = await this.sendItems(signal, [it]);
       if (step !== 'continue') return step;
     }
     return 'continue';
@@ -512,9 +579,17 @@ export class Shipper {
       return 'continue';
     }
     const cfg = this.otlp.metrics;
+    // OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE=delta|lowmemory: what changed since the last ack.
+    const end = nowNanos();
+    const view = this.delta ? { streams: deltaStreams(this.metrics, end), end } : undefined;
+    if (view && view.streams.length === 0) {
+      this.metrics.dirty = false;
+      this.saveMetrics();
+      return 'continue';
+    }
     let body: Uint8Array | undefined;
     try {
-      body = encodeMetrics(this.metrics, cfg.protocol);
+      body = encodeMetrics(this.metrics, cfg.protocol, undefined, view);
     } catch (e) {
       // Not retryable (the same state would fail again); the totals stay in the accumulator and
       // go out with the next export that encodes. Shown by `status`.
@@ -528,7 +603,7 @@ export class Shipper {
       this.saveMetrics();
       return 'continue';
     }
-    const streams = Object.values(this.metrics.streams);
+    const streams = view?.streams ?? Object.values(this.metrics.streams);
     const { outcome } = await this.post(cfg, body);
     this.log(
       cfg,
@@ -540,6 +615,8 @@ export class Shipper {
     if (outcome.kind === 'retry') return this.failed(outcome);
     if (outcome.kind === 'auth') return this.authFailed(outcome);
     // Cumulative points: a permanent rejection loses only this export, the next one carries the totals.
+    // Delta points: only an acknowledged export moves the baseline, so a refused one is carried too.
+    if (view && outcome.kind === 'ok') ackDelta(this.metrics, end);
     this.metrics.dirty = false;
     if (!this.saveMetrics()) return 'stop';
     if (outcome.kind === 'ok') this.succeeded();

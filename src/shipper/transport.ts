@@ -8,7 +8,8 @@
  * redirects are returned as they are, never followed (neither client follows them).
  */
 import type { Dispatcher } from 'undici';
-import { proxyEnv } from '../config/otlp-env';
+import { proxyEnv } from '../settings/otlp';
+import type { TlsMaterial } from '../settings/tls-env';
 
 type Env = NodeJS.ProcessEnv;
 
@@ -24,7 +25,8 @@ export interface HttpResult {
 }
 
 export interface Transport {
-  post(url: string, body: Uint8Array, headers: Record<string, string>, timeoutMs: number): Promise<HttpResult>;
+  /** `tls`: the OTEL_EXPORTER_OTLP_*CERTIFICATE / CLIENT_* files of the signal (https only). */
+  post(url: string, body: Uint8Array, headers: Record<string, string>, timeoutMs: number, tls?: TlsMaterial): Promise<HttpResult>;
   close(): Promise<void>;
   /** Whether requests go through a proxy (for the sent log). */
   readonly proxied: boolean;
@@ -81,15 +83,23 @@ function createNodeTransport(connectTimeoutMs: number): Transport {
     'http:': new http.Agent({ keepAlive: true, maxSockets: 2 }),
     'https:': new https.Agent({ keepAlive: true, maxSockets: 2 }),
   };
+  // One pool per distinct set of TLS files (per-signal variables may differ).
+  const tlsAgents = new Map<string, import('node:https').Agent>();
+  const httpsAgent = (tls?: TlsMaterial) => {
+    if (!tls) return agents['https:'];
+    let a = tlsAgents.get(tls.id);
+    if (!a) tlsAgents.set(tls.id, (a = new https.Agent({ keepAlive: true, maxSockets: 2, ca: tls.ca, key: tls.key, cert: tls.cert })));
+    return a;
+  };
 
-  function post(rawUrl: string, body: Uint8Array, rawHeaders: Record<string, string>, timeoutMs: number): Promise<HttpResult> {
+  function post(rawUrl: string, body: Uint8Array, rawHeaders: Record<string, string>, timeoutMs: number, tls?: TlsMaterial): Promise<HttpResult> {
     const { url, headers } = withUrlCredentials(rawUrl, rawHeaders);
     return new Promise<HttpResult>((resolve, reject) => {
       const u = new URL(url);
       const secure = u.protocol === 'https:';
       const req = (secure ? https : http).request(u, {
         method: 'POST',
-        agent: secure ? agents['https:'] : agents['http:'],
+        agent: secure ? httpsAgent(tls) : agents['http:'],
         headers: { ...headers, 'content-length': String(body.byteLength) },
       });
       let settled = false;
@@ -157,6 +167,7 @@ function createNodeTransport(connectTimeoutMs: number): Transport {
     close: async () => {
       agents['http:'].destroy();
       agents['https:'].destroy();
+      for (const a of tlsAgents.values()) a.destroy();
     },
   };
 }
@@ -166,9 +177,24 @@ function createUndiciTransport(env: Env, connectTimeoutMs: number): Transport {
   const undici = require('undici') as typeof import('undici');
   const proxies = proxyEnv(env);
   const common = { connectTimeout: connectTimeoutMs, keepAliveTimeout: 10_000, maxResponseSize: -1 };
-  const dispatcher: Dispatcher = new undici.EnvHttpProxyAgent({ ...common, httpProxy: proxies.httpProxy, httpsProxy: proxies.httpsProxy, noProxy: proxies.noProxy ?? '' });
+  const make = (tls?: TlsMaterial): Dispatcher => {
+    // The files verify (and authenticate us to) the collector, directly or through a CONNECT tunnel.
+    const files = tls ? { ca: tls.ca, key: tls.key, cert: tls.cert } : undefined;
+    return new undici.EnvHttpProxyAgent({
+      ...common, httpProxy: proxies.httpProxy, httpsProxy: proxies.httpsProxy, noProxy: proxies.noProxy ?? '',
+      ...(files ? { connect: files, requestTls: files } : {}),
+    });
+  };
+  const dispatcher = make();
+  const tlsDispatchers = new Map<string, Dispatcher>();
+  const dispatcherFor = (tls?: TlsMaterial): Dispatcher => {
+    if (!tls) return dispatcher;
+    let d = tlsDispatchers.get(tls.id);
+    if (!d) tlsDispatchers.set(tls.id, (d = make(tls)));
+    return d;
+  };
 
-  async function post(rawUrl: string, body: Uint8Array, rawHeaders: Record<string, string>, timeoutMs: number): Promise<HttpResult> {
+  async function post(rawUrl: string, body: Uint8Array, rawHeaders: Record<string, string>, timeoutMs: number, tls?: TlsMaterial): Promise<HttpResult> {
     const { url, headers } = withUrlCredentials(rawUrl, rawHeaders);
     const ac = new AbortController();
     const timer = setTimeout(() => ac.abort(timeoutError('export timed out', 'ETIMEDOUT')), timeoutMs);
@@ -178,7 +204,7 @@ function createUndiciTransport(env: Env, connectTimeoutMs: number): Transport {
         method: 'POST',
         body,
         headers,
-        dispatcher,
+        dispatcher: url.startsWith('https:') ? dispatcherFor(tls) : dispatcher,
         signal: ac.signal,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
@@ -214,10 +240,12 @@ function createUndiciTransport(env: Env, connectTimeoutMs: number): Transport {
     post,
     proxied: true,
     close: async () => {
-      try {
-        await dispatcher.destroy();
-      } catch {
-        /* closing anyway */
+      for (const d of [dispatcher, ...tlsDispatchers.values()]) {
+        try {
+          await d.destroy();
+        } catch {
+          /* closing anyway */
+        }
       }
     },
   };

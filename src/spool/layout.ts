@@ -19,9 +19,10 @@
  * bounding the spool needs one readdir and no stat or read of other writers' files. Batches wait for
  * a run with the same destination settings; ones that never see it again age out (7 days).
  */
+import { envFingerprint } from '../storage/fingerprint';
 import fs = require('node:fs');
 import path = require('node:path');
-import { cacheDir } from '../config/paths';
+import { cacheDir } from '../storage/paths';
 
 type Env = NodeJS.ProcessEnv;
 
@@ -31,30 +32,11 @@ export function spoolRoot(env: Env): string {
   return cacheDir(env);
 }
 
-/** The OTLP exporter settings that pick where and how records are sent (config/otlp-env.ts). */
+/** The OTLP exporter settings that pick where and how records are sent (settings/otlp.ts). */
 const OTLP_SETTINGS = ['ENDPOINT', 'HEADERS', 'PROTOCOL', 'COMPRESSION', 'TIMEOUT', 'CERTIFICATE', 'CLIENT_KEY', 'CLIENT_CERTIFICATE'];
-export const DESTINATION_VARS: readonly string[] = ['', 'TRACES_', 'METRICS_']
+export const DESTINATION_VARS: readonly string[] = ['', 'TRACES_', 'METRICS_', 'LOGS_']
   .flatMap((signal) => OTLP_SETTINGS.map((s) => `OTEL_EXPORTER_OTLP_${signal}${s}`))
   .sort();
-
-/**
- * FNV-1a over the named variables' names and values (those set, in sorted order): a short stable
- * key, no crypto load. Named look-ups only: enumerating the environment costs time in proportion to
- * its size (10,000 exported variables added ~500 ms to every run), this costs the same for any env.
- */
-export function envFingerprint(env: Env, names: readonly string[]): string {
-  let h = 0x811c9dc5;
-  for (const k of names) {
-    const v = env[k];
-    if (v === undefined) continue;
-    const s = `${k}=${v}\n`;
-    for (let i = 0; i < s.length; i++) {
-      h ^= s.charCodeAt(i);
-      h = Math.imul(h, 0x01000193) >>> 0;
-    }
-  }
-  return h.toString(16).padStart(8, '0');
-}
 
 /** The destination a run's records are for: its OTEL_EXPORTER_OTLP_* settings. */
 export function destinationKey(env: Env): string {

@@ -6,7 +6,7 @@
  * Written only by the shipper; read by `status` / anyone through readSentLog().
  */
 import fs = require('node:fs');
-import { appendNoFollow, trustDir } from '../config/trusted-dir';
+import { appendNoFollow, trustDir } from '../storage/trusted-dir';
 import { sentLogFile, spoolRoot } from './layout';
 
 type Env = NodeJS.ProcessEnv;
@@ -17,7 +17,7 @@ export const MAX_RECORDS = 20;
 export interface SentLogEntry {
   /** Unix ms. */
   time: number;
-  signal: 'traces' | 'metrics';
+  signal: 'traces' | 'metrics' | 'logs';
   /** Endpoint without credentials or query. */
   endpoint: string;
   /** ok | partial (some rejected) | rejected (permanent, dropped) | retry (kept, will retry) */

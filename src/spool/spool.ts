@@ -15,8 +15,8 @@
  */
 import fs = require('node:fs');
 import path = require('node:path');
-import type { Batch, MetricRecord } from '../model';
-import { explainUntrusted, trustDir, writeExclusive } from '../config/trusted-dir';
+import type { Batch, MetricRecord } from '../model/records';
+import { explainUntrusted, trustDir, writeExclusive } from '../storage/trusted-dir';
 import { BATCH_SUFFIX, batchDir, formatBatchName, safeId, sortBatchNames, spoolRoot } from './layout';
 
 type Env = NodeJS.ProcessEnv;
@@ -67,6 +67,7 @@ export function spoolLimits(env: Env): SpoolLimits {
 function countRecords(batch: Batch): number {
   let n = Array.isArray(batch.spans) ? batch.spans.length : 0;
   if (Array.isArray(batch.metrics)) for (const m of batch.metrics) n += Array.isArray(m.points) ? m.points.length : 0;
+  if (Array.isArray(batch.logs)) n += batch.logs.length;
   return n;
 }
 

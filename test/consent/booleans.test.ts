@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isDebug, parseBool, parseLevel } from '../../src/consent/booleans';
+import { isDebug, parseBool, parseLevel } from '../../src/settings/env-values';
 
 describe('strict booleans', () => {
   const table: Array<[string | undefined, 'unset' | 'true' | 'false' | 'invalid']> = [

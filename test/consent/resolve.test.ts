@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LEVELS, type Level } from '../../src/model';
+import { LEVELS, type Level } from '../../src/model/levels';
 import { resolveConsent } from '../../src/consent/resolve';
 import type { ToolIdentity } from '../../src/resource/tool';
 import { makeSandbox, type Sandbox } from './sandbox';

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { detectAgent } from '../../src/consent/agent';
+import { detectAgent } from '../../src/consent/ai-agent';
 import { _resetNoticeState, maybeShowNotice } from '../../src/consent/notice';
 import { askConsent } from '../../src/consent/prompt';
 import { resolveConsent } from '../../src/consent/resolve';

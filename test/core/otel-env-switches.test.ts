@@ -6,9 +6,9 @@ import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConsent } from '../../src/consent/resolve';
-import { parseExportersEnv } from '../../src/config/exporters-env';
+import { parseExportersEnv } from '../../src/settings/exporters';
 import { counterTotal, startE2E, type E2E } from '../features/e2e';
-import { parseSamplerEnv, sampled } from '../../src/config/sampler-env';
+import { parseSamplerEnv, sampled } from '../../src/settings/sampler';
 import { preloadArgs } from '../support/run-fixture';
 import { batchFiles } from '../support/spool-helpers';
 

@@ -68,7 +68,7 @@ beforeAll(async () => {
   env = { ...sb.env, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url };
   clone = cleanClone(path.join(sb.root, 'clone'));
   expect(fs.existsSync(path.join(clone, 'dist'))).toBe(false);
-  expect(fs.existsSync(path.join(clone, 'src', 'register.ts'))).toBe(true);
+  expect(fs.existsSync(path.join(clone, 'src', 'entry', 'preload.ts'))).toBe(true);
   const packDir = path.join(sb.root, 'pack');
   fs.mkdirSync(packDir);
   // `npm pack` runs `prepack` (the build) in the clone, which has no dist/ before it.

@@ -1,5 +1,5 @@
 /**
- * DEVTOOL_TELEMETRY_PROFILE=1 (src/profile.ts): an enabled run prints one line per start-up and
+ * DEVTOOL_TELEMETRY_PROFILE=1 (src/diagnostics/profile.ts): an enabled run prints one line per start-up and
  * exit phase, in the order they happen, with a duration each; without the variable nothing of it
  * appears (the app's stderr is exactly as without us, apart from the first-run notice).
  */

@@ -56,7 +56,7 @@ describe('to Jaeger and Prometheus', { timeout: 240_000 }, () => {
     const root = traces.flatMap((t) => t.spans).find((s) => s.operationName === 'feature-tool features') as SpanWithLogs;
     expect(root).toBeDefined();
     const events = (root.logs ?? []).map((l) => Object.fromEntries(l.fields.map((f) => [f.key, f.value])));
-    const first = events.find((e) => e.event === 'feature ask');
+    const first = events.find((e) => e.event === 'devtool.feature.used' && e['devtool.feature.name'] === 'ask');
     expect(first).toMatchObject({ 'devtool.feature.name': 'ask', 'devtool.feature.prop.source': 'ui' });
     expect(JSON.stringify(traces)).not.toContain('alice@example.com');
   });

@@ -6,17 +6,17 @@ import { describe, expect, it } from 'vitest';
 import { compileFeatures } from '../../src/features/spec';
 import { declareFeatures, recordFeature, MAX_DISTINCT } from '../../src/features/registry';
 import { declareCommandMetrics, recordCount } from '../../src/features/command-metrics';
-import type { Agent } from '../../src/recorder/global';
+import type { Recorder } from '../../src/recorder/current';
 import { extractContext } from '../../src/recorder/propagation';
 import { Run } from '../../src/recorder/run';
-import type { SumPoint } from '../../src/model';
+import type { SumPoint } from '../../src/model/records';
 
-function stubAgent(): Agent {
+function stubAgent(): Recorder {
   const run = new Run({ level: 'usage', toolName: 'stub', flags: [], resource: () => ({}) });
   return { run, env: {}, debug: false, level: 'usage', tool: { options: {}, problems: [] }, inherited: extractContext({}), childSession: () => ({ base: 'stub' }), flush() {}, finish() {} };
 }
 
-function sums(agent: Agent, name: string): SumPoint[] {
+function sums(agent: Recorder, name: string): SumPoint[] {
   const m = agent.run.metrics.drain('0', '1').find((x) => x.name === name);
   return (m?.points ?? []) as SumPoint[];
 }

@@ -70,7 +70,7 @@ describe('feature-usage events', () => {
     // The sanitizer caps events per span; the metric above carries the exact count.
     expect(events.length).toBeLessThanOrEqual(32);
     const first = events[0]!;
-    expect(first.name).toBe('feature ask');
+    expect(first.name).toBe('devtool.feature.used');
     expect(first.attributes).toEqual({
       'devtool.feature.name': 'ask',
       'devtool.feature.prop.source': 'ui',
@@ -78,7 +78,8 @@ describe('feature-usage events', () => {
       'devtool.feature.prop.cached': true,
     });
     for (const ev of events) {
-      expect(ev.name).toMatch(/^feature (ask|preview_sql|model_upload)$/);
+      expect(ev.name).toBe('devtool.feature.used');
+      expect(ev.attributes['devtool.feature.name']).toMatch(/^(ask|preview_sql|model_upload)$/);
       for (const k of Object.keys(ev.attributes)) expect(k).toMatch(/^devtool\.feature\.(name|prop\.(source|rows|cached|format|dataset))$/);
     }
   });
@@ -87,7 +88,7 @@ describe('feature-usage events', () => {
     const stepSpan = e.receiver.spans().find((s) => s.name === 'step preview')!;
     expect(stepSpan).toBeDefined();
     expect(stepSpan.parentSpanId).toBe(root.spanId);
-    expect(stepSpan.events.map((ev) => ev.name)).toEqual(['feature preview_sql']);
+    expect(stepSpan.events.map((ev) => [ev.name, ev.attributes['devtool.feature.name']])).toEqual([['devtool.feature.used', 'preview_sql']]);
   });
 
   it('never sends undeclared names, property names or refused values', () => {

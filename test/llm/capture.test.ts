@@ -269,7 +269,7 @@ describe('privacy', () => {
   });
 });
 
-// Which ESM hook each Node version gets (src/instrument/index.ts): synchronous in-thread hooks where
+// Which ESM hook each Node version gets (src/instrument/llm-hooks.ts): synchronous in-thread hooks where
 // Node has them, the hooks thread of module.register() elsewhere; on every version only when a client
 // is installed where the entry can reach it (here: the repository's node_modules), declared or not.
 // The fixtures run on this process's Node (process.execPath).

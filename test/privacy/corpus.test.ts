@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import corpus from '../fixtures/secrets/corpus.json';
-import type { Batch } from '../../src/model';
+import type { Batch } from '../../src/model/records';
 import { CATALOG } from '../../src/privacy/catalog';
 import { createSanitizer, type SanitizeContext } from '../../src/privacy/sanitize';
 import { batch, span } from './helpers';

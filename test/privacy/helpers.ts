@@ -1,5 +1,5 @@
 /** Shared builders for the privacy tests: a plausible batch, and sanitizer contexts. */
-import type { Attributes, Batch, Level, SpanRecord } from '../../src/model';
+import type { Attributes, Batch, Level, SpanRecord } from '../../src/model/records';
 import type { SanitizeContext } from '../../src/privacy/sanitize';
 
 export const CTX: SanitizeContext = {

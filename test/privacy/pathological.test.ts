@@ -1,6 +1,6 @@
 /** Bad input never crashes, hangs or slows the sanitizer beyond a bound. */
 import { describe, expect, it } from 'vitest';
-import type { Batch } from '../../src/model';
+import type { Batch } from '../../src/model/records';
 import { createSanitizer, LIMITS } from '../../src/privacy/sanitize';
 import { batch, CTX, span } from './helpers';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Batch, MetricRecord } from '../../src/model';
+import type { Batch, MetricRecord } from '../../src/model/records';
 import { createSanitizer, LIMITS, sanitizeBatch } from '../../src/privacy/sanitize';
 import { batch, CTX, span } from './helpers';
 

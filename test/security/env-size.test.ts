@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { destinationKey } from '../../src/spool/layout';
-import { endpointKey } from '../../src/spool/state';
+import { routeKey } from '../../src/spool/shipper-state';
 import { makeSandbox, runFixture, type Env } from '../support/run-fixture';
 
 const COUNTER = path.join(__dirname, 'fixtures', 'count-env-enumeration.js');
@@ -30,12 +30,12 @@ describe('item 14: start-up independent of the environment size', () => {
     }
   });
 
-  it('destination and endpoint keys: the same with or without 10,000 unrelated variables, different for another endpoint', () => {
+  it('destination and route keys: the same with or without 10,000 unrelated variables, different for another endpoint', () => {
     const base = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318', OTEL_EXPORTER_OTLP_HEADERS: 'a=b', HTTPS_PROXY: 'http://127.0.0.1:3128' };
     expect(destinationKey({ ...base, ...bigEnv })).toBe(destinationKey(base));
-    expect(endpointKey({ ...base, ...bigEnv })).toBe(endpointKey(base));
+    expect(routeKey({ ...base, ...bigEnv })).toBe(routeKey(base));
     expect(destinationKey({ ...base, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://127.0.0.1:1' })).not.toBe(destinationKey(base));
-    expect(endpointKey({ ...base, HTTPS_PROXY: 'http://127.0.0.1:1' })).not.toBe(endpointKey(base));
+    expect(routeKey({ ...base, HTTPS_PROXY: 'http://127.0.0.1:1' })).not.toBe(routeKey(base));
     // A proxy picks the route, not the destination folder: batches stay where they are.
     expect(destinationKey({ ...base, HTTPS_PROXY: 'http://127.0.0.1:1' })).toBe(destinationKey(base));
   });

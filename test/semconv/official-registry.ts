@@ -43,10 +43,56 @@ export interface RegistryMetric {
   file: string;
 }
 
+/** A signal group (span, event, metric) with its attributes resolved through `extends`. */
+export interface RegistrySignal {
+  id: string;
+  type: 'span' | 'event' | 'metric';
+  /** Event name or metric name; spans have none. */
+  name?: string;
+  required: string[];
+  deprecated?: Deprecation;
+  file: string;
+}
+
 export interface OfficialRegistry {
   version: string;
   attributes: Map<string, RegistryAttribute>;
   metrics: Map<string, RegistryMetric>;
+  /** Events by name. */
+  events: Map<string, RegistrySignal>;
+  /** Metric groups by metric name (required point attributes). */
+  metricSignals: Map<string, RegistrySignal>;
+  /** Span groups by id (`span.http.server`...). */
+  spans: Map<string, RegistrySignal>;
+}
+
+interface RawGroup {
+  id: string;
+  type?: string;
+  name?: string;
+  metric_name?: string;
+  extends?: string;
+  deprecated?: Deprecation;
+  attributes?: Array<{ ref?: string; id?: string; requirement_level?: unknown }>;
+  file: string;
+}
+
+/** Attribute requirement levels of a group, its `extends` chain first (a group's own ref overrides). */
+function resolveLevels(g: RawGroup, byId: Map<string, RawGroup>, depth = 0): Map<string, unknown> {
+  const base = g.extends && depth < 16 && byId.has(g.extends) ? resolveLevels(byId.get(g.extends)!, byId, depth + 1) : new Map<string, unknown>();
+  for (const a of g.attributes ?? []) {
+    const key = a.ref ?? a.id;
+    if (typeof key === 'string') base.set(key, a.requirement_level ?? base.get(key) ?? 'recommended');
+  }
+  return base;
+}
+
+function signalOf(g: RawGroup, byId: Map<string, RawGroup>): RegistrySignal {
+  const required = [...resolveLevels(g, byId)].filter(([, lvl]) => lvl === 'required').map(([k]) => k);
+  return {
+    id: g.id, type: g.type as RegistrySignal['type'], name: g.type === 'metric' ? g.metric_name : g.name,
+    required, deprecated: g.deprecated, file: g.file,
+  };
 }
 
 function yamlFiles(dir: string): string[] {
@@ -78,6 +124,7 @@ export function loadOfficialRegistry(): OfficialRegistry {
   const manifest = parse(fs.readFileSync(path.join(model, 'manifest.yaml'), 'utf8')) as { schema_url: string };
   const attributes = new Map<string, RegistryAttribute>();
   const metrics = new Map<string, RegistryMetric>();
+  const groups = new Map<string, RawGroup>();
   for (const file of yamlFiles(model)) {
     const doc = parse(fs.readFileSync(file, 'utf8')) as {
       groups?: Array<Record<string, unknown>>;
@@ -102,6 +149,7 @@ export function loadOfficialRegistry(): OfficialRegistry {
     }
     // Version 1: `groups`.
     for (const g of doc?.groups ?? []) {
+      if (typeof g.id === 'string') groups.set(g.id, { ...(g as unknown as RawGroup), file: rel });
       if (g.type === 'metric' && typeof g.metric_name === 'string') {
         metrics.set(g.metric_name, {
           name: g.metric_name, instrument: String(g.instrument), unit: String(g.unit),
@@ -118,7 +166,15 @@ export function loadOfficialRegistry(): OfficialRegistry {
       }
     }
   }
-  cached = { version: manifest.schema_url.split('/').pop()!, attributes, metrics };
+  const events = new Map<string, RegistrySignal>();
+  const metricSignals = new Map<string, RegistrySignal>();
+  const spans = new Map<string, RegistrySignal>();
+  for (const g of groups.values()) {
+    if (g.type === 'event' && typeof g.name === 'string') events.set(g.name, signalOf(g, groups));
+    else if (g.type === 'metric' && typeof g.metric_name === 'string') metricSignals.set(g.metric_name, signalOf(g, groups));
+    else if (g.type === 'span') spans.set(g.id, signalOf(g, groups));
+  }
+  cached = { version: manifest.schema_url.split('/').pop()!, attributes, metrics, events, metricSignals, spans };
   return cached;
 }
 

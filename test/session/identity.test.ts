@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { userConfigFile } from '../../src/config/paths';
+import { userConfigFile } from '../../src/storage/paths';
 import { newInstallId, updateUserConfig } from '../../src/consent/user-config';
 import { sessionFile } from '../../src/session/store';
 import { linkPackage } from '../support/run-fixture';

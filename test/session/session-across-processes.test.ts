@@ -79,8 +79,12 @@ describe('sessions of several processes', () => {
     // started 45 min ago, last seen 31 min ago: about 14 minutes
     expect(duration.sum).toBeGreaterThan(13 * 60);
     expect(duration.sum).toBeLessThan(15 * 60);
-    // The session id is never a metric label (bounded cardinality).
-    expect(e.receiver.rawBodiesText()).not.toContain(before.id);
+    // The session id is never a metric label (bounded cardinality)...
+    expect(JSON.stringify(m)).not.toContain(before.id);
+    // ...only the session events name it: the old one ended, the new one continues it.
+    const logs = e.receiver.logs();
+    expect(logs.filter((l) => l.eventName === 'session.end').map((l) => l.attributes)).toEqual([{ 'session.id': before.id }]);
+    expect(logs.filter((l) => l.eventName === 'session.start').map((l) => l.attributes)).toEqual([{ 'session.id': newId, 'session.previous_id': before.id }]);
     expect(readSession(e)).toMatchObject({ id: newId, totals: { runs: 1 } });
   });
 

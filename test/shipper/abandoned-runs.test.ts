@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { processStartNs } from '../../src/recorder/clock';
-import { pidNamespace, procStartTicks, runsDir, startTicks, writeStartRecord, type StartRecordData } from '../../src/recorder/start-record';
+import { pidNamespace, procStartTicks, runsDir, startTicks, writeStartRecord, type StartRecordData } from '../../src/spool/start-record';
 import { finalizeAbandonedRuns, liveness, parseStartRecord } from '../../src/shipper/abandoned-runs';
 import { readBatches } from '../support/spool-helpers';
 import { sandboxPerTest } from '../support/hooks';

@@ -3,16 +3,17 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseOtlpEnv, redactUrl } from '../../src/config/otlp-env';
-import type { Batch } from '../../src/model';
+import { parseOtlpEnv, redactUrl } from '../../src/settings/otlp';
+import type { Batch } from '../../src/model/records';
 import { expireStreams, foldBatch, newMetricsState, pruneFolded, streamKey, streamResource } from '../../src/shipper/accumulator';
 import { encodeMetrics, encodeSpans, nanosToHrTime } from '../../src/shipper/encode';
-import { isShipperProcess, kickShipper, shipperEnv, stripOurPreload } from '../../src/shipper/kick';
-import { ShipperLock, lockStatus } from '../../src/shipper/lock';
+import { kickShipper, shipperEnv, stripOurPreload } from '../../src/spool/kick';
+import { isShipperProcess } from '../../src/settings/process-role';
+import { ShipperLock, lockStatus } from '../../src/spool/lock';
 import { backoffMs, parseRetryAfter, shipperOptions } from '../../src/shipper/options';
-import { durationMs, MAX_TIMER_MS } from '../../src/config/durations';
+import { durationMs, MAX_TIMER_MS } from '../../src/settings/durations';
 import { withUrlCredentials } from '../../src/shipper/transport';
-import { endpointKey, writeShipperState, emptyShipperState } from '../../src/spool/state';
+import { routeKey, writeShipperState, emptyShipperState } from '../../src/spool/shipper-state';
 import { decodeProtobuf, flattenMetrics, flattenSpans } from '../support/otlp-decode';
 import { lockFile } from '../../src/spool/layout';
 
@@ -100,10 +101,10 @@ describe('kick helpers', () => {
     expect(new ShipperLock(env).acquire()).toBe(false);
     lock.release();
     expect(lockStatus(env).held).toBe(false);
-    writeShipperState(env, { ...emptyShipperState(), nextAttemptAt: Date.now() + 60_000, breakerKey: endpointKey(env) });
+    writeShipperState(env, { ...emptyShipperState(), nextAttemptAt: Date.now() + 60_000, breakerKey: routeKey(env) });
     expect(kickShipper(env)).toBe('breaker-open');
-    // Another endpoint configuration is not "down".
-    expect(endpointKey({ ...env, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:10' })).not.toBe(endpointKey(env));
+    // Another proxy set-up is not "down" (another endpoint has a state folder of its own).
+    expect(routeKey({ ...env, HTTPS_PROXY: 'http://127.0.0.1:10' })).not.toBe(routeKey(env));
     fs.rmSync(dir, { recursive: true, force: true });
   });
 

@@ -19,7 +19,7 @@ import { batchDir, lockFile } from '../../src/spool/layout';
 export const DIST = path.join(REPO_ROOT, 'node_modules', '.cache', 'devtool-telemetry-spool-tests', 'cjs');
 export const WRITER = path.join(REPO_ROOT, 'test', 'shipper', 'fixtures', 'writer.js');
 
-const SOURCES = ['src/spool', 'src/shipper', 'src/config', 'src/model.ts'];
+const SOURCES = ['src/spool', 'src/shipper', 'src/settings', 'src/storage', 'src/model'];
 
 function newestMtime(p: string): number {
   const st = fs.statSync(p);
@@ -69,7 +69,7 @@ function buildIfStale(): void {
   } catch {
     /* not built */
   }
-  if (built >= src && fs.existsSync(path.join(DIST, 'spool', 'stats.js'))) return;
+  if (built >= src && fs.existsSync(path.join(DIST, 'spool', 'summary.js'))) return;
   try {
     execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(REPO_ROOT, 'tsconfig.json'), '--outDir', DIST, '--declaration', 'false'], {
       cwd: REPO_ROOT,

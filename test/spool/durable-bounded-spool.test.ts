@@ -3,12 +3,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Batch, MetricRecord } from '../../src/model';
+import type { Batch, MetricRecord } from '../../src/model/records';
 import { batchDir, parseBatchName } from '../../src/spool/layout';
-import { listBatches, quarantineBatch, readBatch, validateBatch } from '../../src/spool/reader';
+import { listBatches, quarantineBatch, readBatch } from '../../src/spool/reader';
+import { validateBatch } from '../../src/model/validate';
 import { appendSentLog, readSentLog } from '../../src/spool/sent-log';
 import { DROPPED_METRIC, DROP_REASON_ATTR, writeBatch } from '../../src/spool/spool';
-import { spoolStats } from '../../src/spool/stats';
+import { spoolStats } from '../../src/spool/summary';
 import { makeSandbox, type Sandbox } from '../support/run-fixture';
 import { ensureBuilt, runWriter, spoolFiles } from '../shipper/helpers';
 

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { cacheDir } from '../../src/config/paths';
+import { cacheDir } from '../../src/storage/paths';
 import { makeSandbox, sandboxCwd, type Env, type Sandbox } from './sandbox';
 
 export { cleanEnv, isAlive, killShipper, makeSandbox, sandboxCwd } from './sandbox';

@@ -11,7 +11,7 @@ import { destinationDir, destinationKeys, lockFile } from '../../src/spool/layou
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
-/** Agent markers (research notes, "AI coding agent"); dropped so the host agent does not leak in. */
+/** Recorder markers (research notes, "AI coding agent"); dropped so the host agent does not leak in. */
 const AGENT_VARS = [
   'AI_AGENT',
   'CURSOR_TRACE_ID',

@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Batch } from '../../src/model';
+import type { Batch } from '../../src/model/records';
 import { BATCH_SUFFIX, batchDir, lockFile } from '../../src/spool/layout';
 import { isAlive, type Env } from './run-fixture';
 

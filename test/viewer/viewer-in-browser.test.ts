@@ -181,6 +181,13 @@ describe('the viewer over the real stack, in headless Chromium', { timeout: 240_
     expect(http.length).toBe(httpSpans.length);
     expect(http.join('\n')).toMatch(/status 502/);
     expect(await page().locator('#span-count').innerText()).toBe(String(trace.spans.length));
+    // The failed step's exception event (OTLP logs, from the collector's logs file) in the same trace.
+    await until(() => fetch(`${viewer.url}/api/traces/${trace.traceID}`).then((r) => r.json()), (t: any) => t.logs?.some((l: any) => l.event === 'exception'), 'the exception event of the server run');
+    expect(await visit('trace (example-server)', `/trace/${trace.traceID}`)).toBe('trace');
+    const events = (await page().locator('table.logs tr[data-event="exception"]').allInnerTexts()).join('\n');
+    expect(events).toMatch(/exception\.type=UpstreamError/);
+    expect(events).toMatch(/step work/); // on the step span it happened in
+    expect(events).not.toMatch(/upstream refused/); // the message never leaves the process below full
     await screenshot(page(), 'trace-example-server');
   });
 

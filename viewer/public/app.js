@@ -183,7 +183,30 @@ async function tracePage(id) {
     });
     return row;
   });
-  return [...head, h('div', { class: 'waterfall' }, h('div', { class: 'wf-head' }, h('div', null, 'span'), h('div', { class: 'ticks' }, ticks)), rows)];
+  // log-based events of this trace (exceptions, feature uses...), from the collector's logs file
+  const names = new Map(t.spans.map((sp) => [sp.spanId, sp.name]));
+  const logs = (t.logs ?? []).length
+    ? [
+        h('h2', null, 'Events (logs)'),
+        h(
+          'table',
+          { class: 'logs' },
+          h('tr', null, h('th', null, 'time'), h('th', null, 'severity'), h('th', null, 'event'), h('th', null, 'span'), h('th', null, 'attributes')),
+          t.logs.map((l) =>
+            h(
+              'tr',
+              { 'data-event': l.event },
+              h('td', null, l.time ? new Date(Number(BigInt(l.time) / 1000000n)).toLocaleTimeString() : ''),
+              h('td', null, l.severity),
+              h('td', null, l.event),
+              h('td', null, names.get(l.spanId) ?? l.spanId),
+              h('td', null, l.attributes.map(([k, v]) => `${k}=${v}`).join('  ')),
+            ),
+          ),
+        ),
+      ]
+    : [];
+  return [...head, h('div', { class: 'waterfall' }, h('div', { class: 'wf-head' }, h('div', null, 'span'), h('div', { class: 'ticks' }, ticks)), rows), ...logs];
 }
 
 // ---- metric panels (the Grafana dashboard's queries)

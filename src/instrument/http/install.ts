@@ -1,11 +1,11 @@
 /**
- * `installHttpInstrumentation(agent)`: one line in startAgent. It only subscribes to Node's HTTP
+ * `installHttpInstrumentation(recorder)`: one line in startRecorder. It only subscribes to Node's HTTP
  * server diagnostics channels (no patching, no `node:http` load, a few µs), so a CLI that never
  * serves HTTP pays nothing more; the request recorder (server.ts) loads on the first request.
  * Fastify's own channel gives the matched route template; Express leaves it on the request.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Agent } from '../../recorder/global';
+import type { Recorder } from '../../recorder/current';
 
 const INSTALLED = Symbol.for('devtool-telemetry.http.installed');
 
@@ -19,10 +19,10 @@ interface FastifyMessage {
   route?: { url?: unknown };
 }
 
-export function installHttpInstrumentation(agent: Agent): void {
+export function installHttpInstrumentation(recorder: Recorder): void {
   try {
     const g = globalThis as { [INSTALLED]?: boolean };
-    if (g[INSTALLED] || !agent.run.allows('usage')) return;
+    if (g[INSTALLED] || !recorder.run.allows('usage')) return;
     g[INSTALLED] = true;
     const dc = require('node:diagnostics_channel') as typeof import('node:diagnostics_channel');
     let server: typeof import('./server') | undefined;
@@ -31,7 +31,7 @@ export function installHttpInstrumentation(agent: Agent): void {
     dc.subscribe('http.server.request.start', (msg) => {
       try {
         const m = msg as ServerMessage;
-        if (m.request && !agent.run.root.ended) load().onRequestStart(agent, m.request);
+        if (m.request && !recorder.run.root.ended) load().onRequestStart(recorder, m.request);
       } catch {
         /* never break the app's request handling */
       }
@@ -39,7 +39,7 @@ export function installHttpInstrumentation(agent: Agent): void {
     dc.subscribe('http.server.response.finish', (msg) => {
       try {
         const m = msg as ServerMessage;
-        if (server && m.request && m.response) server.onResponseFinish(agent, m.request, m.response);
+        if (server && m.request && m.response) server.onResponseFinish(recorder, m.request, m.response);
       } catch {
         /* idem */
       }

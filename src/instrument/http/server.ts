@@ -15,10 +15,10 @@
  * own channel, captured by install.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { SpanKind } from '../../model';
-import type { Attributes } from '../../model';
-import type { Agent } from '../../recorder/global';
-import type { InstrumentSpec } from '../../recorder/instruments';
+import { SpanKind } from '../../model/records';
+import type { Attributes } from '../../model/records';
+import type { Recorder } from '../../recorder/current';
+import type { InstrumentSpec } from '../../model/instruments';
 import { enterSpan } from '../../recorder/context';
 import type { LiveSpan } from '../../recorder/run';
 import { joinRoute, normalizeMethod, templatePath } from './route';
@@ -82,10 +82,10 @@ function boundedFallback(path: string): string {
   return path;
 }
 
-export function onRequestStart(agent: Agent, req: IncomingMessage): void {
+export function onRequestStart(recorder: Recorder, req: IncomingMessage): void {
   if (inflight.has(req)) return;
   const method = normalizeMethod(req.method);
-  const span = agent.run.startSpan(method, SpanKind.SERVER, {}, agent.run.root);
+  const span = recorder.run.startSpan(method, SpanKind.SERVER, {}, recorder.run.root);
   // The handler runs in this synchronous execution (the channel publishes just before the
   // server emits 'request'): step()/feature()/child processes inside it nest under the request.
   enterSpan(span);
@@ -94,7 +94,7 @@ export function onRequestStart(agent: Agent, req: IncomingMessage): void {
   inflight.set(req, { span, method, url: typeof req.url === 'string' ? req.url : '/', startMs: performance.now(), scheme: encrypted ? 'https' : 'http', protocol });
 }
 
-export function onResponseFinish(agent: Agent, req: IncomingMessage, res: ServerResponse): void {
+export function onResponseFinish(recorder: Recorder, req: IncomingMessage, res: ServerResponse): void {
   const p = inflight.get(req);
   if (!p) return;
   inflight.delete(req);
@@ -129,5 +129,5 @@ export function onResponseFinish(agent: Agent, req: IncomingMessage, res: Server
   }
   span.end();
   // Only this module records this instrument: its own key skips the generic attribute sort.
-  agent.run.metrics.record(HTTP_SERVER_DURATION, seconds, metric, `${p.method} ${status} ${p.scheme} ${p.protocol ?? ''} ${route ?? ''}`);
+  recorder.run.metrics.record(HTTP_SERVER_DURATION, seconds, metric, `${p.method} ${status} ${p.scheme} ${p.protocol ?? ''} ${route ?? ''}`);
 }

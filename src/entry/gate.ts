@@ -1,0 +1,61 @@
+/**
+ * Whether this process records, decided before anything else loads: not twice, never in our own
+ * shipper, only on the main thread, and only when consent says so. Shared by the preload
+ * (preload.ts) and by the API's start() (start.ts). Order matters for the start-up budget and the
+ * "off means nothing" promise: the tool identity and the consent resolver load first; the
+ * recorder, notice and everything else only when on.
+ */
+import { workingDir } from '../storage/paths';
+import { isDebug } from '../settings/env-values';
+import { isShipperProcess } from '../settings/process-role';
+import { mark } from '../diagnostics/profile';
+import { resolveConsent, type ConsentDecision } from '../consent/resolve';
+import { currentRecorder, type Recorder } from '../recorder/current';
+import { detectTool, type ToolIdentity, type ToolOptions } from '../resource/tool';
+
+export interface StartOptions extends ToolOptions {
+  /** Tool name when it should not come from the nearest package.json. */
+  name?: string;
+  version?: string;
+}
+
+export type GateResult =
+  | { record: false; recorder?: Recorder }
+  | { record: true; decision: ConsentDecision; tool: ToolIdentity };
+
+export function debugLine(env: NodeJS.ProcessEnv, text: string): void {
+  if (isDebug(env)) process.stderr.write(`[devtool-telemetry] debug: ${text}\n`);
+}
+
+/** `options` is set when the tool's own code called start(). */
+export function gate(entry: string | undefined, options: StartOptions | undefined, env: NodeJS.ProcessEnv): GateResult {
+  mark('node start + preload load');
+  const existing = currentRecorder();
+  if (existing) return { record: false, recorder: existing };
+  if (isShipperProcess(env)) return { record: false };
+
+  const tool = detectTool(entry);
+  mark('tool identity');
+  if (options) {
+    const { name, version, ...rest } = options;
+    if (name) tool.name = name;
+    if (version) tool.version = version;
+    tool.options = { ...tool.options, ...rest };
+    tool.integrated = true; // start() called in the tool's own code
+  }
+  const decision = resolveConsent({ env, cwd: workingDir(), tool });
+  mark('consent');
+  if (decision.level === 'off') {
+    if (isDebug(env)) {
+      // Only under debug: `reports` is computed lazily on the fast opt-out path (every source read).
+      const why = decision.reports.find((r) => r.decided)?.problem;
+      debugLine(env, `telemetry off (decided by ${decision.source}${why ? `: ${why}` : ''}); nothing recorded, written or sent`);
+    }
+    return { record: false };
+  }
+  // Only the main thread records. Checked after the decision: loading node:worker_threads costs
+  // ~1.7 ms, more than half the disabled-path budget (bench/consent-off.mjs).
+  if (!(require('node:worker_threads') as typeof import('node:worker_threads')).isMainThread) return { record: false };
+  return { record: true, decision, tool };
+}
+
