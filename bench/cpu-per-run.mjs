@@ -14,7 +14,7 @@
 //                                   leaves them out, =only runs just those)
 // Env: BENCH_BURST_RUNS (20), BENCH_BURST_GAP_MS (600), BENCH_CPU_ROUNDS (1; the median round is shown).
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchHome, startSink } from './lib/measure.mjs';

@@ -7,7 +7,7 @@ import fs from 'node:fs';
  * { eventName, severityText, timeUnixNano, traceId, spanId, attributes, resource }. Torn lines skipped.
  */
 export function readCollectorLogs(file) {
-  let text = '';
+  let text;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch {

@@ -21,12 +21,16 @@ export function nodeBinary(major, version) {
   return bin;
 }
 
-/** Run vitest with `bin` on `files` (cwd: `cwd`); returns the wall time in seconds, throws on failure. */
+/**
+ * Run vitest with `bin` on `files` (cwd: `cwd`) in the `unit` and `process` projects (vitest.config.ts:
+ * no collector, Jaeger or Prometheus, so no stack-building global setup); returns the wall time in
+ * seconds, throws on failure.
+ */
 export function vitestWith(bin, files, { cwd = root, label } = {}) {
   const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
   const t0 = Date.now();
   console.log(`\n== ${label}: ${execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim()} vitest run ${files.join(' ')}`);
-  const r = spawnSync(bin, [vitest, 'run', '--config', 'vitest.versions.config.ts', ...files], { cwd, stdio: 'inherit' });
+  const r = spawnSync(bin, [vitest, 'run', '--project', 'unit', '--project', 'process', ...files], { cwd, stdio: 'inherit' });
   const s = (Date.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`${label}: vitest failed (exit ${r.status ?? r.signal}) after ${s.toFixed(0)} s`);
   return s;

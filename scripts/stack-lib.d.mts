@@ -57,8 +57,8 @@ export function eventually<T>(fn: () => Promise<T> | T, accept?: (v: T) => boole
 
 export interface JaegerTrace {
   traceID: string;
-  spans: Array<{ traceID: string; spanID: string; operationName: string; references: any[]; startTime: number; duration: number; tags: Array<{ key: string; type: string; value: any }>; logs: any[]; processID: string }>;
-  processes: Record<string, { serviceName: string; tags: Array<{ key: string; type: string; value: any }> }>;
+  spans: Array<{ traceID: string; spanID: string; operationName: string; references: Array<{ refType: string; traceID: string; spanID: string }>; startTime: number; duration: number; tags: Array<{ key: string; type: string; value: unknown }>; logs: unknown[]; processID: string }>;
+  processes: Record<string, { serviceName: string; tags: Array<{ key: string; type: string; value: unknown }> }>;
 }
 export function queryJaegerTraces(service: string, opts?: { baseUrl?: string; limit?: number; lookback?: string; tags?: Record<string, string> }): Promise<JaegerTrace[]>;
 export function queryJaegerServices(opts?: { baseUrl?: string }): Promise<string[]>;

@@ -95,7 +95,9 @@ export function prometheusBin(env = process.env) {
     try {
       fs.accessSync(p, fs.constants.X_OK);
       return p;
-    } catch {}
+    } catch {
+      /* not there or not executable: try the next directory */
+    }
   }
   return null;
 }
@@ -112,7 +114,9 @@ export function resolveJaegerBin(env = process.env) {
     try {
       fs.accessSync(p, fs.constants.X_OK);
       if (fs.statSync(p).isFile()) return { bin: p, source: 'PATH' };
-    } catch {}
+    } catch {
+      /* not there or not executable: try the next directory */
+    }
   }
   return { bin: PATHS.jaegerBin, source: 'build' };
 }
@@ -297,7 +301,9 @@ process.once('exit', () => {
   for (const c of liveChildren) {
     try {
       c.kill('SIGKILL');
-    } catch {}
+    } catch {
+      /* already gone */
+    }
   }
 });
 
@@ -317,7 +323,9 @@ export async function stopPid(pid, { expect, timeoutMs = 10000 } = {}) {
   }
   try {
     process.kill(pid, 'SIGKILL');
-  } catch {}
+  } catch {
+    /* it exited between the check and the kill */
+  }
   return true;
 }
 

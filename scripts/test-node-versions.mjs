@@ -10,7 +10,7 @@ import { runOtelNext } from './test-otel-next.mjs';
 /** The suites whose behaviour depends on the Node version: processes, module systems, hooks, packaging. */
 const SUITES = [
   'test/core/exit-paths.test.ts', // the preload on every exit path, CJS and ESM entries, all preload modes
-  'test/core/api.test.ts', // the API by require and by import
+  'test/core/api-spans-nest-under-command.test.ts', // the API by require and by import
   'test/llm/capture.test.ts', // LLM capture: require hook (CJS) and module.register / registerHooks (ESM)
   'test/http/http-server.test.ts', // node:http, Express, Fastify servers
   'test/core/pack.test.ts', // a clean clone's tarball, installed and preloaded by name

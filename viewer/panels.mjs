@@ -44,7 +44,9 @@ export function scrapeIntervalSec(file = DATASOURCE_FILE) {
   try {
     const m = /timeInterval:\s*(\d+)s/.exec(fs.readFileSync(file, 'utf8'));
     if (m) return Number(m[1]);
-  } catch {}
+  } catch {
+    /* no Grafana datasource file: Grafana's default below */
+  }
   return 15; // Grafana's default
 }
 

@@ -41,7 +41,9 @@ function detailsOf(kind, tags, proc) {
       // Jaeger renders array attributes as JSON text
       try {
         v = JSON.parse(v);
-      } catch {}
+      } catch {
+        /* not JSON after all: shown as the text it is */
+      }
     }
     if (v !== undefined && v !== null && v !== '') d.push([label, Array.isArray(v) ? v.join(', ') : String(v)]);
   };

@@ -179,7 +179,6 @@ export function writeAtomic(file: string, text: string): void {
 
 /** A fresh anonymous install id (random UUID; loads node:crypto only when one is needed). */
 export function newInstallId(): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { randomUUID } = require('node:crypto') as typeof import('node:crypto');
   return randomUUID();
 }

@@ -66,12 +66,10 @@ export function loadRuntime(env: NodeJS.ProcessEnv): Loaded {
   } catch {
     delete Module._cache[filename];
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return { runtime: require('./runtime') as Runtime };
 }
 
 function loadCached(Module: ModuleClass, filename: string, env: NodeJS.ProcessEnv, sha: string): Loaded {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const vm = require('node:vm') as typeof import('node:vm');
   const source = fs.readFileSync(filename, 'utf8');
   const dir = cacheDir(env);

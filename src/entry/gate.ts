@@ -53,7 +53,6 @@ export function gate(entry: string | undefined, options: StartOptions | undefine
       debugLine(env, `telemetry off (decided by ${decision.source}${why ? `: ${why}` : ''}); nothing recorded, written or sent`);
     }
     // The top-level process speaks for its tree even when off: children print no notice of their own.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     (require('../instrument/tree-marker') as typeof import('../instrument/tree-marker')).markTreeWhenOff(decision.source, env);
     return { record: false };
   }

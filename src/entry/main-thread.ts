@@ -18,6 +18,5 @@ export function isMainThread(): boolean {
     // set only where the thread owns the process) calls the native binding; its source says so.
     if (!('disabled' in chdir) && Function.prototype.toString.call(chdir).indexOf('rawMethods.chdir(') >= 0) return true;
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (require('node:worker_threads') as typeof import('node:worker_threads')).isMainThread;
 }

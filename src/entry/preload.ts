@@ -12,7 +12,6 @@ function preload(env: NodeJS.ProcessEnv): void {
     if (!g.record) return;
     // The recorder lives in the runtime bundle (one bundle with the public API, so the preload and
     // the app's `require('devtool-telemetry')` share one instance of every module); loaded only now.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { loadRuntime } = require('./code-cache') as typeof import('./code-cache');
     const { runtime, saveCodeCacheAtExit } = loadRuntime(env);
     mark('runtime load');

@@ -55,7 +55,6 @@ export function registerAttributes(decls: DeclaredAttribute[]): string[] {
   if (fresh.length === 0) return problems;
   let define: DefineAttributes | undefined;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     define = (require('../privacy/catalog') as { defineAttributes?: DefineAttributes }).defineAttributes;
   } catch {
     define = undefined;
@@ -93,7 +92,6 @@ export interface DeclaredMetric {
 export function registerMetrics(metrics: DeclaredMetric[]): string[] {
   if (metrics.length === 0) return [];
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const define = (require('../privacy/catalog') as { defineMetrics?: DefineAttributes }).defineMetrics;
     if (typeof define !== 'function') return [];
     return refusals(define(metrics.map((m) => ({ ...m, instrument: 'counter', level: 'usage' }))));

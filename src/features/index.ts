@@ -24,9 +24,7 @@ function pending(): Pending {
 // Loaded on first use (never while telemetry is off), then held: require() per call would cost µs.
 let registryMod: typeof import('./registry') | undefined;
 let metricsMod: typeof import('./command-metrics') | undefined;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const reg = () => (registryMod ??= require('./registry') as typeof import('./registry'));
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const met = () => (metricsMod ??= require('./command-metrics') as typeof import('./command-metrics'));
 
 function report(recorder: Recorder, problems: string[]): void {

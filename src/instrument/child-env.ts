@@ -68,7 +68,6 @@ export function promisified(fn: AnyFn): AnyFn {
 
 /** promisify(exec)/promisify(execFile) use a custom function bound to the original: rebind it. */
 export function rebindPromisify(cp: Record<string, unknown>): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { promisify } = require('node:util') as typeof import('node:util');
   for (const name of ['exec', 'execFile'] as const) {
     const fn = cp[name] as AnyFn & { [promisify.custom]?: unknown };

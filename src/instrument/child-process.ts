@@ -43,7 +43,6 @@ let depth = 0;
 
 export function installChildProcessHook(recorder: Recorder): void {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const cp = require('node:child_process') as Record<string, unknown> & { [PATCHED]?: boolean };
     if (cp[PATCHED]) return;
     Object.defineProperty(cp, PATCHED, { value: true });
@@ -132,7 +131,6 @@ function wrap(recorder: Recorder, name: Name, original: AnyFn, open: Set<LiveSpa
 
 function errnoName(code: number): string {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     return (require('node:util') as typeof import('node:util')).getSystemErrorName(code);
   } catch {
     return '_OTHER';

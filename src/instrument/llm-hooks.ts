@@ -66,7 +66,6 @@ export function installInstrumentations(recorder: Recorder): void {
     /* never break the app's require */
   }
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     if (esmEntry(recorder)) installEsmHook(require('node:module') as ModuleInternals);
   } catch {
     /* ESM apps then run uninstrumented */
@@ -74,7 +73,6 @@ export function installInstrumentations(recorder: Recorder): void {
 }
 
 function loaded(name: string, version: string | undefined, exports: unknown, via: 'require' | 'import'): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   (require('./packages') as typeof import('./packages')).onClientLoaded(name, version, exports, via);
 }
 
@@ -139,7 +137,6 @@ function watchLoaded(mod: Record<string, unknown>, name: string, file: string): 
       Object.defineProperty(mod, 'loaded', { value: v, writable: true, enumerable: true, configurable: true });
       if (v !== true || !mod.exports) return;
       try {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
         const { versionFromFile } = require('./packages') as typeof import('./packages');
         loaded(name, versionFromFile(name, file), mod.exports, 'require');
       } catch {
@@ -168,7 +165,6 @@ function patchAlreadyLoaded(Module: ModuleInternals): void {
           : undefined;
     const exports = name ? cache[file]?.exports : undefined;
     if (!name || !exports) continue;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { versionFromFile } = require('./packages') as typeof import('./packages');
     loaded(name, versionFromFile(name, file), exports, 'require');
   }
@@ -203,7 +199,6 @@ function installEsmHook(Module: ModuleInternals): void {
   if (typeof Module.registerHooks === 'function') {
     // Node 22.15+: synchronous hooks in this thread, no hooks thread and no per-module messaging.
     // (Exercised by test/llm/capture.test.ts under Node 22 and 24: scripts/test-node-versions.mjs.)
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { instrumentSource } = require('./esm-loader') as typeof import('./esm-loader');
     g[ESM_CALLBACK] = hand;
     Module.registerHooks({ load: (url, context, nextLoad) => instrumentSource(url, nextLoad(url, context)) });
@@ -211,9 +206,7 @@ function installEsmHook(Module: ModuleInternals): void {
   }
   if (typeof Module.register !== 'function') return; // Node < 20.6
   g[ESM_CALLBACK] = hand;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { pathToFileURL } = require('node:url') as typeof import('node:url');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { distFile } = require('../storage/package-root') as typeof import('../storage/package-root');
   Module.register(pathToFileURL(distFile('instrument', 'esm-loader.js')).href);
 }

@@ -25,7 +25,6 @@ const INHERITED = new Set(['env:DO_NOT_TRACK', 'env:DEVTOOL_TELEMETRY_DISABLED',
 export function markTreeWhenOff(source: string, env: NodeJS.ProcessEnv): void {
   if (INHERITED.has(source) || env[TREE_ENV] !== undefined) return;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const cp = require('node:child_process') as Record<string, unknown> & { [MARKED]?: boolean };
     if (cp[MARKED]) return;
     Object.defineProperty(cp, MARKED, { value: true });

@@ -8,7 +8,7 @@
  * same value rules: an extension cannot redefine a built-in key, claim a reserved namespace, or
  * allow free text below `full`. Pure: no I/O, no OpenTelemetry.
  */
-import { RECORDING_LEVELS, type Level, type RecordingLevel } from '../model/levels';
+import { RECORDING_LEVELS, type RecordingLevel } from '../model/levels';
 import * as sc from './semconv';
 import { describeRule, FREE_TEXT_KINDS, rule, validateRule, type ValueRule } from './rules';
 

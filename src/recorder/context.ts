@@ -9,7 +9,6 @@ let storage: AsyncLocalStorage<LiveSpan> | undefined;
 
 function als(): AsyncLocalStorage<LiveSpan> {
   if (!storage) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { AsyncLocalStorage: ALS } = require('node:async_hooks') as typeof import('node:async_hooks');
     storage = new ALS<LiveSpan>();
   }

@@ -10,7 +10,7 @@ import { sampled } from '../settings/sampler';
 import type { Batch } from '../model/records';
 import type { Sanitizer } from '../privacy/sanitize';
 import { localIdentity } from '../resource/local-identity';
-import { mark, printProfile } from '../diagnostics/profile';
+import { mark } from '../diagnostics/profile';
 
 export interface EmitOptions {
   env: NodeJS.ProcessEnv;
@@ -24,7 +24,6 @@ let notesPrinted = false;
 
 function getSanitizer(batch: Batch, env: NodeJS.ProcessEnv): Sanitizer {
   if (!sanitizer) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { createSanitizer } = require('../privacy/sanitize') as typeof import('../privacy/sanitize');
     sanitizer = createSanitizer({ level: batch.level, ...localIdentity(env, { cwd: true }) });
   }
@@ -103,7 +102,6 @@ export function emit(raw: Batch, opts: EmitOptions): void {
       return;
     }
     // OTEL_LOG_LEVEL: our diagnostics on stderr, records still sent (silent when unset).
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const diag = opts.env.OTEL_LOG_LEVEL ? (require('./diagnostics') as typeof import('./diagnostics')) : undefined;
     if (diag && diag.logLevel(opts.env) !== 'none') {
       const settings = settingsOf(opts.env);
@@ -114,13 +112,11 @@ export function emit(raw: Batch, opts: EmitOptions): void {
     // Not telemetry: kept beside the records for the shipper's consent re-check, never sent (set after
     // the console exporter printed, so it never shows there either).
     if (raw.origin) toSpool.origin = raw.origin;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { writeBatch } = require('../spool/spool') as typeof import('../spool/spool');
     const written = writeBatch(toSpool, opts.env);
     mark('exit: spool write');
     diag?.spooled(opts.env, toSpool, written);
     if (!written.ok) return; // disk full, read-only home...: the tool runs on; `status` shows why
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { kickShipper } = require('../spool/kick') as typeof import('../spool/kick');
     kickShipper(opts.env);
     mark('exit: kick'); // printed at the end of the exit path, so printing is in no phase

@@ -53,7 +53,6 @@ export function startLiveness({ run, tool, decision, env, flags, inherited }: Li
       serviceName: settingsOf(env).serviceName,
       identity,
       ci: decision.ci,
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       agent: (require('../consent/ai-agent') as typeof import('../consent/ai-agent')).detectAgent(env),
       installId: identity === 'install' ? decision.installId : undefined,
       sessionId: identity !== 'none' && handed && UUID.test(handed) ? handed : undefined,

@@ -53,7 +53,6 @@ export function startRecorder(opts: StartRecorderOptions): Recorder {
     const batch = run.takeBatch();
     mark('exit: records + resource');
     if (origin) batch.origin = origin;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     if (decision.identity !== 'none') (require('../session') as typeof import('../session')).addSessionTotals(batch, final);
     if (!run.sampled) batch.spans = []; // an unsampled parent: the tree records no spans
     emit(batch, { env, debug, notes });
@@ -71,7 +70,6 @@ export function startRecorder(opts: StartRecorderOptions): Recorder {
     tool,
     inherited,
     childSession() {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       return (require('../session') as typeof import('../session')).sessionForChildren(env, tool, decision.identity, sessionOpts);
     },
     flush,
@@ -125,9 +123,7 @@ function newRun(opts: StartRecorderOptions, subcommand: string | undefined, flag
     resource: () => {
       // The stored id (the notice usually created it); the resolver never asks for one in CI.
       const installId = identity === 'install' ? (decision.installId ?? loadInstallId(env)) : undefined;
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { detectResource } = require('../resource/detect') as typeof import('../resource/detect');
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { detectAgent } = require('../consent/ai-agent') as typeof import('../consent/ai-agent');
       return detectResource({
         env,
@@ -136,7 +132,6 @@ function newRun(opts: StartRecorderOptions, subcommand: string | undefined, flag
         ci: decision.ci,
         agent: detectAgent(env),
         installId,
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
         sessionId: (require('../session') as typeof import('../session')).resolveSessionId(env, tool, identity, sessionOpts),
       });
     },
@@ -150,7 +145,6 @@ function debugNotes(opts: StartRecorderOptions): string[] {
   try {
     const settings = settingsOf(env);
     out.push(...settings.otlp.problems);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     out.push(...(require('../settings/explain-env') as typeof import('../settings/explain-env')).extraProblems(settings));
   } catch {
     /* explanations are best effort */
@@ -164,14 +158,12 @@ function installHooks(recorder: Recorder): void {
   mark('recording: http hooks');
   installChildProcessHook(recorder);
   mark('recording: child_process hook');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   (require('../instrument/llm-hooks') as typeof import('../instrument/llm-hooks')).installInstrumentations(recorder);
   mark('recording: LLM client hooks');
 }
 
 function loadInstallId(env: NodeJS.ProcessEnv): string {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { ensureInstallId } = require('../consent/user-config') as typeof import('../consent/user-config');
     const id = ensureInstallId(env);
     if (id) return id;

@@ -8,7 +8,6 @@ import os = require('node:os');
 /** CI vendor as a lowercase slug ("github-actions"), from ci-info's vendor table. */
 export function ciVendor(): string | undefined {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const ci = require('ci-info') as { isCI: boolean; name: string | null };
     if (!ci.isCI) return undefined;
     return (ci.name || 'other').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'other';

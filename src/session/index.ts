@@ -222,7 +222,6 @@ export function forgetSession(env: NodeJS.ProcessEnv, toolName: string): boolean
   try {
     const file = sessionFile(env, toolName);
     removeLogs(file);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     (require('node:fs') as typeof import('node:fs')).rmSync(file, { force: true });
     return true;
   } catch {

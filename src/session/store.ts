@@ -118,7 +118,7 @@ function count(s: string | undefined): number {
 /** Sum a session's totals log; malformed lines are skipped. */
 export function readTotals(file: string, id: string): SessionTotals {
   const t = { ...EMPTY_TOTALS };
-  let text = '';
+  let text: string;
   try {
     const fd = fs.openSync(logFile(file, id), 'r');
     try {

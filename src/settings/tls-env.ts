@@ -46,9 +46,7 @@ export function tlsPaths(env: Env, signal: OtlpSignal) {
 
 function readPem(p: { path?: string; name: string }, kind: 'certificate' | 'key'): { data?: Buffer; problem?: string } {
   if (!p.path) return {};
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const fs = require('node:fs') as typeof import('node:fs');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const crypto = require('node:crypto') as typeof import('node:crypto');
   let data: Buffer;
   try {

@@ -229,7 +229,7 @@ export function finalizeAbandonedRuns(env: Env, now = Date.now()): FinalizeResul
       const read = readRecord(file);
       if (!read) {
         // Half-written by a process starting right now, or not ours: judge it only when old.
-        if (olderThan(file, now, 60_000)) unlinkQuiet(file) && result.removed++;
+        if (olderThan(file, now, 60_000) && unlinkQuiet(file)) result.removed++;
         continue;
       }
       const { rec, mtimeMs } = read;

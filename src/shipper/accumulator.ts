@@ -67,7 +67,6 @@ export interface MetricsState {
 }
 
 function randomHex(bytes: number): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (require('node:crypto') as typeof import('node:crypto')).randomBytes(bytes).toString('hex');
 }
 

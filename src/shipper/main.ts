@@ -54,7 +54,6 @@ export async function runShipper(env: Env): Promise<number> {
       if (w === 'stop') break;
       if (w === 'ship') {
         // Loaded on first use: a batched shipper that only waits never pays for the encoders and HTTP.
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
         shipper ??= new (sendModule()).Shipper(env, lock, opts);
         const r = await shipper.drain();
         await shipper.settleDeletes();
@@ -90,7 +89,6 @@ function finalizeAbandoned(env: Env): void {
   } catch {
     return; // no runs directory: no run recorded a start
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   (require('./abandoned-runs') as typeof import('./abandoned-runs')).finalizeAbandonedRuns(env);
 }
 
@@ -99,9 +97,7 @@ function finalizeAbandoned(env: Env): void {
  * scripts/build.mjs: ~50 ms less CPU per shipper than ~200 modules), else the modules themselves.
  */
 function sendModule(): typeof import('./drain') {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   if (fs.existsSync(path.join(__dirname, 'send.js'))) return require('./send') as typeof import('./drain');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require('./drain') as typeof import('./drain');
 }
 

@@ -94,9 +94,7 @@ interface NodePools {
 
 /** Keep-alive pools: one per scheme, and one per distinct set of TLS files (per-signal variables may differ). */
 function nodePools(): NodePools {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const http = require('node:http') as typeof import('node:http');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const https = require('node:https') as typeof import('node:https');
   const plain = new http.Agent({ keepAlive: true, maxSockets: 2 });
   const secure = new https.Agent({ keepAlive: true, maxSockets: 2 });
@@ -207,7 +205,6 @@ function readResponse(res: import('node:http').IncomingMessage, settled: () => b
 
 /** Through HTTP(S)_PROXY with NO_PROXY, as curl reads them: undici's EnvHttpProxyAgent. */
 function createUndiciTransport(env: Env, connectTimeoutMs: number): Transport {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const undici = require('undici') as typeof import('undici');
   const proxies = proxyEnv(env);
   const common = { connectTimeout: connectTimeoutMs, keepAliveTimeout: 10_000, maxResponseSize: -1 };

@@ -88,10 +88,9 @@ export function spoolStats(env: Env, now = Date.now()): SpoolStats {
         `${names.length} batch(es) kept, delivery paused ${until}until the OTLP settings change (check OTEL_EXPORTER_OTLP_HEADERS)`,
     );
   }
-  let shipper: SpoolStats['shipper'] = { running: false };
+  let shipper: SpoolStats['shipper'];
   try {
     // Lazy: the lock module lives with the shipper; this keeps stats importable alone.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { lockStatus } = require('./lock') as typeof import('./lock');
     const ls = lockStatus(env, now);
     shipper = ls.held ? { running: true, ...(ls.info ? { pid: ls.info.pid } : {}) } : { running: false };

@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { BUILD_TIMEOUT, ensureStackBuilt, hex, postOtlp, rssBytes, sleep, span, stackLib, tmpDir, removeDir, tracesBody } from './helpers';
+import { BUILD_TIMEOUT, type CollectorPorts, ensureStackBuilt, startCollectorOnFreePorts, postOtlp, rssBytes, span, stackLib, tmpDir, removeDir, tracesBody } from './helpers';
 
 // a small budget on purpose, so the flood below really reaches memory_limiter's soft limit
 const MEMORY_LIMIT_MIB = 48;
@@ -20,10 +20,8 @@ let dir: string;
 beforeAll(async () => {
   await ensureStackBuilt();
   dir = tmpDir('badinput');
-  const [collectorGrpcPort, collectorHttpPort, healthPort, promExporterPort, collectorTelemetryPort, jaegerOtlpGrpcPort] = await stackLib.findFreePorts(6);
-  col = await stackLib.startCollector({
-    ports: { collectorGrpcPort, collectorHttpPort, healthPort, promExporterPort, collectorTelemetryPort, jaegerOtlpGrpcPort },
-    workDir: dir,
+  let ports: CollectorPorts;
+  ({ col, ports } = await startCollectorOnFreePorts(dir, {
     env: {
       DEVTOOL_COLLECTOR_MEMORY_LIMIT_MIB: String(MEMORY_LIMIT_MIB),
       DEVTOOL_COLLECTOR_MEMORY_SPIKE_MIB: String(Math.floor(MEMORY_LIMIT_MIB / 4)),
@@ -31,10 +29,10 @@ beforeAll(async () => {
       GOMEMLIMIT: `${MEMORY_LIMIT_MIB}MiB`, // as recommended with memory_limiter: the GC works before the limiter refuses
       // nothing listens on the Jaeger port: exports fail and queue up, as when Jaeger is down
     },
-  });
-  base = `http://127.0.0.1:${collectorHttpPort}`;
-  grpcPort = collectorGrpcPort;
-  health = `http://127.0.0.1:${healthPort}/`;
+  }));
+  base = `http://127.0.0.1:${ports.collectorHttpPort}`;
+  grpcPort = ports.collectorGrpcPort;
+  health = `http://127.0.0.1:${ports.healthPort}/`;
 }, BUILD_TIMEOUT);
 
 afterAll(async () => {
@@ -138,12 +136,14 @@ describe('bounded flood', () => {
     const sampler = setInterval(() => {
       try {
         maxRss = Math.max(maxRss, rssBytes(col.pid));
-      } catch {}
+      } catch {
+        /* the collector is between samples or gone: the exit check below says which */
+      }
     }, 100);
     const worker = async () => {
       while (Date.now() < deadline && sent < maxRequests) {
         sent++;
-        let status = 0;
+        let status: number;
         try {
           status = (await postOtlp(base, 'traces', null, { raw: body })).status;
         } catch {
@@ -172,5 +172,3 @@ describe('bounded flood', () => {
   }, 60_000);
 });
 
-void sleep;
-void hex;

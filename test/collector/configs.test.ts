@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { BUILD_TIMEOUT, COLLECTOR_BIN, JAEGER_BIN, ROOT, ensureStackBuilt, stackLib } from './helpers';
-// @ts-ignore - plain ESM script without types
+// @ts-expect-error: plain ESM script without types
 import { secretRules, identifyingKeysRegex, OUTPUTS } from '../../scripts/collector-config-gen.mjs';
 
 const CC = path.join(ROOT, 'collector-config');

@@ -155,7 +155,7 @@ const byLabels = (rows: any[], ...labels: string[]) => Object.fromEntries(rows.m
 describe('Grafana dashboard queries against real Prometheus', () => {
   const targets = dash.panels.flatMap((p: any) => p.targets.map((t: any) => [`${p.title} [${t.refId}]`, t.expr]));
 
-  it.each(targets)('%s returns data', async (_title: string, expr: string) => {
+  it.each(targets as Array<[string, string]>)('%s returns data', async (_title, expr) => {
     const result = await stack.queryPrometheus(substitute(expr), { time: queryAt });
     expect(result.length, substitute(expr)).toBeGreaterThan(0);
     const values = result.map((r: any) => Number(r.value[1]));

@@ -3,7 +3,6 @@
 // test file also calls ensureStackBuilt() in beforeAll (cached, locked), so the tests still build what
 // they need when this setup is not wired in; this just moves the long part out of the test timeouts.
 // Fails loudly: a component that cannot be built fails the run, it is never skipped.
-// @ts-ignore - plain ESM script without types
 import { ensureBuilt } from '../../scripts/stack-lib.mjs';
 
 export default async function setup(): Promise<void> {

@@ -4,7 +4,6 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-// @ts-ignore - plain ESM script without types
 import * as lib from '../../scripts/stack-lib.mjs';
 
 export const stackLib: any = lib;
@@ -27,6 +26,30 @@ export function ensureStackBuilt(): Promise<unknown> {
     },
   });
   return built;
+}
+
+export interface CollectorPorts {
+  collectorGrpcPort: number;
+  collectorHttpPort: number;
+  healthPort: number;
+  promExporterPort: number;
+  collectorTelemetryPort: number;
+  jaegerOtlpGrpcPort: number;
+}
+
+/**
+ * Our collector alone, on free loopback ports, with the shipped config (+ `extraConfigs`). Nothing
+ * listens on its Jaeger port: exports fail and queue up, as when Jaeger is down. Stop it with
+ * `stackLib.stopPid(col.pid)`.
+ */
+export async function startCollectorOnFreePorts(
+  workDir: string,
+  { env = {}, extraConfigs = [] }: { env?: Record<string, string>; extraConfigs?: string[] } = {},
+): Promise<{ col: any; ports: CollectorPorts }> {
+  const [collectorGrpcPort, collectorHttpPort, healthPort, promExporterPort, collectorTelemetryPort, jaegerOtlpGrpcPort] = await lib.findFreePorts(6);
+  const ports = { collectorGrpcPort, collectorHttpPort, healthPort, promExporterPort, collectorTelemetryPort, jaegerOtlpGrpcPort };
+  const col = await lib.startCollector({ ports, workDir, extraConfigs, env });
+  return { col, ports };
 }
 
 export function tmpDir(prefix: string): string {
@@ -164,7 +187,7 @@ export async function postOtlp(
   const res = await fetch(`${baseUrl}/v1/${signal}`, {
     method: 'POST',
     headers: { 'content-type': contentType },
-    body: raw ?? JSON.stringify(body),
+    body: raw === undefined ? JSON.stringify(body) : typeof raw === 'string' ? raw : new Uint8Array(raw),
     signal: AbortSignal.timeout(30_000),
   });
   return { status: res.status, text: await res.text() };

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeProtobuf } from '../support/otlp-decode';
-import { BUILD_TIMEOUT, attrs, ensureStackBuilt, hex, nowNs, postOtlp, readJsonLines, readText, removeDir, stackLib, tmpDir, writeFileExporterOverlay } from './helpers';
+import { BUILD_TIMEOUT, attrs, type CollectorPorts, ensureStackBuilt, startCollectorOnFreePorts, hex, nowNs, postOtlp, readJsonLines, readText, removeDir, stackLib, tmpDir, writeFileExporterOverlay } from './helpers';
 
 const GHP = 'ghp_LEAK0123456789abcdefghijABCDEFGHIJ';
 const AKIA = 'AKIALEAK0123456789AB';
@@ -132,15 +132,13 @@ let out: { traces: string; metrics: string; logs: string };
 beforeAll(async () => {
   await ensureStackBuilt();
   dir = tmpDir('thirdparty');
-  const [collectorGrpcPort, collectorHttpPort, healthPort, promExporterPort, collectorTelemetryPort, jaegerOtlpGrpcPort] = await stackLib.findFreePorts(6);
-  col = await stackLib.startCollector({
-    ports: { collectorGrpcPort, collectorHttpPort, healthPort, promExporterPort, collectorTelemetryPort, jaegerOtlpGrpcPort },
-    workDir: dir,
+  let ports: CollectorPorts;
+  ({ col, ports } = await startCollectorOnFreePorts(dir, {
     // what leaves the collector, exactly: file exporters only (the shipped processors are unchanged)
     extraConfigs: [writeFileExporterOverlay(dir, { traces: [], metrics: [], logs: [] })],
     env: { DEVTOOL_COLLECTOR_BATCH_TIMEOUT: '100ms' },
-  });
-  const base = `http://127.0.0.1:${collectorHttpPort}`;
+  }));
+  const base = `http://127.0.0.1:${ports.collectorHttpPort}`;
   for (const [signal, body] of [['traces', traces()], ['metrics', metrics()], ['logs', logs()]] as const) {
     const raw = Buffer.from(encodeProtobuf(signal, body));
     const r = await postOtlp(base, signal, null, { contentType: 'application/x-protobuf', raw });

@@ -2,25 +2,15 @@
 // cannot trust are left alone; the CLI, not the preload, is where problems are explained.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startReceiver, type Receiver } from '../support/otlp-receiver';
-import { makeSandbox, REPO_ROOT, runFixture, runPlain, type Env, type Sandbox } from '../support/run-fixture';
+import { describe, expect, it } from 'vitest';
+import { receiverPerFile, sandboxPerTest } from '../support/hooks';
+import { REPO_ROOT, runFixture, runPlain, type Env } from '../support/run-fixture';
 import { waitForShipperIdle } from '../support/spool-helpers';
 
-let receiver: Receiver;
-let sb: Sandbox;
-beforeAll(async () => {
-  receiver = await startReceiver();
-});
-afterAll(async () => receiver.close());
-beforeEach(() => {
-  sb = makeSandbox();
-  receiver.reset();
-});
-afterEach(() => sb.cleanup());
+const receiver = receiverPerFile();
+const sb = sandboxPerTest();
 
 const NOTICE = /^devtool-telemetry: [\s\S]*This notice is shown once\.\n/m;
-const withoutNotice = (s: string) => s.replace(NOTICE, '');
 
 describe('bad consent input under the preload', () => {
   it('an unusable config dir: the tool runs unchanged, no notice on every run, nothing sent; debug says why', async () => {

@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { destinationHost, noticeText } from '../../src/consent/notice';
 import type { ConsentDecision } from '../../src/consent/resolve';
 import { detectTool, type ToolIdentity } from '../../src/resource/tool';
-import { FIXTURES_DIR, linkPackage, makeSandbox, REPO_ROOT, runFixture, type Sandbox } from '../support/run-fixture';
+import { FIXTURES_DIR, linkPackage, REPO_ROOT, runFixture } from '../support/run-fixture';
+import { sandboxPerFile } from '../support/hooks';
 
 const decision = (ci = false): ConsentDecision => ({ level: 'usage', source: 'default', reports: [], ci, identity: ci ? 'session' : 'install' }) as unknown as ConsentDecision;
 const ENDPOINT = 'https://bob:s3cret-PASS@collector.acme.example:4318/tenant-42/otlp?token=QUERY-SECRET';
@@ -92,12 +93,8 @@ describe('detectTool: does the tool use us?', () => {
 });
 
 describe('first run under NODE_OPTIONS (real processes)', () => {
-  let sb: Sandbox;
-  beforeAll(() => {
-    sb = makeSandbox();
-    linkPackage(path.join(FIXTURES_DIR, 'naming', 'declared-cli'));
-  });
-  afterAll(() => sb.cleanup());
+  const sb = sandboxPerFile();
+  beforeAll(() => linkPackage(path.join(FIXTURES_DIR, 'naming', 'declared-cli')));
 
   it('a tool that does not use us: the notice names the environment and the host', async () => {
     const run = await runFixture({ script: path.join(FIXTURES_DIR, 'naming', 'plain-cli', 'cli.js'), mode: 'node-options', env: { ...sb.env, OTEL_EXPORTER_OTLP_ENDPOINT: ENDPOINT } });

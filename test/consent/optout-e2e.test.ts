@@ -6,9 +6,9 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startReceiver, type Receiver } from '../support/otlp-receiver';
-import { copyFixture, makeSandbox, preloadArgs, REPO_ROOT, runFixture, runPlain, type Env, type Sandbox } from '../support/run-fixture';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { receiverPerFile, sandboxPerTest } from '../support/hooks';
+import { copyFixture, preloadArgs, REPO_ROOT, runFixture, runPlain, type Env } from '../support/run-fixture';
 import { batchFiles, waitForShipperIdle } from '../support/spool-helpers';
 
 const QUIET_MS = 800;
@@ -33,18 +33,11 @@ function snapshot(dir: string): Record<string, string> {
   return out;
 }
 
-let receiver: Receiver;
-let sb: Sandbox;
-beforeAll(async () => {
+beforeAll(() => {
   expect(fs.existsSync(path.join(REPO_ROOT, 'dist/cjs/register.js')), 'run `npm run build` first').toBe(true);
-  receiver = await startReceiver();
 });
-afterAll(async () => receiver.close());
-beforeEach(() => {
-  sb = makeSandbox();
-  receiver.reset();
-});
-afterEach(() => sb.cleanup());
+const receiver = receiverPerFile();
+const sb = sandboxPerTest();
 
 const configFile = () => path.join(sb.configHome, 'devtool-telemetry', 'config.json');
 function writeJson(file: string, data: unknown) {

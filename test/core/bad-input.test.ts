@@ -4,17 +4,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { copyFixture, runFixture, runPlain, REPO_ROOT } from '../support/run-fixture';
-import { harness, runAndCollect, stripNotice, type Harness } from './helpers';
+import { harnessPerFile, runAndCollect, stripNotice } from './helpers';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await harness();
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = harnessPerFile();
 
 async function unchanged(script: string, args: string[], env: Record<string, string> = {}) {
   const plain = await runPlain({ script, args, env: { ...h.env, ...env } });

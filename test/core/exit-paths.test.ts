@@ -11,10 +11,10 @@
  */
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FlatSpan } from '../support/otlp-receiver';
 import { registerPath, runFixture, runPlain, type PreloadMode, type RunResult } from '../support/run-fixture';
-import { harness, runAndCollect, stripNotice, type Harness } from './helpers';
+import { harnessPerFile, runAndCollect, stripNotice } from './helpers';
 
 interface Case {
   verb: string[];
@@ -53,7 +53,7 @@ const VARIANTS: Array<{ fixture: string; tool: string; modes: PreloadMode[] }> =
   { fixture: 'fixture-esm/cli.mjs', tool: 'fixture-esm', modes: ['import', 'node-options-import', 'require'] },
 ];
 
-let h: Harness;
+const h = harnessPerFile();
 
 /** A later preloaded run: the shipper its exit starts finalizes the start records of dead runs. */
 function kickRun(): Promise<void> {
@@ -75,12 +75,6 @@ async function runAbandoned(opts: Parameters<typeof runFixture>[0], tool: string
   return { run, root, spans: h.receiver.spans().filter((s) => s.traceId === root.traceId) };
 }
 
-beforeAll(async () => {
-  h = await harness();
-});
-afterAll(async () => {
-  await h?.close();
-});
 
 for (const { fixture, tool, modes } of VARIANTS) {
   for (const mode of modes) {

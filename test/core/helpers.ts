@@ -1,6 +1,7 @@
 /** Helpers for the core tests: a receiver per file, runs that wait for their spans to arrive. */
 import { startReceiver, type FlatSpan, type Receiver } from '../support/otlp-receiver';
 import { makeSandbox, runFixture, type Env, type RunOptions, type RunResult, type Sandbox } from '../support/run-fixture';
+import { perFile } from '../support/hooks';
 
 /** Removes our first-run notice (the one allowed difference on stderr) from a stderr capture. */
 export function stripNotice(stderr: string): string {
@@ -26,6 +27,11 @@ export interface Harness {
   sandbox: Sandbox;
   env: Env;
   close(): Promise<void>;
+}
+
+/** A harness (receiver + sandbox + env) for the whole test file (or describe), closed after its last test. */
+export function harnessPerFile(extraEnv: Env = {}): Harness {
+  return perFile('harnessPerFile()', () => harness(extraEnv), (h) => h.close());
 }
 
 export async function harness(extraEnv: Env = {}): Promise<Harness> {

@@ -3,19 +3,13 @@
  * tracerProvider(), and everything they set passes the one sanitizer.
  */
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { linkPackage, REPO_ROOT } from '../support/run-fixture';
-import { harness, runAndCollect, type Harness } from './helpers';
+import { harnessPerFile, runAndCollect } from './helpers';
 
-let h: Harness;
 const dir = path.join(REPO_ROOT, 'test/fixtures/third-party');
-beforeAll(async () => {
-  linkPackage(dir);
-  h = await harness();
-});
-afterAll(async () => {
-  await h?.close();
-});
+beforeAll(() => linkPackage(dir));
+const h = harnessPerFile();
 
 describe('tracerProvider() for the OpenTelemetry API', () => {
   it('records instrumentation-http and API spans under the run, sanitized', async () => {

@@ -4,21 +4,17 @@
 // exact whatever is sampled), OTEL_METRIC_EXPORT_INTERVAL for long-running apps.
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { resolveConsent } from '../../src/consent/resolve';
 import { parseExportersEnv } from '../../src/settings/exporters';
-import { counterTotal, startE2E, type E2E } from '../features/e2e';
+import { counterTotal, e2ePerFile } from '../features/e2e';
 import { parseSamplerEnv, sampled } from '../../src/settings/sampler';
 import { preloadArgs } from '../support/run-fixture';
 import { batchFiles } from '../support/spool-helpers';
 
 const TOOL = path.join(__dirname, '..', 'fixtures', 'fixture-tool', 'cli.js');
 
-let e: E2E;
-beforeAll(async () => {
-  e = await startE2E([]);
-});
-afterAll(async () => e?.close());
+const e = e2ePerFile([]);
 
 /** One run of the fixture tool with `extra` env; what reached the receiver from it alone. */
 async function runWith(extra: Record<string, string>) {

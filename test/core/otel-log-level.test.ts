@@ -3,19 +3,17 @@
 // at warn, the consent decision at info, one line per spooled batch at debug, and records still sent
 // at every level (unlike DEVTOOL_TELEMETRY_DEBUG).
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { LOG_LEVELS, logs, parseLogLevel } from '../../src/settings/log-level';
-import { startE2E, type E2E } from '../features/e2e';
+import { e2ePerFile } from '../features/e2e';
 
 const TOOL = path.join(__dirname, '..', 'fixtures', 'fixture-tool', 'cli.js');
 const OURS = /^\[devtool-telemetry\] (\w+): (.*)$/gm;
 
-let e: E2E;
+const e = e2ePerFile([]);
 beforeAll(async () => {
-  e = await startE2E([]);
   await e.run(TOOL, ['ok']); // the notice and the session start happen on this first run
 });
-afterAll(async () => e?.close());
 
 /** Our stderr lines of one run (kind, text), and whether its spans still reached the receiver. */
 async function runWith(extra: Record<string, string>) {

@@ -3,20 +3,12 @@
  * exit phase, in the order they happen, with a duration each; without the variable nothing of it
  * appears (the app's stderr is exactly as without us, apart from the first-run notice).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeSandbox, runFixture, type Sandbox } from '../support/run-fixture';
-import { startReceiver, type Receiver } from '../support/otlp-receiver';
+import { describe, expect, it } from 'vitest';
+import { runFixture, type Env } from '../support/run-fixture';
+import { receiverPerFile, sandboxPerFile } from '../support/hooks';
 
-let sb: Sandbox;
-let rx: Receiver;
-beforeAll(async () => {
-  sb = makeSandbox();
-  rx = await startReceiver();
-});
-afterAll(async () => {
-  await rx.close();
-  sb.cleanup();
-});
+const sb = sandboxPerFile();
+const rx = receiverPerFile();
 
 const PHASES = [
   'node start + preload load',
@@ -58,7 +50,7 @@ describe('DEVTOOL_TELEMETRY_PROFILE', () => {
   }, 40_000);
 
   it('prints nothing without the variable, nor with another value', async () => {
-    for (const extra of [{}, { DEVTOOL_TELEMETRY_PROFILE: 'yes' }]) {
+    for (const extra of [{}, { DEVTOOL_TELEMETRY_PROFILE: 'yes' }] as Env[]) {
       const env = { ...sb.env, OTEL_EXPORTER_OTLP_ENDPOINT: rx.url, ...extra };
       const r = await runFixture({ script: 'fixture-tool/cli.js', args: ['ok'], env, mode: 'require' });
       expect(r.code).toBe(0);

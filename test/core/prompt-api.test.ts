@@ -4,14 +4,13 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { linkPackage, runFixture } from '../support/run-fixture';
-import { harness, type Harness } from './helpers';
+import { harnessPerFile } from './helpers';
 
-let h: Harness;
+const h = harnessPerFile();
 let script: string;
-beforeAll(async () => {
-  h = await harness();
+beforeAll(() => {
   const dir = path.join(h.sandbox.root, 'prompt-tool');
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'prompt-tool', version: '1.0.0', devtoolTelemetry: { prompt: true } }));
@@ -22,9 +21,6 @@ beforeAll(async () => {
       "t.askConsent().then((r) => console.log(`level=${t.telemetryLevel()} asked=${r.asked} granted=${r.granted} reason=${r.reason}`));\n",
   );
   linkPackage(dir);
-});
-afterAll(async () => {
-  await h?.close();
 });
 
 describe('askConsent() from the public API', () => {

@@ -5,16 +5,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { harness, runAndCollect, type Harness } from './helpers';
+import { describe, expect, it } from 'vitest';
+import { harnessPerFile, runAndCollect } from './helpers';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await harness();
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = harnessPerFile();
 
 const FORBIDDEN_KEYS = [
   'host.name', 'host.id', 'host.ip', 'process.owner', 'process.command_args', 'process.command_line',

@@ -8,24 +8,20 @@
  */
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { compareRuns, tableRow, type CompareOptions, type Comparison } from '../support/compare-runs';
 import { freePort, type FlatSpan } from '../support/otlp-receiver';
 import { FIXTURES_DIR, REPO_ROOT, registerPath } from '../support/run-fixture';
-import { harness, type Harness } from './helpers';
+import { harnessPerFile } from './helpers';
 
 const DIR = path.join(FIXTURES_DIR, 'signals');
 const NODE = process.execPath;
 const BIN = path.join(REPO_ROOT, 'node_modules', '.bin');
 const NUM: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
 
-let h: Harness;
+const h = harnessPerFile();
 const table: string[] = [];
-beforeAll(async () => {
-  h = await harness();
-});
-afterAll(async () => {
-  await h?.close();
+afterAll(() => {
   if (table.length) {
     console.log(['| case | plain | preloaded | plain ms to die | preloaded ms to die | differences |', '|---|---|---|---:|---:|---|', ...table].join('\n'));
   }
@@ -144,6 +140,7 @@ describe('real libraries and CLIs', () => {
     // Frames depend on timing: compare what is left without the spinner's redraws.
     const normalize = (s: string) =>
       s
+        // eslint-disable-next-line no-control-regex -- ESC starts the spinner's ANSI sequences, stripped here
         .replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')
         .split('\n')
         .map((l) => l.replace(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] working/g, '').trimEnd())

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { argvShape, COMMON_VERBS, flagName, MAX_FLAGS } from '../../src/recorder/argv';
 import { createSanitizer } from '../../src/privacy/sanitize';
 import { FIXTURES_DIR, linkPackage } from '../support/run-fixture';
-import { harness, runAndCollect, type Harness } from './helpers';
+import { harnessPerFile, runAndCollect } from './helpers';
 
 let cwd: string;
 beforeAll(() => {
@@ -108,16 +108,10 @@ describe('argvShape: flags', () => {
 });
 
 describe('real processes under NODE_OPTIONS', () => {
-  let h: Harness;
+  const h = harnessPerFile();
   const plain = path.join(FIXTURES_DIR, 'naming', 'plain-cli', 'cli.js');
   const declared = path.join(FIXTURES_DIR, 'naming', 'declared-cli', 'cli.js');
-  beforeAll(async () => {
-    h = await harness();
-    linkPackage(path.dirname(declared));
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
+  beforeAll(() => linkPackage(path.dirname(declared)));
 
   const CASES: Array<[string, string, string[], string]> = [
     ['eslint client-portal', plain, ['client-portal'], 'plain-cli'],

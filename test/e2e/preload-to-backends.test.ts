@@ -2,22 +2,13 @@
  * End to end, nothing mocked: real preloaded processes -> spool -> detached shipper -> our
  * collector build with otel-collector.yaml -> Jaeger (traces) and Prometheus (metrics).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeSandbox, runFixture, type Sandbox } from '../support/run-fixture';
-import { eventually, startPrivateStack, tag, type PrivateStack } from './private-stack';
+import { describe, expect, it } from 'vitest';
+import { runFixture } from '../support/run-fixture';
+import { sandboxPerFile } from '../support/hooks';
+import { eventually, privateStackPerFile, tag } from './private-stack';
 
-let stack: PrivateStack;
-let sb: Sandbox;
-
-beforeAll(async () => {
-  stack = await startPrivateStack();
-  sb = makeSandbox();
-}, 900_000);
-
-afterAll(async () => {
-  await stack?.stop();
-  sb?.cleanup();
-});
+const stack = privateStackPerFile();
+const sb = sandboxPerFile();
 
 const env = (extra: Record<string, string> = {}) => ({ ...sb.env, OTEL_EXPORTER_OTLP_ENDPOINT: stack.endpoints.otlpHttp, ...extra });
 

@@ -6,14 +6,14 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-// @ts-expect-error: plain ESM helper shared with `npm run stack` and the demo
+import { perFile } from '../support/hooks';
 import { ensureBuilt, freeStackPorts, startStack } from '../../scripts/stack-lib.mjs';
 
 export interface PrivateStack {
   endpoints: { otlpHttp: string; jaegerUi: string; prometheus: string };
   queryJaegerTraces(service: string, o?: Record<string, unknown>): Promise<JaegerTrace[]>;
   queryPrometheus(promql: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>>;
-  waitForScrape(since?: number, timeoutMs?: number): Promise<void>;
+  waitForScrape(since?: number, timeoutMs?: number): Promise<boolean>;
   stop(): Promise<void>;
   workDir: string;
 }
@@ -58,6 +58,11 @@ export async function startPrivateStack({ acceptKeys = [] }: { acceptKeys?: stri
       fs.rmSync(workDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A private stack (see startPrivateStack) for the whole test file, stopped after its last test. */
+export function privateStackPerFile(opts: { acceptKeys?: string[] } = {}): PrivateStack {
+  return perFile('privateStackPerFile()', () => startPrivateStack(opts), (stack) => stack.stop());
 }
 
 export function tag(span: JaegerSpan, key: string): unknown {

@@ -5,31 +5,21 @@
  * process under the right parent: command -> step -> CLIENT span -> the child's command span.
  */
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { linkPackage, makeSandbox, runFixture, type Sandbox } from '../support/run-fixture';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { linkPackage, runFixture } from '../support/run-fixture';
 // @ts-expect-error: plain ESM helpers of the demo
 import { treeDemo } from '../../scripts/demo-tree.mjs';
-// @ts-expect-error: plain ESM helper shared with `npm run stack` and the demo
 import { eventually as stackEventually } from '../../scripts/stack-lib.mjs';
 // @ts-expect-error: plain ESM helper of the examples
 import { linkExamples } from '../../examples/link.mjs';
-import { eventually, startPrivateStack, type JaegerSpan, type JaegerTrace, type PrivateStack } from './private-stack';
+import { sandboxPerFile } from '../support/hooks';
+import { eventually, privateStackPerFile, type JaegerSpan, type JaegerTrace } from './private-stack';
 
 const SPAWNER_DIR = path.join(__dirname, '..', 'trees', 'fixtures', 'spawner');
 
-let stack: PrivateStack;
-let sb: Sandbox;
-
-beforeAll(async () => {
-  linkPackage(SPAWNER_DIR);
-  stack = await startPrivateStack();
-  sb = makeSandbox();
-}, 900_000);
-
-afterAll(async () => {
-  await stack?.stop();
-  sb?.cleanup();
-});
+beforeAll(() => linkPackage(SPAWNER_DIR));
+const stack = privateStackPerFile();
+const sb = sandboxPerFile();
 
 const parentId = (s: JaegerSpan): string | undefined => s.references.find((r) => r.refType === 'CHILD_OF')?.spanID;
 

@@ -4,32 +4,25 @@
  * (otel-collector.yaml) -> Jaeger (traces) and Prometheus (metrics).
  */
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { sessionFile } from '../../src/session/store';
 import { ageSession } from '../session/age';
-import { eventually, startPrivateStack, tag, type JaegerSpan, type PrivateStack } from '../e2e/private-stack';
-import { linkPackage, makeSandbox, runFixture, type Sandbox } from '../support/run-fixture';
+import { sandboxPerFile } from '../support/hooks';
+import { eventually, privateStackPerFile, tag, type JaegerSpan } from '../e2e/private-stack';
+import { linkPackage, runFixture } from '../support/run-fixture';
 import { waitForShipperIdle } from '../support/spool-helpers';
 import { FEATURE_TOOL } from './e2e';
 
 const SESSION_TOOL = path.join(__dirname, '..', 'session', 'fixtures', 'session-tool');
 const HTTP_APP = path.join(__dirname, '..', 'http', 'fixtures', 'http-app');
 
-let stack: PrivateStack;
-let sb: Sandbox;
-
-beforeAll(async () => {
+beforeAll(() => {
   linkPackage(FEATURE_TOOL);
   linkPackage(SESSION_TOOL);
-  // the tool's own keys (defineAttributes / defineMetrics) are accepted by the collector's operator
-  stack = await startPrivateStack({ acceptKeys: ['^(?:crewai|visivo)\\.[a-z0-9_.]+$'] });
-  sb = makeSandbox();
-}, 900_000);
-
-afterAll(async () => {
-  await stack?.stop();
-  sb?.cleanup();
 });
+// the tool's own keys (defineAttributes / defineMetrics) are accepted by the collector's operator
+const stack = privateStackPerFile({ acceptKeys: ['^(?:crewai|visivo)\\.[a-z0-9_.]+$'] });
+const sb = sandboxPerFile();
 
 const env = () => ({ ...sb.env, OTEL_EXPORTER_OTLP_ENDPOINT: stack.endpoints.otlpHttp });
 

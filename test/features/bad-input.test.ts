@@ -7,12 +7,13 @@ import { compileFeatures } from '../../src/features/spec';
 import { declareFeatures, recordFeature, MAX_DISTINCT } from '../../src/features/registry';
 import { declareCommandMetrics, recordCount } from '../../src/features/command-metrics';
 import type { Recorder } from '../../src/recorder/current';
+import { extractContext } from '../../src/recorder/propagation';
 import { Run } from '../../src/recorder/run';
 import type { SumPoint } from '../../src/model/records';
 
 function stubAgent(): Recorder {
   const run = new Run({ level: 'usage', toolName: 'stub', flags: [], resource: () => ({}) });
-  return { run, env: {}, debug: false, level: 'usage', tool: { options: {}, problems: [] }, flush() {}, finish() {} };
+  return { run, env: {}, debug: false, level: 'usage', tool: { options: {}, problems: [] }, inherited: extractContext({}), childSession: () => ({ base: 'stub' }), flush() {}, finish() {} };
 }
 
 function sums(agent: Recorder, name: string): SumPoint[] {

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { startReceiver, type FlatMetric, type FlatSpan, type Receiver } from '../support/otlp-receiver';
 import { linkPackage, makeSandbox, runFixture, type Env, type RunResult, type Sandbox } from '../support/run-fixture';
 import { waitForShipperIdle } from '../support/spool-helpers';
+import { perFile } from '../support/hooks';
 
 export const FEATURE_TOOL = path.join(__dirname, 'fixtures', 'feature-tool');
 
@@ -16,6 +17,11 @@ export interface E2E {
   env: Env;
   run(script: string, args?: string[], extraEnv?: Env, opts?: { timeoutMs?: number; signalAfterMs?: { signal: NodeJS.Signals; whenStdoutIncludes: string }; mode?: 'require' | 'import' }): Promise<RunResult>;
   close(): Promise<void>;
+}
+
+/** startE2E(fixtureDirs) for the whole test file (or describe), closed after its last test. */
+export function e2ePerFile(fixtureDirs: string[] = [FEATURE_TOOL]): E2E {
+  return perFile('e2ePerFile()', () => startE2E(fixtureDirs), (e) => e.close());
 }
 
 export async function startE2E(fixtureDirs: string[] = [FEATURE_TOOL]): Promise<E2E> {

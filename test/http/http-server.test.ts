@@ -2,10 +2,10 @@
 // Express and Fastify give route templates, plain node:http gives paths with ids replaced; never
 // query strings, headers, bodies or client addresses. Loaded only when the app serves HTTP.
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { FlatSpan } from '../support/otlp-receiver';
 import { runFixture, runPlain } from '../support/run-fixture';
-import { histogramTotals, points, startE2E, type E2E } from '../features/e2e';
+import { histogramTotals, points, startE2E, e2ePerFile } from '../features/e2e';
 
 const APP_DIR = path.join(__dirname, 'fixtures', 'http-app');
 const SECRETS = ['sk-header-secret', 'cookie-secret', 'query-secret', 'alice@example.com', 'body-secret-hunter2', 'token=', '127.0.0.1', '8812', '9f1c0b2e7d', '123456'];
@@ -18,19 +18,17 @@ const CASES = [
 ];
 
 describe.each(CASES)('$app under the preload', ({ app, users, runs }) => {
-  let e: E2E;
+  const e = e2ePerFile([]);
   let spans: FlatSpan[];
   let stdout = '';
 
   beforeAll(async () => {
-    e = await startE2E([]);
     const r = await e.run(path.join(APP_DIR, app));
     stdout = r.stdout;
     expect(r.code, r.stderr).toBe(0);
     await e.receiver.waitFor(() => e.receiver.spans().some((s) => s.name === 'http-app') && e.receiver.metrics().some((m) => m.name === 'http.server.request.duration'), 15_000);
     spans = e.receiver.spans().filter((s) => s.kind === SERVER);
   });
-  afterAll(async () => e?.close());
 
   it('behaves exactly as without telemetry', async () => {
     const plain = await runPlain({ script: path.join(APP_DIR, app), env: e.env, cwd: e.sb.home });

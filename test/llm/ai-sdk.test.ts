@@ -6,19 +6,13 @@
  * no content at `usage`; the app's output byte-identical to a plain run.
  */
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FlatSpan } from '../support/otlp-receiver';
-import { COMPLETION, PROMPT, SYSTEM, llmSpans, points, rootSpan, runApp, runPlainApp, startFakeLlm, tokenSums, type FakeLlm } from './harness';
+import { COMPLETION, PROMPT, SYSTEM, llmSpans, points, rootSpan, runApp, runPlainApp, tokenSums, fakeLlmPerFile } from './harness';
 
 const DIR = path.join(__dirname, 'fixtures', 'ai-sdk-app');
 
-let llm: FakeLlm;
-beforeAll(async () => {
-  llm = await startFakeLlm();
-});
-afterAll(async () => {
-  await llm?.close();
-});
+const llm = fakeLlmPerFile();
 
 const byStart = (a: FlatSpan, b: FlatSpan) => (BigInt(a.startTimeUnixNano) < BigInt(b.startTimeUnixNano) ? -1 : 1);
 const opts = (scenario: string, waitFor?: (s: FlatSpan[]) => boolean) =>

@@ -5,18 +5,12 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startReceiver } from '../support/otlp-receiver';
 import { linkPackage, listSpool, makeSandbox, runFixture } from '../support/run-fixture';
-import { llmSpans, points, runApp, runPlainApp, startFakeLlm, type FakeLlm } from './harness';
+import { llmSpans, points, runApp, runPlainApp, fakeLlmPerFile } from './harness';
 
-let llm: FakeLlm;
-beforeAll(async () => {
-  llm = await startFakeLlm();
-});
-afterAll(async () => {
-  await llm?.close();
-});
+const llm = fakeLlmPerFile();
 
 describe('responses the instrumentation cannot fully read', () => {
   it.each([

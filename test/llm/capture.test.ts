@@ -4,16 +4,10 @@
  * own output must be byte-identical to a run without us.
  */
 import { createRequire } from 'node:module';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { COMPLETION, PROMPT, SYSTEM, llmSpans, points, rootSpan, runApp, runPlainApp, startFakeLlm, tokenSums, type FakeLlm } from './harness';
+import { describe, expect, it } from 'vitest';
+import { COMPLETION, PROMPT, SYSTEM, llmSpans, points, rootSpan, runApp, runPlainApp, tokenSums, fakeLlmPerFile } from './harness';
 
-let llm: FakeLlm;
-beforeAll(async () => {
-  llm = await startFakeLlm();
-});
-afterAll(async () => {
-  await llm?.close();
-});
+const llm = fakeLlmPerFile();
 
 // The fake server counts words: the fixture's system + user messages are 12 words (Anthropic:
 // the user message alone is 8 words plus the 4-word system prompt), the "plan" reply 12 words.

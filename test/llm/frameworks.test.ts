@@ -6,18 +6,12 @@
  * `require('openai')` would land. ESM and CommonJS entries, preloaded, against the fake server.
  */
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { COMPLETION, PROMPT, SYSTEM, llmSpans, points, rootSpan, runApp, runPlainApp, startFakeLlm, tokenSums, type FakeLlm } from './harness';
+import { describe, expect, it } from 'vitest';
+import { COMPLETION, PROMPT, SYSTEM, llmSpans, points, rootSpan, runApp, runPlainApp, tokenSums, fakeLlmPerFile } from './harness';
 
 const DIR = path.join(__dirname, 'fixtures', 'framework-app');
 
-let llm: FakeLlm;
-beforeAll(async () => {
-  llm = await startFakeLlm();
-});
-afterAll(async () => {
-  await llm?.close();
-});
+const llm = fakeLlmPerFile();
 
 // Fake server: tokens are words. System (1 word) + "SECRET-PROMPT-7f3a: make a plan" (4) = 5 in;
 // the "plan" reply is 12 words.

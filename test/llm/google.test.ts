@@ -4,20 +4,19 @@
  * CLIENT span per request with tokens from usageMetadata, the GenAI metrics, no content at
  * `usage`, and the app's output byte-identical to a plain run.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as path from 'node:path';
 import { COMPLETION, PROMPT, SYSTEM, llmSpans, points, rootSpan, runApp, runPlainApp, tokenSums, type FakeLlm } from './harness';
+import { perFile } from '../support/hooks';
 
 const DIR = path.join(__dirname, 'fixtures', 'google-app');
 
-let gemini: FakeLlm;
-beforeAll(async () => {
-  const mod = (await import('./fake-gemini.mjs')) as { startFakeGemini(): Promise<FakeLlm> };
-  gemini = await mod.startFakeGemini();
-});
-afterAll(async () => {
-  await gemini?.close();
-});
+const gemini = perFile(
+  'the fake Gemini server',
+  // @ts-expect-error: plain ESM server without types
+  async () => ((await import('./fake-gemini.mjs')) as { startFakeGemini(): Promise<FakeLlm> }).startFakeGemini(),
+  (g) => g.close(),
+);
 
 // Fake server: words. System (1) + "SECRET-PROMPT-7f3a: make a plan" (4) in; the plan reply is 12.
 const IN = 5;

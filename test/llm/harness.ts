@@ -4,6 +4,7 @@
  * (a detached shipper from one run can never deliver into another run's assertions).
  */
 import * as path from 'node:path';
+import { perFile } from '../support/hooks';
 import { startReceiver, type FlatMetric, type FlatSpan, type Receiver } from '../support/otlp-receiver';
 import { linkPackage, listSpool, makeSandbox, runFixture, type PreloadMode, type RunResult } from '../support/run-fixture';
 
@@ -20,10 +21,16 @@ export interface FakeLlm {
 }
 
 export async function startFakeLlm(): Promise<FakeLlm> {
+  // @ts-expect-error: plain ESM server of the examples, without types
   const mod = (await import('../../examples/ai-agent/fake-llm-server.mjs')) as {
     startFakeLlmServer(o?: { port?: number }): Promise<FakeLlm>;
   };
   return mod.startFakeLlmServer();
+}
+
+/** The fake OpenAI/Anthropic server for the whole test file, closed after its last test. */
+export function fakeLlmPerFile(): FakeLlm {
+  return perFile('fakeLlmPerFile()', startFakeLlm, (llm) => llm.close());
 }
 
 export interface AppRun {
@@ -69,11 +76,11 @@ export async function runApp(llm: FakeLlm, opts: AppOptions): Promise<AppRun> {
     env,
     mode,
   });
-  let out: Record<string, unknown> = {};
+  let out: Record<string, unknown>;
   try {
     out = JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}') as Record<string, unknown>;
-  } catch {
-    throw new Error(`app printed no JSON line:\n${result.stdout}\n${result.stderr}`);
+  } catch (err) {
+    throw new Error(`app printed no JSON line:\n${result.stdout}\n${result.stderr}`, { cause: err });
   }
   if (mode !== 'none' || opts.script) {
     const want = opts.waitFor ?? ((s: FlatSpan[]) => s.some((x) => x.parentSpanId === undefined));
@@ -81,7 +88,7 @@ export async function runApp(llm: FakeLlm, opts: AppOptions): Promise<AppRun> {
       await receiver.waitFor(() => want(receiver.spans()) && receiver.metrics().length > 0, 20_000);
     } catch (err) {
       // Say where the records stopped: still in the spool (shipper), or never written (preload).
-      throw new Error(`${(err as Error).message}\nspool: ${listSpool(env).join(', ') || 'empty'}\nstderr: ${result.stderr}`);
+      throw new Error(`${(err as Error).message}\nspool: ${listSpool(env).join(', ') || 'empty'}\nstderr: ${result.stderr}`, { cause: err });
     }
   }
   await receiver.close();

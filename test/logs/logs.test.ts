@@ -3,10 +3,10 @@
 // the run, pass the one sanitizer (the class of an exception, never its message below `full`) and
 // follow the standard switches like the other signals.
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { FlatLog, FlatSpan } from '../support/otlp-receiver';
-import { FEATURE_TOOL, startE2E, type E2E } from '../features/e2e';
-import { COMPLETION, llmSpans, PROMPT, runApp, startFakeLlm, type FakeLlm } from '../llm/harness';
+import { FEATURE_TOOL, e2ePerFile } from '../features/e2e';
+import { COMPLETION, fakeLlmPerFile, llmSpans, PROMPT, runApp } from '../llm/harness';
 
 const TOOL_DIR = path.join(__dirname, '..', 'fixtures', 'fixture-tool');
 const TOOL = path.join(TOOL_DIR, 'cli.js');
@@ -17,17 +17,15 @@ const SECRETS = ['sk-FIXTURE-0123456789abcdef', 'alice@example.com', '/home/alic
 const byName = (logs: FlatLog[], name: string) => logs.filter((l) => l.eventName === name);
 
 describe('log-based events (usage level)', () => {
-  let e: E2E;
+  const e = e2ePerFile([FEATURE_TOOL, TOOL_DIR]);
   let root: FlatSpan;
 
   beforeAll(async () => {
-    e = await startE2E([FEATURE_TOOL, TOOL_DIR]);
     const r = await e.run(TOOL, ['throw']);
     expect(r.code).toBe(1);
     await e.receiver.waitFor(() => e.receiver.spans().some((s) => !s.parentSpanId) && byName(e.receiver.logs(), 'exception').length > 0, 15_000);
     root = e.receiver.spans().find((s) => !s.parentSpanId)!;
   });
-  afterAll(async () => e?.close());
 
   it('an uncaught exception is an `exception` event with its class only, in the trace of the run', () => {
     const [ex] = byName(e.receiver.logs(), 'exception');
@@ -84,11 +82,7 @@ describe('log-based events (usage level)', () => {
 });
 
 describe('log-based events at other levels and in CI', () => {
-  let e: E2E;
-  beforeAll(async () => {
-    e = await startE2E([TOOL_DIR]);
-  });
-  afterAll(async () => e?.close());
+  const e = e2ePerFile([TOOL_DIR]);
 
   it('at full, the exception message is kept but scrubbed of secrets, paths and e-mail addresses', async () => {
     await e.run(TOOL, ['throw'], { DEVTOOL_TELEMETRY_LEVEL: 'full' });
@@ -122,11 +116,7 @@ describe('log-based events at other levels and in CI', () => {
 });
 
 describe('GenAI content events (full level only)', () => {
-  let llm: FakeLlm;
-  beforeAll(async () => {
-    llm = await startFakeLlm();
-  });
-  afterAll(async () => llm?.close());
+  const llm = fakeLlmPerFile();
 
   it('at full, one gen_ai.client.inference.operation.details event per call, on its span, content scrubbed', async () => {
     const key = 'sk-proj-Ab3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5';

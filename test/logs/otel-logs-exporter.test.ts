@@ -2,18 +2,14 @@
 // against real preloaded tool processes and the test OTLP receiver: log-based events follow it,
 // spans and metrics do not.
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseExportersEnv } from '../../src/settings/exporters';
-import { startE2E, type E2E } from '../features/e2e';
+import { e2ePerFile } from '../features/e2e';
 import { batchFiles } from '../support/spool-helpers';
 
 const TOOL = path.join(__dirname, '..', 'fixtures', 'fixture-tool', 'cli.js');
 
-let e: E2E;
-beforeAll(async () => {
-  e = await startE2E([]);
-});
-afterAll(async () => e?.close());
+const e = e2ePerFile([]);
 
 /** One run that throws (an `exception` event) with `extra` env; what reached the receiver from it. */
 async function runWith(extra: Record<string, string>) {

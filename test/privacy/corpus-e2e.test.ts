@@ -119,7 +119,7 @@ describe('planted secrets, real processes, raw request bodies', () => {
         await receiver.waitFor(() => receiver.spans().length > 0, 30_000);
       } catch (err) {
         // Say why nothing arrived: what the run printed and what is left in its spool.
-        throw new Error(`${(err as Error).message}\nstderr: ${run.stderr.slice(-1500)}\nspool: ${JSON.stringify(listSpool(env))}`);
+        throw new Error(`${(err as Error).message}\nstderr: ${run.stderr.slice(-1500)}\nspool: ${JSON.stringify(listSpool(env))}`, { cause: err });
       }
       // Something real arrived: the command run, the steps, the third-party spans, metrics.
       const spans = receiver.spans();

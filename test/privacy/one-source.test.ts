@@ -17,7 +17,7 @@ import RULES from '../../src/privacy/secret-rules.json';
 import { CATALOG } from '../../src/privacy/catalog';
 import { replacePaths } from '../../src/privacy/paths';
 import { createSanitizer } from '../../src/privacy/sanitize';
-// @ts-ignore - plain ESM script without types
+// @ts-expect-error: plain ESM script without types
 import { ALLOWED_KEYS_FILE, allowedKeysText, entropyConfig, tokenRules } from '../../scripts/collector-config-gen.mjs';
 
 const ROOT = path.join(__dirname, '../..');

@@ -6,34 +6,22 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseLevel } from '../../src/settings/env-values';
 import { resolveConsent } from '../../src/consent/resolve';
 import { _resetTrust } from '../../src/storage/trusted-dir';
 import { levelRank } from '../../src/model/levels';
 import type { ToolIdentity } from '../../src/resource/tool';
 import { makeSandbox as makeConsentSandbox, type Sandbox as ConsentSandbox } from '../consent/sandbox';
-import { startReceiver, type Receiver } from '../support/otlp-receiver';
-import { makeSandbox, registerPath, REPO_ROOT, runFixture, runPlain, fixturePath, type Env, type Sandbox } from '../support/run-fixture';
+import { receiverPerFile, sandboxPerTest } from '../support/hooks';
+import { registerPath, REPO_ROOT, runFixture, runPlain, fixturePath, type Env } from '../support/run-fixture';
 import { waitForShipperIdle } from '../support/spool-helpers';
 
 const CLI = path.join(REPO_ROOT, 'bin/devtool-telemetry.js');
 const NOTICE = /This notice is shown once/;
 
-let receiver: Receiver;
-let sb: Sandbox;
-beforeAll(async () => {
-  receiver = await startReceiver();
-});
-afterAll(async () => receiver.close());
-beforeEach(() => {
-  sb = makeSandbox();
-  receiver.reset();
-});
-afterEach(async () => {
-  await waitForShipperIdle({ ...sb.env }).catch(() => undefined);
-  sb.cleanup();
-});
+const receiver = receiverPerFile();
+const sb = sandboxPerTest({ waitForShipper: true });
 
 /**
  * Run `node <args>` in a private mount namespace whose /etc is an overlay, with `policy` (if any)

@@ -8,10 +8,10 @@ import Module from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { destinationKey, formatBatchName } from '../../src/spool/layout';
-import { startReceiver, type Receiver } from '../support/otlp-receiver';
-import { makeSandbox, REPO_ROOT, runFixture, runPlain, type Env, type Sandbox } from '../support/run-fixture';
+import { receiverPerFile, sandboxPerTest } from '../support/hooks';
+import { REPO_ROOT, runFixture, runPlain, type Env } from '../support/run-fixture';
 import { waitForShipperIdle } from '../support/spool-helpers';
 
 const isRoot = process.getuid?.() === 0;
@@ -19,23 +19,15 @@ const NOBODY = 65534;
 const CLI = path.join(REPO_ROOT, 'bin/devtool-telemetry.js');
 const RUNTIME = path.join(REPO_ROOT, 'dist/cjs/runtime.js');
 
-let receiver: Receiver;
-let sb: Sandbox;
+const receiver = receiverPerFile();
+const sb = sandboxPerTest({ waitForShipper: true });
 let shared: string;
-beforeAll(async () => {
-  receiver = await startReceiver();
-});
-afterAll(async () => receiver.close());
 beforeEach(() => {
-  sb = makeSandbox();
-  receiver.reset();
   // A directory the second uid can reach: /tmp/x (0755) holding 0777 dirs, like a shared /tmp.
   shared = fs.mkdtempSync(path.join(os.tmpdir(), 'dtt-shared-'));
   fs.chmodSync(shared, 0o755);
 });
-afterEach(async () => {
-  await waitForShipperIdle({ ...sb.env }).catch(() => undefined);
-  sb.cleanup();
+afterEach(() => {
   fs.rmSync(shared, { recursive: true, force: true });
 });
 

@@ -1,26 +1,24 @@
 // The command span and run metrics as the CLI and process conventions describe them, end to end:
 // a real tool process under the preload, through the shipper to the OTLP receiver.
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { FlatSpan } from '../support/otlp-receiver';
-import { counterTotal, points, startE2E, type E2E } from '../features/e2e';
+import { counterTotal, points, e2ePerFile } from '../features/e2e';
 
 const TOOL = path.join(__dirname, '..', 'fixtures', 'fixture-tool', 'cli.js');
 
 describe('a run that exits 2 without an exception', () => {
-  let e: E2E;
+  const e = e2ePerFile([]);
   let root: FlatSpan;
   let pid: number | undefined;
 
   beforeAll(async () => {
-    e = await startE2E([]);
     const r = await e.run(TOOL, ['exitcode', '2']);
     expect(r.code, r.stderr).toBe(2);
     pid = r.pid;
     await e.receiver.waitFor(() => e.receiver.spans().some((s) => !s.parentSpanId) && e.receiver.metrics().some((m) => m.name === 'process.cpu.time'), 15_000);
     root = e.receiver.spans().find((s) => !s.parentSpanId)!;
   });
-  afterAll(async () => e?.close());
 
   it('has the required CLI attributes and error.type = the exit code', () => {
     expect(root.name).toBe('fixture-tool exitcode');

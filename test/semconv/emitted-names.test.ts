@@ -6,9 +6,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { FlatLog, FlatMetric, FlatSpan } from '../support/otlp-receiver';
-import { FEATURE_TOOL, startE2E, type E2E } from '../features/e2e';
+import { FEATURE_TOOL, e2ePerFile } from '../features/e2e';
 import { loadOfficialRegistry, movedNotDeprecated, ROOT } from './official-registry';
 
 const TOOL_DIR = path.join(__dirname, '..', 'fixtures', 'fixture-tool');
@@ -34,13 +34,12 @@ const TOOL_DECLARED = /^devtool\.feature\.prop\./;
  */
 const DELIBERATE: Record<string, string[]> = { 'span.http.server': ['url.path'] };
 
-let e: E2E;
+const e = e2ePerFile([FEATURE_TOOL, TOOL_DIR, HTTP_APP]);
 let spans: FlatSpan[] = [];
 let metrics: FlatMetric[] = [];
 let logs: FlatLog[] = [];
 
 beforeAll(async () => {
-  e = await startE2E([FEATURE_TOOL, TOOL_DIR, HTTP_APP]);
   const tool = path.join(TOOL_DIR, 'cli.js');
   const runs: Array<[string, string[]]> = [
     [tool, ['ok']], // command
@@ -60,7 +59,6 @@ beforeAll(async () => {
   metrics = e.receiver.metrics();
   logs = e.receiver.logs();
 }, 120_000);
-afterAll(async () => e?.close());
 
 function attributeFindings(where: string, attrs: Record<string, unknown>): string[] {
   const out: string[] = [];

@@ -8,6 +8,7 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import * as catalog from '../../src/privacy/catalog';
 import * as signals from '../../src/privacy/signals';
+// @ts-expect-error: plain ESM script without types
 import { MODEL_DIR, OFFICIAL, render } from '../../scripts/gen-registry.mjs';
 import { loadOfficialRegistry, ROOT, semconvDir } from './official-registry';
 

@@ -3,12 +3,12 @@
 // `install` (the default: a persistent anonymous install id, new after a reset, plus the session).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { userConfigFile } from '../../src/storage/paths';
 import { newInstallId, updateUserConfig } from '../../src/consent/user-config';
 import { sessionFile } from '../../src/session/store';
 import { linkPackage } from '../support/run-fixture';
-import { startE2E, type E2E } from '../features/e2e';
+import { e2ePerFile, type E2E } from '../features/e2e';
 
 const SOURCE = path.join(__dirname, 'fixtures', 'session-tool', 'cli.js');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -38,11 +38,7 @@ function storedInstallId(e: E2E): unknown {
 }
 
 describe('identity modes across runs', () => {
-  let e: E2E;
-  beforeAll(async () => {
-    e = await startE2E([]);
-  });
-  afterAll(async () => e?.close());
+  const e = e2ePerFile([]);
 
   it('none: neither an install id nor a session id, and no id file written', async () => {
     const cli = makeTool(e.sb.root, 'id-none', 'none');

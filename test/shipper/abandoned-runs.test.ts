@@ -7,12 +7,12 @@
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { processStartNs } from '../../src/recorder/clock';
 import { pidNamespace, procStartTicks, runsDir, startTicks, writeStartRecord, type StartRecordData } from '../../src/spool/start-record';
 import { finalizeAbandonedRuns, liveness, parseStartRecord } from '../../src/shipper/abandoned-runs';
-import { makeSandbox, type Sandbox } from '../support/run-fixture';
 import { readBatches } from '../support/spool-helpers';
+import { sandboxPerTest } from '../support/hooks';
 
 const base = (over: Partial<StartRecordData> = {}): StartRecordData => ({
   v: 1,
@@ -93,11 +93,7 @@ describe('liveness', () => {
 });
 
 describe('finalizeAbandonedRuns', () => {
-  let sb: Sandbox;
-  beforeEach(() => {
-    sb = makeSandbox();
-  });
-  afterEach(() => sb.cleanup());
+  const sb = sandboxPerTest();
 
   function plant(rec: StartRecordData, mtimeMs?: number): string {
     const dir = runsDir(sb.env);

@@ -4,38 +4,26 @@
  * start no shipper of their own), and exits once idle, having delivered everything even though no
  * run came after the last one. Immediate mode and the CI default are checked on the options.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { makeSandbox, isAlive, type Env, type Sandbox } from '../support/run-fixture';
-import { startReceiver, type Receiver } from '../support/otlp-receiver';
-import { ensureBuilt, lockPid, runWriter, spoolFiles, waitShipperGone } from './helpers';
+import { describe, expect, it } from 'vitest';
+import { receiversPerTest } from '../support/hooks';
+import { isAlive, type Env } from '../support/run-fixture';
+import type { Receiver } from '../support/otlp-receiver';
+import { lockPid, ownSpoolEnv, shipperSuiteSandbox, runWriter, spoolFiles, waitShipperGone } from './helpers';
 import { idlePollMs, msUntilWorthShipping } from '../../src/shipper/cadence';
 import { shipMode, shipperOptions } from '../../src/shipper/options';
 import type { BatchName } from '../../src/spool/layout';
 
-let sb: Sandbox;
-const receivers: Receiver[] = [];
-beforeAll(() => {
-  ensureBuilt();
-  sb = makeSandbox();
-});
-afterEach(async () => {
-  for (const r of receivers.splice(0)) await r.close();
-});
-afterAll(() => sb.cleanup());
+const sb = shipperSuiteSandbox();
+const receiver = receiversPerTest();
 
-function freshEnv(extra: Env): Env {
-  const dir = fs.mkdtempSync(path.join(sb.root, 'cache-'));
-  return { ...sb.env, XDG_CACHE_HOME: dir, ...extra };
-}
+// the shipper's own retry timing: cadence is what these tests measure
+const freshEnv = (extra: Env): Env => ownSpoolEnv(sb, extra, { fast: false });
 
 const traceIdsOf = (rx: Receiver) => new Set(rx.spans().map((s) => s.traceId));
 
 describe('batched cadence (real processes)', () => {
   it('one shipper gathers, ships after the delay, lingers for later runs, and exits after delivering all', async () => {
-    const rx = await startReceiver();
-    receivers.push(rx);
+    const rx = await receiver();
     const DELAY = 1_500;
     const env = freshEnv({
       OTEL_EXPORTER_OTLP_ENDPOINT: rx.url,
@@ -55,7 +43,7 @@ describe('batched cadence (real processes)', () => {
     expect(isAlive(pid!)).toBe(true); // lingering with an empty spool
 
     // Later runs find the lingering shipper and start none; it ships their batches.
-    const later = [];
+    const later: Array<Awaited<ReturnType<typeof runWriter>>> = [];
     for (const tag of ['second', 'third']) later.push(await runWriter(env, tag));
     expect(later.map((r) => r.out.kick)).toEqual(['running', 'running']);
     await rx.waitFor(() => later.every((r) => traceIdsOf(rx).has(r.out.traceId)), 20_000);
@@ -69,8 +57,7 @@ describe('batched cadence (real processes)', () => {
   }, 60_000);
 
   it('a full request is shipped without waiting for the delay', async () => {
-    const rx = await startReceiver();
-    receivers.push(rx);
+    const rx = await receiver();
     const env = freshEnv({
       OTEL_EXPORTER_OTLP_ENDPOINT: rx.url,
       DEVTOOL_TELEMETRY_SHIP: 'batched',

@@ -6,24 +6,17 @@
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { makeSandbox, REPO_ROOT, runFixture, type Env, type Sandbox } from '../support/run-fixture';
+import { describe, expect, it } from 'vitest';
+import { cleanupAfterEach } from '../support/hooks';
+import { REPO_ROOT, runFixture, type Env } from '../support/run-fixture';
 import { freePort, startReceiver, type ReceivedRequest, type Receiver } from '../support/otlp-receiver';
 import { decodeProtobuf, flattenMetrics, flattenSpans } from '../support/otlp-decode';
-import { DIST, ensureBuilt, lockPid, readJsonFile, runShipperProcess, runWriter, spoolFiles, waitShipperGone } from './helpers';
+import { DIST, lockPid, readJsonFile, runShipperProcess, runWriter, shipperSuiteSandbox, spoolFiles, waitShipperGone } from './helpers';
 import { isAlive, waitUntil } from '../support/run-fixture';
 import { metricsStateFile, shipperStateFile } from '../../src/spool/layout';
 
-let sb: Sandbox;
-const cleanups: Array<() => Promise<void> | void> = [];
-beforeAll(() => {
-  ensureBuilt();
-  sb = makeSandbox();
-});
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-afterAll(() => sb.cleanup());
+const sb = shipperSuiteSandbox();
+const defer = cleanupAfterEach();
 
 const CLI = path.join(REPO_ROOT, 'bin', 'devtool-telemetry.js');
 
@@ -38,7 +31,7 @@ async function switchableCollector(): Promise<{ rx: Receiver; up: () => void; ac
       return undefined;
     },
   });
-  cleanups.push(() => rx.close());
+  defer(() => rx.close());
   return { rx, up: () => (isUp = true), accepted };
 }
 
@@ -84,7 +77,7 @@ describe('consent is re-checked before every request', () => {
     });
     for (let i = 0; i < 3; i++) await runWriter({ ...env, DEVTOOL_TELEMETRY_SHIPPER: '1' }, `r${i}`);
     const shipper = spawn(process.execPath, [path.join(DIST, 'shipper', 'main.js')], { env: { ...env, DEVTOOL_TELEMETRY_SHIPPER: '1' }, stdio: 'ignore' });
-    cleanups.push(() => {
+    defer(() => {
       if (shipper.exitCode === null) shipper.kill('SIGKILL');
     });
     await rx.waitFor(() => rx.requests.some((r) => r.signal === 'traces'), 15_000); // it tried, got 503, now waits
@@ -123,7 +116,7 @@ describe('consent is re-checked before every request', () => {
     expect(spoolFiles(env).length).toBeGreaterThan(0);
     cli(env, 'disable', '--all');
     const rx = await startReceiver({ port });
-    cleanups.push(() => rx.close());
+    defer(() => rx.close());
     await waitShipperGone(env, 30_000);
     expect(rx.connections).toBe(0);
     expect(spoolFiles(env)).toEqual([]);
@@ -162,7 +155,7 @@ describe('consent is re-checked before every request', () => {
 
   it('metric streams of a tool that is now off are not exported again, and are dropped', async () => {
     const rx = await startReceiver();
-    cleanups.push(() => rx.close());
+    defer(() => rx.close());
     const env = freshEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: rx.url });
     // tool-a's runs are delivered: its cumulative streams now live in the shipper's accumulator.
     for (let i = 0; i < 2; i++) await runWriter({ ...env, DTT_TOOL: 'tool-a', DEVTOOL_TELEMETRY_SHIPPER: '1' }, `a${i}`);

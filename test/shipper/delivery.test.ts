@@ -2,36 +2,17 @@
  * End to end through real processes: writer fixtures (what the recorder does at exit) kick the
  * detached shipper, which exports to a real OTLP/HTTP receiver on loopback.
  */
-import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { makeSandbox, type Env, type Sandbox } from '../support/run-fixture';
-import { startReceiver, type Receiver } from '../support/otlp-receiver';
-import { cacheRoot, ensureBuilt, fastRetries, latestTotal, readJsonFile, runWriter, spoolFiles, waitShipperGone } from './helpers';
+import { describe, expect, it } from 'vitest';
+import { receiversPerTest } from '../support/hooks';
+import type { Env } from '../support/run-fixture';
+import { ownSpoolEnv, shipperSuiteSandbox, latestTotal, readJsonFile, runWriter, spoolFiles, waitShipperGone } from './helpers';
 import { shipperStateFile } from '../../src/spool/layout';
 
-let sb: Sandbox;
-const receivers: Receiver[] = [];
-beforeAll(() => {
-  ensureBuilt();
-  sb = makeSandbox();
-});
-afterEach(async () => {
-  for (const r of receivers.splice(0)) await r.close();
-});
-afterAll(() => sb.cleanup());
+const sb = shipperSuiteSandbox();
+const receiver = receiversPerTest();
 
-async function receiver(opts: Parameters<typeof startReceiver>[0] = {}): Promise<Receiver> {
-  const r = await startReceiver(opts);
-  receivers.push(r);
-  return r;
-}
-
-function freshEnv(extra: Env = {}): Env {
-  const dir = fs.mkdtempSync(path.join(sb.root, 'cache-'));
-  return fastRetries({ ...sb.env, XDG_CACHE_HOME: dir, ...extra });
-}
+const freshEnv = (extra: Env = {}): Env => ownSpoolEnv(sb, extra);
 
 function countBy<T>(xs: T[]): Map<T, number> {
   const m = new Map<T, number>();

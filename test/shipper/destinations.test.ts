@@ -3,23 +3,14 @@
  * its own tool's records and nothing of the other's (a shipper started by one tool must never send
  * another tool's data to its endpoint), and both deliver in full.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startReceiver, type Receiver } from '../support/otlp-receiver';
-import { makeSandbox, runFixture, type Sandbox } from '../support/run-fixture';
+import { describe, expect, it } from 'vitest';
+import { receiverPerFile, sandboxPerFile } from '../support/hooks';
+import type { Receiver } from '../support/otlp-receiver';
+import { runFixture } from '../support/run-fixture';
 
-let sb: Sandbox;
-let a: Receiver;
-let b: Receiver;
-beforeAll(async () => {
-  sb = makeSandbox();
-  a = await startReceiver();
-  b = await startReceiver();
-});
-afterAll(async () => {
-  await a?.close();
-  await b?.close();
-  sb?.cleanup();
-});
+const sb = sandboxPerFile();
+const a = receiverPerFile();
+const b = receiverPerFile();
 
 describe('records go to the destination they were recorded for', () => {
   it('interleaved runs of two tools with two endpoints never cross', async () => {

@@ -5,36 +5,20 @@
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import * as path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { makeSandbox, REPO_ROOT, type Env, type Sandbox, isAlive } from '../support/run-fixture';
-import { startReceiver, type Receiver } from '../support/otlp-receiver';
-import { cacheRoot, DIST, ensureBuilt, fastRetries, latestTotal, lockPid, readJsonFile, runShipperProcess, runWriter, spoolFiles, waitShipperGone } from './helpers';
+import { describe, expect, it } from 'vitest';
+import { cleanupAfterEach, receiversPerTest } from '../support/hooks';
+import { REPO_ROOT, type Env, isAlive } from '../support/run-fixture';
+import { cacheRoot, DIST, ownSpoolEnv, shipperSuiteSandbox, latestTotal, lockPid, readJsonFile, runShipperProcess, runWriter, spoolFiles, waitShipperGone } from './helpers';
 import { startProxy } from './proxy';
 import { batchDir, shipperStateFile } from '../../src/spool/layout';
 
-let sb: Sandbox;
-const cleanups: Array<() => Promise<void> | void> = [];
-beforeAll(() => {
-  ensureBuilt();
-  sb = makeSandbox();
-});
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-afterAll(() => sb.cleanup());
+const sb = shipperSuiteSandbox();
+const defer = cleanupAfterEach();
+const receiver = receiversPerTest(defer);
 
-async function receiver(opts: Parameters<typeof startReceiver>[0] = {}): Promise<Receiver> {
-  const r = await startReceiver(opts);
-  cleanups.push(() => r.close());
-  return r;
-}
-
-function freshEnv(extra: Env = {}): Env {
-  const dir = fs.mkdtempSync(path.join(sb.root, 'cache-'));
-  return fastRetries({ ...sb.env, XDG_CACHE_HOME: dir, ...extra });
-}
+const freshEnv = (extra: Env = {}): Env => ownSpoolEnv(sb, extra);
 
 /** Write batches as a tool would, without starting a shipper (the test starts it). */
 async function spoolRuns(env: Env, n: number, spans = 1): Promise<string[]> {
@@ -43,15 +27,32 @@ async function spoolRuns(env: Env, n: number, spans = 1): Promise<string[]> {
   return ids;
 }
 
-function shipperState(env: Env): Record<string, unknown> & { dropped: Record<string, number> } {
+/** The shipper's state file (src/spool/state.ts), as the tests read it. */
+interface ShipperStateView {
+  dropped: Record<string, number>;
+  nextAttemptAt: number;
+  lastError: string;
+  conditions: string[];
+}
+
+function shipperState(env: Env): ShipperStateView & Record<string, unknown> {
   return readJsonFile(shipperStateFile(env));
 }
 
 /** A hand-written HTTP server for behaviours the receiver does not script. */
-async function rawServer(handler: http.RequestListener): Promise<{ url: string; server: http.Server; closed: () => number }> {
+async function rawServer(
+  handler: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>,
+): Promise<{ url: string; server: http.Server; closed: () => number }> {
   let closed = 0;
-  const sockets = new Set<import('node:net').Socket>();
-  const server = http.createServer(handler);
+  const sockets = new Set<Socket>();
+  // A handler that throws is a broken test, not a collector behaviour: it fails the test's clean-up.
+  const failures: unknown[] = [];
+  const server = http.createServer((req, res) => {
+    handler(req, res).catch((err: unknown) => {
+      failures.push(err);
+      res.destroy();
+    });
+  });
   server.on('connection', (s) => {
     sockets.add(s);
     s.on('close', () => {
@@ -60,11 +61,11 @@ async function rawServer(handler: http.RequestListener): Promise<{ url: string; 
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  cleanups.push(
+  defer(
     () =>
-      new Promise<void>((r) => {
+      new Promise<void>((r, reject) => {
         for (const s of sockets) s.destroy();
-        server.close(() => r());
+        server.close(() => (failures.length > 0 ? reject(failures[0] as Error) : r()));
       }),
   );
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, closed: () => closed };
@@ -230,7 +231,7 @@ describe('a shipper killed mid-send', () => {
     const env = freshEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: rx.url, OTEL_EXPORTER_OTLP_TIMEOUT: '60000' });
     const ids = await spoolRuns(env, 5);
     const child = spawn(process.execPath, [path.join(DIST, 'shipper', 'main.js')], { env: { ...env, DEVTOOL_TELEMETRY_SHIPPER: '1' }, stdio: 'ignore' });
-    cleanups.push(() => {
+    defer(() => {
       if (child.exitCode === null) child.kill('SIGKILL');
     });
     await rx.waitFor(() => rx.requests.some((r) => r.signal === 'traces'), 15_000);
@@ -359,7 +360,7 @@ describe('proxies', () => {
   it('HTTP_PROXY: traffic goes through the proxy', async () => {
     const rx = await receiver();
     const proxy = await startProxy();
-    cleanups.push(() => proxy.close());
+    defer(() => proxy.close());
     const env = freshEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: rx.url, HTTP_PROXY: proxy.url });
     const ids = await spoolRuns(env, 2);
     await runShipperProcess(env);
@@ -373,7 +374,7 @@ describe('proxies', () => {
   it('NO_PROXY exempts the collector host', async () => {
     const rx = await receiver();
     const proxy = await startProxy();
-    cleanups.push(() => proxy.close());
+    defer(() => proxy.close());
     const env = freshEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: rx.url, HTTP_PROXY: proxy.url, NO_PROXY: '127.0.0.1' });
     const ids = await spoolRuns(env, 1);
     await runShipperProcess(env);

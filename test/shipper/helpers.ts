@@ -6,9 +6,10 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { expect } from 'vitest';
+import { beforeAll, expect } from 'vitest';
 import type { FlatMetric } from '../support/otlp-receiver';
-import { REPO_ROOT, runFixture, type Env, type RunResult, isAlive, waitUntil } from '../support/run-fixture';
+import { sandboxPerFile } from '../support/hooks';
+import { REPO_ROOT, runFixture, type Env, type RunResult, type Sandbox, isAlive, waitUntil } from '../support/run-fixture';
 import { batchDir, lockFile } from '../../src/spool/layout';
 
 /**
@@ -88,6 +89,21 @@ export function fastRetries(env: Env): Env {
     DEVTOOL_TELEMETRY_RETRY_MAX_MS: '400',
     DEVTOOL_TELEMETRY_SHIPPER_MAX_WAIT_MS: '5000',
   };
+}
+
+/** A shipper suite's set-up: the private build of our modules (ensureBuilt), one sandbox for the file. */
+export function shipperSuiteSandbox(): Sandbox {
+  beforeAll(() => ensureBuilt());
+  return sandboxPerFile();
+}
+
+/**
+ * The sandbox's environment with a cache directory of its own, so a spool, shipper lock and state of
+ * its own (no test sees another test's shipper), with fast retries unless `fast` is false; then `extra`.
+ */
+export function ownSpoolEnv(sb: Sandbox, extra: Env = {}, { fast = true } = {}): Env {
+  const env = { ...sb.env, XDG_CACHE_HOME: fs.mkdtempSync(path.join(sb.root, 'cache-')) };
+  return { ...(fast ? fastRetries(env) : env), ...extra };
 }
 
 export interface WriterOutput {

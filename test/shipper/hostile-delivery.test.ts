@@ -7,43 +7,22 @@
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { makeSandbox, REPO_ROOT, runFixture, waitUntil, type Env, type Sandbox } from '../support/run-fixture';
-import { startReceiver, type ReceivedRequest, type Receiver } from '../support/otlp-receiver';
-import { DIST, ensureBuilt, fastRetries, readJsonFile, runShipperProcess, runWriter, spoolFiles, waitShipperGone } from './helpers';
+import { describe, expect, it } from 'vitest';
+import { cleanupAfterEach, receiversPerTest } from '../support/hooks';
+import { REPO_ROOT, runFixture, waitUntil, type Env } from '../support/run-fixture';
+import type { ReceivedRequest } from '../support/otlp-receiver';
+import { DIST, ownSpoolEnv, shipperSuiteSandbox, readJsonFile, runShipperProcess, runWriter, spoolFiles, waitShipperGone } from './helpers';
 import { startProxy } from './proxy';
 import { shipperStateFile } from '../../src/spool/layout';
 
-let sb: Sandbox;
-const cleanups: Array<() => Promise<void> | void> = [];
-beforeAll(() => {
-  ensureBuilt();
-  sb = makeSandbox();
-});
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-afterAll(() => sb.cleanup());
+const sb = shipperSuiteSandbox();
+const defer = cleanupAfterEach();
+const receiver = receiversPerTest(defer);
 
 const CLI = path.join(REPO_ROOT, 'bin', 'devtool-telemetry.js');
 
-async function receiver(opts: Parameters<typeof startReceiver>[0] = {}): Promise<Receiver> {
-  const r = await startReceiver(opts);
-  cleanups.push(() => r.close());
-  return r;
-}
-
-/** Fast retries unless the test sets its own. */
-function freshEnv(extra: Env = {}): Env {
-  return {
-    ...fastRetries({
-      ...sb.env,
-      XDG_CACHE_HOME: fs.mkdtempSync(path.join(sb.root, 'cache-')),
-      XDG_CONFIG_HOME: fs.mkdtempSync(path.join(sb.root, 'config-')),
-    }),
-    ...extra,
-  };
-}
+/** A spool and a config of its own; fast retries unless the test sets its own. */
+const freshEnv = (extra: Env = {}): Env => ownSpoolEnv(sb, { XDG_CONFIG_HOME: fs.mkdtempSync(path.join(sb.root, 'config-')), ...extra });
 
 async function spoolRuns(env: Env, n: number, spans = 1): Promise<string[]> {
   const r = await runWriter({ ...env, DEVTOOL_TELEMETRY_SHIPPER: '1', DTT_BATCHES: String(n) }, 'r', spans);
@@ -141,7 +120,7 @@ describe('credentials in the endpoint URL', () => {
     it(`http://user:pass@host reaches the collector as Basic auth (${via})`, async () => {
       const rx = await receiver({ respond: (req) => (req.headers.authorization === basic('user', 'p@ss:w') ? undefined : { status: 401 }) });
       const proxy = via === 'proxy' ? await startProxy() : undefined;
-      if (proxy) cleanups.push(() => proxy.close());
+      if (proxy) defer(() => proxy.close());
       const endpoint = rx.url.replace('http://', 'http://user:p%40ss%3Aw@');
       const env = freshEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, ...(proxy ? { HTTP_PROXY: proxy.url } : {}) });
       const ids = await spoolRuns(env, 2);
@@ -201,7 +180,7 @@ describe('duration settings at or above 2^31 ms', () => {
     let stderr = '';
     const child = spawn(process.execPath, [path.join(DIST, 'shipper', 'main.js')], { env: { ...env, DEVTOOL_TELEMETRY_SHIPPER: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    cleanups.push(() => {
+    defer(() => {
       if (child.exitCode === null) child.kill('SIGKILL');
     });
     await rx.waitFor(() => rx.requests.length > 0, 15_000);

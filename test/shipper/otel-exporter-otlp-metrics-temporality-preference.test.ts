@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseTemporality } from '../../src/settings/temporality-env';
 import { readShipperState } from '../../src/spool/shipper-state';
-import { startReceiver, type FlatMetric, type Receiver } from '../support/otlp-receiver';
+import { startReceiver, type FlatMetric, type Receiver, type ReceiverOptions } from '../support/otlp-receiver';
 import { makeSandbox, runFixture, type Env, type Sandbox } from '../support/run-fixture';
 import { waitForShipperIdle } from '../support/spool-helpers';
 
@@ -21,7 +21,7 @@ afterEach(async () => {
   sb = undefined;
 });
 
-async function runs(n: number, extra: Env, respond?: Parameters<typeof startReceiver>[0]['respond']): Promise<{ env: Env; metrics: FlatMetric[] }> {
+async function runs(n: number, extra: Env, respond?: ReceiverOptions['respond']): Promise<{ env: Env; metrics: FlatMetric[] }> {
   receiver = await startReceiver({ respond });
   sb = makeSandbox();
   const env: Env = { ...sb.env, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, DEVTOOL_TELEMETRY_RETRY_BASE_MS: '100', DEVTOOL_TELEMETRY_RETRY_MAX_MS: '400', ...extra };

@@ -3,34 +3,17 @@
 // every request carries a User-Agent naming us and our version.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { makeSandbox, REPO_ROOT, type Env, type Sandbox } from '../support/run-fixture';
-import { startReceiver, type Receiver } from '../support/otlp-receiver';
-import { ensureBuilt, fastRetries, latestTotal, readJsonFile, runShipperProcess, runWriter, spoolFiles } from './helpers';
+import { describe, expect, it } from 'vitest';
+import { receiversPerTest } from '../support/hooks';
+import { REPO_ROOT, type Env } from '../support/run-fixture';
+import { ownSpoolEnv, shipperSuiteSandbox, latestTotal, readJsonFile, runShipperProcess, runWriter, spoolFiles } from './helpers';
 import { shipperStateFile } from '../../src/spool/layout';
 import { isRetryableStatus } from '../../src/shipper/otlp-http-policy';
 
-let sb: Sandbox;
-const cleanups: Array<() => Promise<void> | void> = [];
-beforeAll(() => {
-  ensureBuilt();
-  sb = makeSandbox();
-});
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-afterAll(() => sb.cleanup());
+const sb = shipperSuiteSandbox();
+const receiver = receiversPerTest();
 
-async function receiver(opts: Parameters<typeof startReceiver>[0] = {}): Promise<Receiver> {
-  const r = await startReceiver(opts);
-  cleanups.push(() => r.close());
-  return r;
-}
-
-function freshEnv(extra: Env = {}): Env {
-  const dir = fs.mkdtempSync(path.join(sb.root, 'cache-'));
-  return fastRetries({ ...sb.env, XDG_CACHE_HOME: dir, ...extra });
-}
+const freshEnv = (extra: Env = {}): Env => ownSpoolEnv(sb, extra);
 
 async function spoolOneRun(env: Env): Promise<void> {
   await runWriter({ ...env, DEVTOOL_TELEMETRY_SHIPPER: '1' }, 'r0', 1);

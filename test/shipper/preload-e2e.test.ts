@@ -5,14 +5,13 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeSandbox, REPO_ROOT, registerPath, runFixture, runPlain, type Sandbox } from '../support/run-fixture';
-import { startReceiver, type Receiver } from '../support/otlp-receiver';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, registerPath, runFixture, runPlain } from '../support/run-fixture';
+import { receiverPerFile, sandboxPerFile } from '../support/hooks';
+import { startReceiver } from '../support/otlp-receiver';
 import { latestTotal, lockPid, spoolFiles, waitShipperGone } from './helpers';
 
-let sb: Sandbox;
-let rx: Receiver;
-beforeAll(async () => {
+beforeAll(() => {
   // The preload under test is the package build; build it if this run has none yet.
   if (!fs.existsSync(registerPath('require')) || !fs.existsSync(path.join(REPO_ROOT, 'dist', 'cjs', 'shipper', 'main.js'))) {
     try {
@@ -21,13 +20,9 @@ beforeAll(async () => {
       /* tsc reports other modules' type errors but still emits */
     }
   }
-  sb = makeSandbox();
-  rx = await startReceiver();
 });
-afterAll(async () => {
-  await rx?.close();
-  sb?.cleanup();
-});
+const sb = sandboxPerFile();
+const rx = receiverPerFile();
 
 describe('real preload -> spool -> shipper -> collector', () => {
   it('20 concurrent runs of a CLI (normal end and process.exit from async code): 20 command spans once each, runs total exact', async () => {

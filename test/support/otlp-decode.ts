@@ -136,7 +136,7 @@ export interface FlatLog {
   request: number;
 }
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Obj = Record<string, any>;
 
 /** OTLP/JSON may carry 64-bit numbers as strings or numbers; tests want numbers. */
 function num(v: unknown): number | undefined {

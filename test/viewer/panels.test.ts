@@ -1,15 +1,14 @@
 /**
  * How the viewer turns the Grafana dashboard into queries (viewer/panels.mjs): read from the dashboard
  * file itself, with Grafana's variables substituted as Grafana does. The browser test
- * (viewer.test.ts) checks the results against a real Prometheus; these check the substitution rules.
+ * (viewer-in-browser.test.ts) checks the results against a real Prometheus; these check the substitution rules.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-// @ts-ignore: plain ESM
+// @ts-expect-error: plain ESM
 import { DASHBOARD_FILE, durationSec, legendOf, readDashboard, scrapeIntervalSec, substitute } from '../../viewer/panels.mjs';
-// @ts-ignore: plain ESM
 import { resolveJaegerBin } from '../../scripts/stack-lib.mjs';
 
 describe('dashboard -> PromQL', () => {

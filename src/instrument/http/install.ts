@@ -24,10 +24,8 @@ export function installHttpInstrumentation(recorder: Recorder): void {
     const g = globalThis as { [INSTALLED]?: boolean };
     if (g[INSTALLED] || !recorder.run.allows('usage')) return;
     g[INSTALLED] = true;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const dc = require('node:diagnostics_channel') as typeof import('node:diagnostics_channel');
     let server: typeof import('./server') | undefined;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const load = () => (server ??= require('./server') as typeof import('./server'));
 
     dc.subscribe('http.server.request.start', (msg) => {

@@ -1,4 +1,4 @@
-/** Pure pieces: OTLP env parsing, preload stripping, backoff, Retry-After, the accumulator, encoding. */
+/** The shipper's delivery rules, in-process: OTLP env parsing, when to kick a shipper, preload stripping, backoff and Retry-After, the accumulator, span encoding. */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';

@@ -3,12 +3,11 @@
 // totals per session (even with concurrent runs), and the ended session's summary metrics.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readSession as readStored, sessionFile } from '../../src/session/store';
 import { ageSession } from './age';
 import type { FlatMetric } from '../support/otlp-receiver';
-import { linkPackage } from '../support/run-fixture';
-import { histogramTotals, startE2E, type E2E } from '../features/e2e';
+import { e2ePerFile, histogramTotals, type E2E } from '../features/e2e';
 import { currentSession, forgetSession } from '../../src/session';
 
 const TOOL = path.join(__dirname, 'fixtures', 'session-tool');
@@ -31,12 +30,7 @@ function histogram(metrics: FlatMetric[], name: string) {
 }
 
 describe('sessions of several processes', () => {
-  let e: E2E;
-  beforeAll(async () => {
-    linkPackage(TOOL);
-    e = await startE2E([]);
-  });
-  afterAll(async () => e?.close());
+  const e = e2ePerFile([TOOL]);
 
   it('share one session id within the idle lifetime and add up exact totals', async () => {
     for (let i = 0; i < 3; i++) expect((await e.run(CLI, ['work'])).stdout.trim()).toBe('worked');
@@ -135,12 +129,7 @@ describe('sessions of several processes', () => {
 });
 
 describe('OTEL_SERVICE_NAME in session file names', () => {
-  let e: E2E;
-  beforeAll(async () => {
-    linkPackage(TOOL);
-    e = await startE2E([]);
-  });
-  afterAll(async () => e?.close());
+  const e = e2ePerFile([TOOL]);
 
   it.each([
     ['a path', '/home/alice/projects/secret plan'],
@@ -171,12 +160,7 @@ describe('OTEL_SERVICE_NAME in session file names', () => {
 });
 
 describe('races between runs of one tool', () => {
-  let e: E2E;
-  beforeAll(async () => {
-    linkPackage(TOOL);
-    e = await startE2E([]);
-  });
-  afterAll(async () => e?.close());
+  const e = e2ePerFile([TOOL]);
 
   it('a stampede of first runs starts exactly one session, without waiting', async () => {
     const runs = await Promise.all(Array.from({ length: 12 }, () => e.run(CLI, ['work'])));

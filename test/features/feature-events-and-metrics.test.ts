@@ -1,24 +1,22 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 // Feature-usage events and tool-declared per-command metrics, end to end: a real tool process
 // under the preload, the detached shipper, the OTLP test receiver. Counts must be exact; every
 // undeclared name, property, wrong type, huge value and runaway cardinality must be dropped or
 // bucketed, counted, and absent from the bytes on the wire.
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { FlatSpan } from '../support/otlp-receiver';
 import { runPlain } from '../support/run-fixture';
-import { counterTotal, FEATURE_TOOL, points, startE2E, type E2E } from './e2e';
+import { counterTotal, FEATURE_TOOL, points, startE2E, e2ePerFile } from './e2e';
 
 const CLI = path.join(FEATURE_TOOL, 'cli.js');
 
 describe('feature-usage events', () => {
-  let e: E2E;
+  const e = e2ePerFile();
   let stdout = '';
   let root: FlatSpan;
 
   beforeAll(async () => {
-    e = await startE2E();
     const r = await e.run(CLI, ['features']);
     stdout = r.stdout;
     expect(r.code).toBe(0);
@@ -26,7 +24,6 @@ describe('feature-usage events', () => {
     await e.receiver.waitFor(() => e.receiver.spans().length > 0 && e.receiver.metrics().some((m) => m.name === 'devtool.feature.uses'), 15_000);
     root = e.receiver.spans().find((s) => s.name === 'feature-tool features')!;
   });
-  afterAll(async () => e?.close());
 
   it('does not change what the tool prints or returns', async () => {
     const plain = await runPlain({ script: CLI, args: ['features'], env: e.env, cwd: e.sb.home });
@@ -101,14 +98,12 @@ describe('feature-usage events', () => {
 });
 
 describe('tool-declared per-command metrics and attributes', () => {
-  let e: E2E;
+  const e = e2ePerFile();
   beforeAll(async () => {
-    e = await startE2E();
     const r = await e.run(CLI, ['metrics']);
     expect(r.code).toBe(0);
     await e.receiver.waitFor(() => e.receiver.metrics().some((m) => m.name === 'visivo.jobs.executed'), 15_000);
   });
-  afterAll(async () => e?.close());
 
   it('exports declared counters labelled by command and declared enums', () => {
     const m = e.receiver.metrics();

@@ -1,15 +1,9 @@
 /** The API in a real preloaded process: steps and LLM requests nest under the command span. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FlatSpan } from '../support/otlp-receiver';
-import { harness, runAndCollect, type Harness } from './helpers';
+import { harnessPerFile, runAndCollect } from './helpers';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await harness();
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = harnessPerFile();
 
 const byName = (spans: FlatSpan[], name: string): FlatSpan => {
   const s = spans.find((x) => x.name === name);

@@ -13,11 +13,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, linkPackage, makeSandbox, preloadArgs, runFixture, type Sandbox } from '../support/run-fixture';
 import { attrs, hex, nowNs, postOtlp, tracesBody } from '../collector/helpers';
 import { SCREENSHOT_DIR, launchBrowser, open, screenshot, type Browser } from './browser';
-// @ts-ignore: plain ESM helpers shared with `npm run stack` and the demo
 import { ensureBuilt, findFreePorts, freeStackPorts, startStack } from '../../scripts/stack-lib.mjs';
-// @ts-ignore: plain ESM
+// @ts-expect-error: plain ESM
 import { startViewerProcess } from '../../viewer/stack.mjs';
-// @ts-ignore: plain ESM
+// @ts-expect-error: plain ESM
 import { startViewer } from '../../viewer/server.mjs';
 
 const EXAMPLES = path.join(REPO_ROOT, 'examples');
@@ -340,7 +339,6 @@ describe('npm run stack serves the viewer', { timeout: 240_000 }, () => {
       PATH: `${bin}${path.delimiter}${process.env.PATH}`,
       DEVTOOL_STACK_DIR: dir,
     };
-    // @ts-ignore: plain ESM
     const { ENV_PORTS } = await import('../../scripts/stack-lib.mjs');
     // every DEVTOOL_*_PORT, DEVTOOL_VIEWER_PORT included
     for (const [k, v] of Object.entries(ENV_PORTS as Record<string, string>)) env[v] = String((ports as any)[k]);

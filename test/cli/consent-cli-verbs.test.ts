@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Batch } from '../../src/model/records';
 import { runsDir } from '../../src/spool/start-record';
 import { writeBatch } from '../../src/spool/spool';
-import { FIXTURE_SECRETS, FIXTURES_DIR, makeSandbox, REPO_ROOT, runFixture, type Env, type Sandbox } from '../support/run-fixture';
+import { FIXTURE_SECRETS, makeSandbox, REPO_ROOT, runFixture, type Env, type Sandbox } from '../support/run-fixture';
 import { freePort } from '../support/otlp-receiver';
 import { batchFiles } from '../support/spool-helpers';
 
