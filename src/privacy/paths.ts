@@ -36,10 +36,6 @@ function isStop(c: number): boolean {
   return isBlank(c);
 }
 
-function isQuote(c: number): boolean {
-  return c === 34 || c === 39 || c === 96 || c === 60 || c === 62;
-}
-
 function isLetter(c: number): boolean {
   return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 }
@@ -97,8 +93,11 @@ export function isPathToken(s: string, start: number, end: number): boolean {
   return seps >= 3;
 }
 
-/** End of the token that starts at `start`. */
-function tokenEnd(s: string, start: number): number {
+/**
+ * End of the token that starts at `start`. In a URL (`urlToken`: after `//`) a `:` (a port, an IPv6
+ * literal) does not end it; every other stop does, so what follows a `]` or `(` is a token of its own.
+ */
+function tokenEnd(s: string, start: number, urlToken = false): number {
   const n = s.length;
   let j = start;
   let query = false;
@@ -110,7 +109,7 @@ function tokenEnd(s: string, start: number): number {
     // only after a separator: `?=/home/x` is not a query of a path, and `=` still ends `?`
     if (d === 63 /* ? */ && sep) query = true;
     if (isStop(d) && !(query && d === 61)) break;
-    if (d === 58 /* : */) {
+    if (d === 58 /* : */ && !urlToken) {
       // a drive letter's colon (`C:\`) and a route parameter (`/:id`) stay inside the token
       const driveColon = j === start + 1 && isLetter(s.charCodeAt(start)) && j + 1 < n && isSep(s.charCodeAt(j + 1));
       const routeParam = j > start && s.charCodeAt(j - 1) === 47;
@@ -134,9 +133,9 @@ export function replacePaths(s: string): string {
     if (isStop(c) || c === 58 /* : */) { i++; continue; }
     const start = i;
     let j = tokenEnd(s, i);
-    // `//host/...` after `scheme:` is a URL (or a protocol-relative one): skip it to the next blank.
+    // `//host/...` after `scheme:` is a URL (or a protocol-relative one): skip it to its end.
     if (s.charCodeAt(start) === 47 && s.charCodeAt(start + 1) === 47 && s.charCodeAt(start + 2) !== 47) {
-      while (j < n && !isBlank(s.charCodeAt(j)) && !isQuote(s.charCodeAt(j))) j++;
+      j = tokenEnd(s, start, true);
     } else if (isPathToken(s, start, j)) {
       // A name with a space (`C:\Users\Ann Lee\Documents\x`): a following word that has a separator
       // continues the same path.

@@ -10,7 +10,6 @@ var httpMethods = map[string]bool{"GET": true, "HEAD": true, "POST": true, "PUT"
 
 func isBlankByte(c byte) bool { return c == ' ' || (c >= 9 && c <= 13) }
 
-func isQuoteByte(c byte) bool { return c == '"' || c == '\'' || c == '`' || c == '<' || c == '>' }
 
 func isStopByte(c byte) bool {
 	switch c {
@@ -89,8 +88,10 @@ func isPathToken(s string, start, end int) bool {
 	return seps >= 3
 }
 
-// tokenEnd: the end of the token that starts at start.
-func tokenEnd(s string, start int) int {
+// tokenEnd: the end of the token that starts at start. In a URL (urlToken: after `//`) a `:` (a
+// port, an IPv6 literal) does not end it; every other stop does, so what follows a `]` or `(` is a
+// token of its own.
+func tokenEnd(s string, start int, urlToken bool) int {
 	n := len(s)
 	j, query, sep := start, false, false
 	for j < n {
@@ -106,7 +107,7 @@ func tokenEnd(s string, start int) int {
 		if isStopByte(d) && !(query && d == '=') {
 			break
 		}
-		if d == ':' {
+		if d == ':' && !urlToken {
 			driveColon := j == start+1 && isLetterByte(s[start]) && j+1 < n && isSepByte(s[j+1])
 			routeParam := j > start && s[j-1] == '/'
 			if !driveColon && !routeParam {
@@ -133,15 +134,13 @@ func replacePaths(s, ph string) (string, bool) {
 			continue
 		}
 		start := i
-		j := tokenEnd(s, i)
+		j := tokenEnd(s, i, false)
 		if s[start] == '/' && start+1 < n && s[start+1] == '/' && (start+2 >= n || s[start+2] != '/') {
-			for j < n && !isBlankByte(s[j]) && !isQuoteByte(s[j]) {
-				j++
-			}
+			j = tokenEnd(s, start, true)
 		} else if isPathToken(s, start, j) {
 			// a name with a space: a following word that has a separator continues the same path
 			for j+1 < n && s[j] == ' ' {
-				k := tokenEnd(s, j+1)
+				k := tokenEnd(s, j+1, false)
 				if strings.IndexAny(s[j+1:k], `/\`) < 0 {
 					break
 				}
