@@ -36,7 +36,8 @@ export function sanitizeMetric(st: SanitizerState, level: Level, m: unknown): Me
   if (!type || (type === 'sum') !== (spec.instrument === 'counter')) return undefined;
   if (!isNanos(x.startTimeUnixNano)) return undefined;
   if (!isNanos(x.timeUnixNano)) return undefined;
-  const points = list(x.points, LIMITS.points, (p) => point(st, level, type, p));
+  // The judge needs the metric's type: one closure per metric (a few per batch).
+  const points = list(st, level, x.points, LIMITS.points, (_st, _level, p) => point(st, level, type, p));
   if (points.length === 0) return undefined;
   return {
     name: spec.name,

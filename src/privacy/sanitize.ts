@@ -63,9 +63,9 @@ function sanitizeBatchWith(st: SanitizerState, b: Batch): Batch {
     const ext = exportExtensions();
     if (ext.attributes.length || ext.metrics.length) out.extensions = ext;
     out.resource = sanitizeAttributes(st, level, 'resource', raw.resource);
-    out.spans = list(raw.spans, LIMITS.spans, (s) => sanitizeSpan(st, level, s));
-    out.metrics = list(raw.metrics, LIMITS.metrics, (m) => sanitizeMetric(st, level, m));
-    const logs = list(raw.logs, LIMITS.logs, (r) => sanitizeLogRecord(st, level, r));
+    out.spans = list(st, level, raw.spans, LIMITS.spans, sanitizeSpan);
+    out.metrics = list(st, level, raw.metrics, LIMITS.metrics, sanitizeMetric);
+    const logs = list(st, level, raw.logs, LIMITS.logs, sanitizeLogRecord);
     if (logs.length) out.logs = logs;
   } catch {
     return emptyBatch(raw, level);

@@ -68,13 +68,16 @@ export function createSanitizerState(ctx: SanitizeContext): SanitizerState {
   };
 }
 
-/** Up to `max` judged items of an array; an item that cannot be judged (throws) is dropped alone. */
-export function list<T>(v: unknown, max: number, f: (x: unknown) => T | undefined): T[] {
+/**
+ * Up to `max` items of an array, each judged at `level`; an item that cannot be judged (throws) is
+ * dropped alone. The judge takes the state and level as arguments: no closure per record.
+ */
+export function list<T>(st: SanitizerState, level: Level, v: unknown, max: number, judge: (st: SanitizerState, level: Level, x: unknown) => T | undefined): T[] {
   const out: T[] = [];
   if (!Array.isArray(v)) return out;
   for (let i = 0; i < v.length && out.length < max; i++) {
     try {
-      const r = f(v[i]);
+      const r = judge(st, level, v[i]);
       if (r !== undefined) out.push(r);
     } catch {
       /* cannot judge: drop this record only */

@@ -84,8 +84,8 @@ export function sanitizeSpan(st: SanitizerState, level: Level, sp: unknown): Spa
     startTimeUnixNano: x.startTimeUnixNano,
     endTimeUnixNano: x.endTimeUnixNano,
     attributes: sanitizeAttributes(st, level, 'span', x.attributes),
-    events: list(x.events, LIMITS.events, (e) => event(st, level, e)),
-    links: list(x.links, LIMITS.links, (l) => link(st, level, l)),
+    events: list(st, level, x.events, LIMITS.events, event),
+    links: list(st, level, x.links, LIMITS.links, link),
     status: statusOf(st, x.status),
   };
   if (isHex(x.parentSpanId, 16)) out.parentSpanId = x.parentSpanId;
