@@ -225,8 +225,11 @@ export function looksRandom(t: string): boolean {
   let longestRun = 0;
   let run = 0;
   for (let i = 0; i < n; i++) {
-    const k = cls(t.charCodeAt(i));
-    if (k < 0) { prev = -1; run = 0; continue; }
+    const c = t.charCodeAt(i);
+    const k = cls(c);
+    // `+` and `/` are base64's own letters: they do not end a run (a 40-character AWS secret split by
+    // them into runs of 11 is one random run); other separators do.
+    if (k < 0) { prev = -1; if (c !== 43 && c !== 47) run = 0; continue; }
     core++;
     run++;
     if (run > longestRun) longestRun = run;

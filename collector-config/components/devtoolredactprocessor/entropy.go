@@ -38,7 +38,12 @@ func (e *EntropyConfig) looksRandom(t string) bool {
 	for i := 0; i < n; i++ {
 		k := charClass(t[i])
 		if k < 0 {
-			prev, run = -1, 0
+			// `+` and `/` are base64's own letters: they do not end a run (a 40-character AWS secret
+			// split by them into runs of 11 is one random run); other separators do.
+			prev = -1
+			if t[i] != '+' && t[i] != '/' {
+				run = 0
+			}
 			continue
 		}
 		core++
