@@ -8,10 +8,7 @@
 import { chatMessages, contentParts, partsJson, textMessage, toJson, type Message } from './content';
 import { count, requestParams, str, type LlmResult } from './llm-call';
 import { wrapMethod, type OperationSpec } from './stainless';
-
-type Obj = Record<string, unknown>;
-
-const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object';
+import { exported, isObj, type Obj } from './patch';
 
 /** Majors whose APIPromise / Stream internals we have tested against. Others are left alone. */
 export const ANTHROPIC_MAJORS = [1];
@@ -89,7 +86,7 @@ const messages: OperationSpec = {
 };
 
 export function patchAnthropic(exports: unknown): number {
-  const Anthropic = isObj(exports) || typeof exports === 'function' ? (exports as Obj).Anthropic : undefined;
+  const Anthropic = exported(exports, 'Anthropic');
   if (typeof Anthropic !== 'function') return 0;
   const Messages = (Anthropic as unknown as Obj).Messages as Obj | undefined;
   return wrapMethod(Messages?.prototype, 'create', messages) ? 1 : 0;

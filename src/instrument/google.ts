@@ -11,9 +11,7 @@
 import { currentRecorder } from '../recorder/current';
 import { count, LlmCall, str, type LlmResult } from './llm-call';
 import { observeIterator, type StreamAccumulator } from './stainless';
-import { callOriginal, installWrapper, unwrappedMethod, type Obj } from './patch';
-
-const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object';
+import { callOriginal, exported, installWrapper, isObj, unwrappedMethod, whenSettled, type Obj } from './patch';
 
 /** Majors whose Models internals we have tested against (3.x); others are left alone. */
 export const GOOGLE_MAJORS = [3];
@@ -87,7 +85,8 @@ function wrap(proto: Obj, method: string, streamed: boolean): boolean {
     const llm = begin(this, args[0]);
     if (!llm) return orig.apply(this, args);
     const p = callOriginal(orig, this, args, (err) => llm.end(err));
-    return Promise.resolve(p).then(
+    return whenSettled(
+      p,
       (res) => {
         try {
           if (!streamed) {
@@ -106,10 +105,7 @@ function wrap(proto: Obj, method: string, streamed: boolean): boolean {
           return res;
         }
       },
-      (err: unknown) => {
-        llm.end(err);
-        throw err;
-      },
+      (err) => llm.end(err),
     );
   };
   installWrapper(proto, method, orig, wrapped);
@@ -118,7 +114,7 @@ function wrap(proto: Obj, method: string, streamed: boolean): boolean {
 
 /** Patch `Models` from the package's exports (CJS exports or ESM namespace). */
 export function patchGoogle(exports: unknown): number {
-  const Models = isObj(exports) || typeof exports === 'function' ? (exports as Obj).Models : undefined;
+  const Models = exported(exports, 'Models');
   const proto = typeof Models === 'function' ? (Models.prototype as Obj) : undefined;
   if (!proto) return 0;
   let n = 0;

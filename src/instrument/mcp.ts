@@ -10,7 +10,7 @@
  * in the request's `_meta` (`gen_ai.tool.call.id` or `toolCallId`, as agent frameworks do).
  */
 import { currentRecorder } from '../recorder/current';
-import { callOriginal, installWrapper, isObj, unwrappedMethod, type Obj } from './patch';
+import { callOriginal, exported, installWrapper, isObj, unwrappedMethod, whenSettled, type Obj } from './patch';
 import { endToolSpan, startToolSpan } from './tool-span';
 
 
@@ -27,7 +27,7 @@ function callId(params: Obj): string | undefined {
 
 /** Patch `Client` from the SDK's client module (CJS exports or ESM namespace). Returns methods patched. */
 export function patchMcp(exports: unknown): number {
-  const Client = isObj(exports) || typeof exports === 'function' ? (exports as Obj).Client : undefined;
+  const Client = exported(exports, 'Client');
   const proto = typeof Client === 'function' ? (Client.prototype as Obj) : undefined;
   const orig = unwrappedMethod(proto, 'callTool');
   if (!proto || !orig) return 0;
@@ -39,15 +39,13 @@ export function patchMcp(exports: unknown): number {
       span.end();
       return result;
     }
-    return (result as Promise<unknown>).then(
+    return whenSettled(
+      result,
       (r) => {
         span.end(undefined, r);
         return r;
       },
-      (err: unknown) => {
-        span.end(err);
-        throw err;
-      },
+      (err) => span.end(err),
     );
   };
   installWrapper(proto, 'callTool', orig, wrapped);

@@ -17,10 +17,7 @@ import {
 } from './content';
 import { count, requestParams, str, type LlmResult } from './llm-call';
 import { wrapMethod, type OperationSpec, type StreamAccumulator } from './stainless';
-
-type Obj = Record<string, unknown>;
-
-const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object';
+import { exported, isObj, type Obj } from './patch';
 
 /** Majors whose APIPromise / Stream internals we have tested against. Others are left alone. */
 export const OPENAI_MAJORS = [6, 7];
@@ -152,7 +149,7 @@ function strip(r: LlmResult): LlmResult {
 
 /** Patch the classes reachable from the package's exports (CJS `module.exports` or ESM namespace). */
 export function patchOpenAI(exports: unknown): number {
-  const OpenAI = isObj(exports) || typeof exports === 'function' ? (exports as Obj).OpenAI : undefined;
+  const OpenAI = exported(exports, 'OpenAI');
   if (typeof OpenAI !== 'function') return 0;
   const O = OpenAI as unknown as Obj;
   const Chat = O.Chat as Obj | undefined;

@@ -46,3 +46,16 @@ export function callOriginal(orig: AnyFn, self: unknown, args: unknown[], onThro
     throw err;
   }
 }
+
+/** What a client returned, once settled: `onValue` sees the value; a rejection ends the observation (`onError`) and reaches the app unchanged. */
+export function whenSettled<T, R>(p: unknown, onValue: (v: T) => R, onError: (err: unknown) => void): Promise<R> {
+  return Promise.resolve(p as T).then(onValue, (err: unknown) => {
+    onError(err);
+    throw err;
+  });
+}
+
+/** A named export of a client package (CJS `module.exports`, an ESM namespace, or a function with statics). */
+export function exported(exports: unknown, name: string): unknown {
+  return isObj(exports) || typeof exports === 'function' ? (exports as Obj)[name] : undefined;
+}

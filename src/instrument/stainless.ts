@@ -17,7 +17,7 @@
 import type { Level } from '../model/records';
 import { currentRecorder } from '../recorder/current';
 import { LlmCall, type LlmCallStart, type LlmResult } from './llm-call';
-import { callOriginal, installWrapper, isObj, unwrappedMethod, type AnyFn, type Obj } from './patch';
+import { callOriginal, installWrapper, isObj, unwrappedMethod, whenSettled, type AnyFn, type Obj } from './patch';
 
 
 export interface StreamAccumulator {
@@ -114,7 +114,8 @@ function observe(result: unknown, call: Pending): void {
   }
   const { llm } = call;
   let parseStarted = false;
-  p.responsePromise = Promise.resolve(responsePromise).then(
+  p.responsePromise = whenSettled(
+    responsePromise,
     (props) => {
       // The body is read lazily by whoever awaits the APIPromise. If nobody has started to
       // (`.asResponse()` alone), end the span with what the request told us.
@@ -123,21 +124,13 @@ function observe(result: unknown, call: Pending): void {
       });
       return props;
     },
-    (err: unknown) => {
-      llm.end(err);
-      throw err;
-    },
+    (err) => llm.end(err),
   );
   p.parseResponse = function (this: unknown, ...args: unknown[]): unknown {
     parseStarted = true;
-    let out: unknown;
-    try {
-      out = (parse as AnyFn).apply(this, args);
-    } catch (err) {
-      llm.end(err);
-      throw err;
-    }
-    return Promise.resolve(out).then(
+    const out = callOriginal(parse as AnyFn, this, args, (err) => llm.end(err));
+    return whenSettled(
+      out,
       (body) => {
         try {
           settle(body, call);
@@ -146,10 +139,7 @@ function observe(result: unknown, call: Pending): void {
         }
         return body;
       },
-      (err: unknown) => {
-        llm.end(err);
-        throw err;
-      },
+      (err) => llm.end(err),
     );
   };
 }

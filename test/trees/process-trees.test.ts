@@ -323,19 +323,26 @@ describe('a top-level process with telemetry off still speaks for its tree', () 
   // The spawner is off by a choice its children do not share (its own variable, or the user's choice
   // for it alone); tool-a and tool-b are on by consent. The spawner says nothing, so they must not
   // either, and they record only if their own notice was shown before (the notice precedes any send).
+  const receivers: Array<{ close(): Promise<void> }> = [];
+  afterAll(async () => {
+    for (const x of receivers.splice(0)) await x.close();
+  });
   async function offTree(extra: Record<string, string>, setup?: (sb: { writeUserConfig(d: unknown): void }) => void) {
     const { makeSandbox, runFixture } = await import('../support/run-fixture');
     const { batchFiles, waitForShipperIdle } = await import('../support/spool-helpers');
+    const { startReceiver } = await import('../support/otlp-receiver');
     const sb = makeSandbox();
     const userConfig = path.join(sb.configHome, 'devtool-telemetry', 'config.json');
     setup?.({ writeUserConfig: (d) => (fs.mkdirSync(path.dirname(userConfig), { recursive: true }), fs.writeFileSync(userConfig, JSON.stringify(d))) });
-    const seen = new Set(t.receiver.spans().map((x) => x.spanId));
-    const env = { ...sb.env, OTEL_EXPORTER_OTLP_ENDPOINT: t.receiver.url, ...extra };
+    // A receiver of its own: a late delivery from another test's tree can never count here.
+    const rx = await startReceiver();
+    receivers.push(rx);
+    const env = { ...sb.env, OTEL_EXPORTER_OTLP_ENDPOINT: rx.url, ...extra };
     try {
       const r = await runFixture({ script: SPAWNER, args: ['two'], env, mode: 'node-options', cwd: sb.home });
       await waitForShipperIdle(env, 25_000);
       const config = fs.existsSync(userConfig) ? JSON.parse(fs.readFileSync(userConfig, 'utf8')) : {};
-      return { r, ctx: ctxLine(r.stdout), spans: () => t.receiver.spans().filter((x) => !seen.has(x.spanId)), spooled: batchFiles(env), config };
+      return { r, ctx: ctxLine(r.stdout), spans: () => rx.spans(), waitFor: rx.waitFor.bind(rx), spooled: batchFiles(env), config };
     } finally {
       sb.cleanup();
     }
@@ -356,13 +363,13 @@ describe('a top-level process with telemetry off still speaks for its tree', () 
   });
 
   it("off by the user's choice for it alone: a child whose notice was shown before records, silently; the other does not", async () => {
-    const { r, ctx, spans } = await offTree({}, (sb) =>
+    const { r, ctx, spans, waitFor } = await offTree({}, (sb) =>
       sb.writeUserConfig({ tools: { spawner: { level: 'off' }, 'tool-a': { noticeShownAt: '2026-01-01T00:00:00.000Z' } } }),
     );
     expect(r.code).toBe(0);
     expect(noticeLines(r.stderr)).toEqual([]);
     expect(ctx.tree).toBe('off');
-    await t.receiver.waitFor(() => spans().some(isCommand), 20_000);
+    await waitFor(() => spans().some(isCommand), 20_000);
     await new Promise((res) => setTimeout(res, 500));
     const services = new Set(spans().filter(isCommand).map((x) => x.resource['service.name']));
     expect(services).toEqual(new Set(['tool-a']));
