@@ -114,6 +114,20 @@ function serializers(protocol: OtlpProtocol): Serializers {
     : { trace: t.ProtobufTraceSerializer, metrics: t.ProtobufMetricsSerializer, logs: t.ProtobufLogsSerializer };
 }
 
+/**
+ * Why the encoders cannot load (a broken install: the OTLP serializer package missing or unreadable),
+ * or undefined when they can. Then no batch is at fault: it must be kept, never quarantined.
+ */
+export function encoderProblem(protocol: OtlpProtocol): string | undefined {
+  try {
+    serializers(protocol);
+    return undefined;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException)?.code;
+    return `the OTLP encoders cannot load (${typeof code === 'string' ? code : 'error'}): reinstall devtool-telemetry; batches are kept`;
+  }
+}
+
 export function encodeSpans(batches: Batch[], protocol: OtlpProtocol, version?: string): Uint8Array {
   const body = serializers(protocol).trace.serializeRequest(batchesToReadableSpans(batches, version));
   if (!body) throw new Error('span serialization failed');

@@ -11,7 +11,7 @@ import type { Batch } from '../model/records';
 import type { OtlpConfig } from '../settings/otlp';
 import { quarantineBatch, removeBatch, removeBatchAsync } from '../spool/reader';
 import { MAX_RECORDS } from '../spool/sent-log';
-import { encodeLogs, encodeSpans } from './encode';
+import { encodeLogs, encodeSpans, encoderProblem } from './encode';
 import type { Intake, Item } from './intake';
 import type { Ledger } from './ledger';
 import type { OtlpPost } from './post';
@@ -93,6 +93,13 @@ export class BatchSender {
     try {
       body = signal === 'traces' ? encodeSpans(batches, cfg.protocol) : encodeLogs(batches, cfg.protocol);
     } catch {
+      // A broken install (the encoders do not load) is no batch's fault: keep them all, say why, stop.
+      const broken = encoderProblem(cfg.protocol);
+      if (broken) {
+        this.ledger.noteError(broken);
+        this.ledger.saveState();
+        return 'stop';
+      }
       // Should not happen after validation; never let one batch block the rest.
       if (items.length > 1) return this.oneByOne(signal, items);
       this.spansSent.delete(items[0].name.file);
