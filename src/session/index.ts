@@ -9,8 +9,9 @@
  * own throwaway id (unless a parent hands one down). When a run finds that
  * the previous session has ended, its batch carries that session's summary metrics (totals.ts).
  */
-import { settingsOf } from '../settings/settings';
+import fs = require('node:fs');
 import path = require('node:path');
+import { settingsOf } from '../settings/settings';
 import { Severity, type Batch, type LogRecordData } from '../model/records';
 import type { ToolIdentity } from '../resource/tool';
 import { appendTotals, claimHead, createHead, isUuid, readHead, readTotals, removeLogs, sessionFile, trustedSessionsDir, type SessionHead, type SessionRecord } from './store';
@@ -70,7 +71,14 @@ function joinOrStart(file: string, state: SessionState, wanted: string | undefin
       return;
     }
     // Take the ended (or unreadable) head away; only the run whose rename succeeds summarizes it.
-    const ended = claimHead(file);
+    // No head at all: nothing to end (claiming then could take away the head another run just made).
+    const ended = head !== undefined || fs.existsSync(file) ? claimHead(file) : undefined;
+    if (ended && ended.id !== head?.id) {
+      // Not the head we read: another run started a session between our read and our rename. Put it
+      // back (heads are created whole, by link) and join it on the next pass.
+      createHead(file, ended);
+      continue;
+    }
     let previous: string | undefined;
     if (ended && head && ended.id === head.id) {
       const totals = readTotals(file, ended.id);
