@@ -7,6 +7,7 @@ import type { ConsentDecision } from '../consent/resolve';
 import type { ToolIdentity } from '../resource/tool';
 import { flushInterval } from '../settings/flush-interval';
 import { settingsOf } from '../settings/settings';
+import type { SessionOptions } from '../session';
 import type { BatchOrigin } from '../model/records';
 import { argvShape } from './argv';
 import { installChildProcessHook } from '../instrument/child-process';
@@ -106,8 +107,6 @@ export function startRecorder(opts: StartRecorderOptions): Recorder {
   }
   return recorder;
 }
-
-type SessionOptions = { ci: boolean; inTree: boolean; treeSessionBase?: string };
 
 /** The run, its resource detected only when its first batch is taken (never on the start path). */
 function newRun(opts: StartRecorderOptions, subcommand: string | undefined, flags: string[], inherited: InheritedContext, sessionOpts: SessionOptions): Run {

@@ -105,6 +105,13 @@ function joinOrStart(file: string, state: SessionState, wanted: string | undefin
   }
 }
 
+/** Where a process stands: in CI (throwaway ids), in a preloaded tree (and the tree's session log). */
+export interface SessionOptions {
+  ci?: boolean;
+  inTree?: boolean;
+  treeSessionBase?: string;
+}
+
 /**
  * The session id for this process, or undefined for identity `none`. Joins the tool's live session
  * (or the parent's, from the environment), else starts one. Resolved once per process; never throws.
@@ -113,7 +120,7 @@ export function resolveSessionId(
   env: NodeJS.ProcessEnv,
   tool: ToolIdentity,
   identity: 'install' | 'session' | 'none',
-  opts: { ci?: boolean; treeSessionBase?: string; inTree?: boolean } = {},
+  opts: SessionOptions = {},
 ): string | undefined {
   const g = globalThis as Global;
   if (g[KEY] !== undefined) return g[KEY]?.id;
@@ -207,7 +214,7 @@ export function sessionForChildren(
   env: NodeJS.ProcessEnv,
   tool: ToolIdentity,
   identity: 'install' | 'session' | 'none',
-  opts: { ci?: boolean; treeSessionBase?: string; inTree?: boolean },
+  opts: SessionOptions,
 ): { id?: string; base: string } {
   const id = resolveSessionId(env, tool, identity, opts);
   const file = (globalThis as Global)[KEY]?.file ?? '';

@@ -13,18 +13,12 @@ import { parseExportersEnv, type ExportersConfig } from './exporters';
 import { parseOtlpEnv, type OtlpConfig } from './otlp';
 import { parseSamplerEnv, type SamplerConfig } from './sampler';
 import { parseLogLevel, type LogLevelConfig } from './log-level';
-import { parseTemporality, type TemporalityPreference } from './temporality-env';
-import { isDebug } from './env-values';
-import { isShipperProcess } from './process-role';
+import { parseTemporality } from './temporality-env';
 
 type Env = NodeJS.ProcessEnv;
 
 export interface Settings {
   readonly env: Env;
-  /** DEVTOOL_TELEMETRY_DEBUG: print records, spool and send nothing. */
-  readonly debug: boolean;
-  /** DEVTOOL_TELEMETRY_SHIPPER=1: this is our detached shipper. */
-  readonly shipper: boolean;
   /** OTEL_SERVICE_NAME, trimmed; undefined when unset or blank. */
   readonly serviceName: string | undefined;
   /** OTEL_EXPORTER_OTLP_* (settings/otlp.ts). */
@@ -36,7 +30,7 @@ export interface Settings {
   /** OTEL_LOG_LEVEL: our own diagnostics on stderr (settings/log-level.ts). */
   readonly logLevel: LogLevelConfig;
   /** OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE (settings/temporality-env.ts). */
-  readonly temporality: { preference: TemporalityPreference; problem?: string };
+  readonly temporality: ReturnType<typeof parseTemporality>;
   /** True when none of the exporter/sampler switches is set: nothing to parse, all signals spooled. */
   readonly defaultSwitches: boolean;
 }
@@ -58,8 +52,6 @@ function parse(env: Env): Settings {
   const serviceName = (env.OTEL_SERVICE_NAME ?? '').trim() || undefined;
   return {
     env,
-    debug: isDebug(env),
-    shipper: isShipperProcess(env),
     serviceName,
     defaultSwitches: !env.OTEL_TRACES_EXPORTER && !env.OTEL_METRICS_EXPORTER && !env.OTEL_TRACES_SAMPLER,
     get otlp() {
