@@ -15,6 +15,7 @@ export const UNIT_SUITES = [
   'test/privacy/false-positives.test.ts',
   'test/privacy/pathological.test.ts',
   'test/privacy/paths.test.ts',
+  'test/privacy/prefilter.test.ts',
   'test/privacy/sanitizer-properties.test.ts',
   'test/privacy/purity.test.ts',
   'test/privacy/sanitize.test.ts',

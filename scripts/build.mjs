@@ -31,9 +31,13 @@ const runtimeExternal = {
     b.onResolve({ filter: /^\.\/runtime$/ }, () => ({ path: './runtime.js', external: true }));
   },
 };
+// Built into every bundle: our version, and how deep below the package root the bundle sits
+// (src/resource/detect.ts, src/storage/package-root.ts: no package.json read per run).
+const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
+const placed = (depth) => ({ __PACKAGE_VERSION__: JSON.stringify(version), __DIST_DEPTH__: String(depth) });
 const bundle = (entry, outfile, define = {}) =>
   build({
-    define,
+    define: { ...placed(2), ...define },
     entryPoints: [join(root, entry)],
     outfile: join(root, outfile),
     bundle: true,
@@ -54,6 +58,7 @@ await bundle('src/entry/runtime.ts', 'dist/cjs/runtime.js');
 await build({
   entryPoints: [join(root, 'src/shipper/drain.ts')],
   outfile: join(root, 'dist/cjs/shipper/send.js'),
+  define: placed(3),
   bundle: true,
   platform: 'node',
   format: 'cjs',

@@ -11,7 +11,8 @@
  * is read only from a cache dir that is ours (trusted-dir.ts), only from a regular file of ours
  * opened without following a link, and only when its header names the SHA-256 of this very bundle,
  * computed at build time (no hashing at start-up). Written exclusively (O_EXCL|O_NOFOLLOW) and
- * renamed into place.
+ * renamed into place. Caches of other bundles (older versions of this package, other installed
+ * copies) are pruned when a new one is written, once a month old (see pruneStale).
  */
 import fs = require('node:fs');
 import path = require('node:path');
@@ -125,6 +126,39 @@ function writeCacheFile(script: import('node:vm').Script, file: string, header: 
       fs.unlinkSync(tmp); // ours: created exclusively above
     } catch {
       /* gone */
+    }
+    return;
+  }
+  pruneStale(path.dirname(file), path.basename(file), Date.now());
+}
+
+const CACHE_NAME = /^v8-.+\.cache(?:\.\d+\.tmp)?$/;
+const STALE_CACHE_MS = 30 * 24 * 3600 * 1000;
+const STALE_TMP_MS = 3600 * 1000;
+
+/**
+ * Every upgrade of this package (and every other copy of it that another tool installs) writes a
+ * ~300 KB cache of its own bundle. A cache in use is read, never rewritten, so its age says nothing;
+ * one older than a month is removed here, on the rare run that writes a cache, and a copy still in
+ * use rewrites its own on its next run (once a month at most). Temp files of an interrupted write
+ * go after an hour. Only regular files in our cache dir, named as we name them.
+ */
+export function pruneStale(dir: string, keep: string, now: number): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (name === keep || !CACHE_NAME.test(name)) continue;
+    const file = path.join(dir, name);
+    try {
+      const st = fs.lstatSync(file);
+      const maxAge = name.endsWith('.tmp') ? STALE_TMP_MS : STALE_CACHE_MS;
+      if (st.isFile() && now - st.mtimeMs > maxAge) fs.unlinkSync(file);
+    } catch {
+      /* gone, or not ours to remove */
     }
   }
 }

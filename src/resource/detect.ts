@@ -27,19 +27,19 @@ export interface ResourceInput extends RunIdentity {
   env: NodeJS.ProcessEnv;
 }
 
-let distroVersion: string | undefined;
+/** Set by scripts/build.mjs in the bundles: our package.json version, so no run reads the file for it. */
+declare const __PACKAGE_VERSION__: string | undefined;
+let distroVersion: string | undefined = typeof __PACKAGE_VERSION__ === 'string' ? __PACKAGE_VERSION__ : undefined;
 
-/** Our own version, from our package.json (dist/cjs/resource -> package root). */
+/** Our own version (telemetry.distro.version): built in, else from our package.json. */
 export function distroVersionString(): string {
-  if (distroVersion === undefined) {
-    try {
-      const pkg = JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8'));
-      distroVersion = typeof pkg.version === 'string' ? pkg.version : 'unknown';
-    } catch {
-      distroVersion = 'unknown';
-    }
+  if (distroVersion !== undefined) return distroVersion;
+  try {
+    const pkg = JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version?: unknown };
+    return (distroVersion = typeof pkg.version === 'string' ? pkg.version : 'unknown');
+  } catch {
+    return (distroVersion = 'unknown');
   }
-  return distroVersion!;
 }
 
 /** W3C Baggage-style `k=v,k2=v2` with percent-encoding, as the OTel spec defines it. Bad pairs are skipped. */

@@ -1,16 +1,24 @@
 /**
- * Where this package is installed. Found by walking up from this file to our own package.json, so
- * it is right both in the per-file build (dist/cjs/config/) and inside the bundled hot path
- * (dist/cjs/index.js), and from src/ under the test runner.
+ * Where this package is installed: known by the bundles (their place in dist/ is fixed), else found
+ * by walking up from this file to our own package.json (the per-file build, src/ under the tests).
  */
 import { dirsUp } from './walk-up';
 import fs = require('node:fs');
 import path = require('node:path');
 
+/**
+ * Set by scripts/build.mjs in the bundles (dist/cjs/register.js, runtime.js: 2; shipper/send.js: 3):
+ * how many directories below the package root the bundle sits. A bundle then knows the root
+ * without reading package.json files on every run.
+ */
+declare const __DIST_DEPTH__: number | undefined;
+const DIST_DEPTH = typeof __DIST_DEPTH__ === 'number' ? __DIST_DEPTH__ : undefined;
+
 let root: string | undefined;
 
 export function packageRoot(): string {
   if (root !== undefined) return root;
+  if (DIST_DEPTH !== undefined) return (root = path.resolve(__dirname, ...new Array<string>(DIST_DEPTH).fill('..')));
   for (const dir of dirsUp(__dirname, 8)) {
     try {
       const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: unknown };

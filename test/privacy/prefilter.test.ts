@@ -1,15 +1,19 @@
 /**
- * The vendor-key and AWS-id rules run only on values with a run of `tokenTailMin` characters of
- * `tokenTail` (hasTailRun in src/privacy/patterns.ts): compiling their ~50-way alternation was most
- * of a short run's sanitizing cost. The pre-filter may never skip a value either rule would match:
- * checked here against the rules file itself (a new rule that breaks the argument fails), by
- * property over generated strings, and on every shared secret vector.
+ * The scrubber's pre-filters (src/privacy/patterns.ts), which skip a rule's regex on values it cannot
+ * match (compiling those alternations was most of a short run's sanitizing cost):
+ *  - the vendor-key and AWS-id rules run only on values with a run of `tokenTailMin` characters of
+ *    `tokenTail` (hasTailRun) that contain one of the rules' literal leads;
+ *  - the `password=` and `Bearer x` rules only on values containing one of their keywords' leads;
+ *  - IPv4 only on values with three dots.
+ * A pre-filter may never skip a value its rule would match: checked here against the rules file
+ * itself (a new rule that breaks the argument fails), by property over generated strings, and on
+ * every shared secret vector.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import vectors from '../fixtures/secrets/shared-vectors.json';
 import RULES from '../../src/privacy/secret-rules.json';
-import { hasTailRun } from '../../src/privacy/patterns';
+import { AUTH_KEYWORDS, AUTH_LEADS, KV_KEYWORDS, KV_LEADS, VENDOR_LEADS, hasLead, hasTailRun, literalLead } from '../../src/privacy/patterns';
 
 const ASCII = Array.from({ length: 128 }, (_, i) => String.fromCharCode(i));
 const tailClass = new RegExp(`^${RULES.tokenTail}$`);
@@ -60,6 +64,75 @@ describe('hasTailRun pre-filter', () => {
   it('every shared secret vector passes the pre-filter', () => {
     for (const sec of vectors.secrets) {
       if (vendor.test(sec) || aws.test(sec)) expect(hasTailRun(sec), sec).toBe(true);
+    }
+  });
+});
+
+describe('literal leads', () => {
+  it('is the text every match of a fragment begins with', () => {
+    expect(literalLead('sk-ant-(?:api|admin)[0-9]{2}-')).toBe('sk-ant-');
+    expect(literalLead('gh[pousr]_')).toBe('gh');
+    expect(literalLead('ya29[.]')).toBe('ya29');
+    expect(literalLead('credentials?')).toBe('credential');
+    expect(literalLead('ab*c')).toBe('a');
+    expect(literalLead('ab{0,2}')).toBe('a');
+    expect(literalLead('ab+c')).toBe('ab');
+    expect(literalLead('(?:x|y)')).toBe('');
+    expect(literalLead('\\bword')).toBe('');
+  });
+
+  it('every rule has leads, and each lead begins every match of its fragment', () => {
+    const fragments: Array<[string, string | undefined, string]> = [
+      ...RULES.vendorPrefixes.map((v): [string, string | undefined, string] => [v.prefix, undefined, '']),
+      ...RULES.awsKeyIds.prefixes.map((p): [string, string | undefined, string] => [p, undefined, '']),
+      ...KV_KEYWORDS.map((k): [string, string | undefined, string] => [k, 'i', '']),
+      ...AUTH_KEYWORDS.map((k): [string, string | undefined, string] => [k, 'i', '']),
+    ];
+    expect(VENDOR_LEADS).toBeDefined();
+    expect(KV_LEADS).toBeDefined();
+    expect(AUTH_LEADS).toBeDefined();
+    for (const [f, flags] of fragments) {
+      const lead = literalLead(f);
+      expect(lead.length, f).toBeGreaterThan(0);
+      // The fragment anchored at the start matches only strings that begin with the lead.
+      const re = new RegExp(`^(?:${f})`, flags);
+      const probe = fc.string({ maxLength: 12 }).map((tail) => lead + tail);
+      fc.assert(fc.property(probe, fc.integer({ min: 0, max: lead.length }), (s, cut) => {
+        const broken = s.slice(0, cut) + '\u0000' + s.slice(cut + 1);
+        if (cut < lead.length) expect(re.test(broken), `${f} on ${JSON.stringify(broken)}`).toBe(false);
+      }), { numRuns: 50 });
+    }
+  });
+
+  const kv = new RegExp(`(?:${KV_KEYWORDS.join('|')})`, 'i');
+  const auth = new RegExp(`\\b(?:${AUTH_KEYWORDS.join('|')})`, 'i');
+  const ipv4 = /(?:\d{1,3}\.){3}\d{1,3}/;
+
+  it('no string without a lead matches its rule (property)', () => {
+    const pieces = [
+      ...RULES.vendorPrefixes.map((v) => v.prefix.replace(/[()?:|\\[\]{}]/g, '')), ...RULES.awsKeyIds.prefixes,
+      ...KV_KEYWORDS.map((k) => k.replace(/[()?:|\\[\]{}]/g, '')), ...AUTH_KEYWORDS, 'PASSWORD', 'Bearer', 'SeCrEt',
+      '1.2.3.4', '10.0.0', '.', ' ', '=', ':', '_', '-', 'a', 'Z', '9', 'İ', 'ſ', 'K',
+    ];
+    const gen = fc.array(fc.oneof(fc.constantFrom(...pieces), fc.string({ maxLength: 20 })), { maxLength: 30 }).map((a) => a.join(''));
+    fc.assert(
+      fc.property(gen, (s) => {
+        if (!hasLead(s, VENDOR_LEADS)) {
+          expect(vendor.test(s)).toBe(false);
+          expect(aws.test(s)).toBe(false);
+        }
+        if (!hasLead(s.toLowerCase(), KV_LEADS)) expect(kv.test(s)).toBe(false);
+        if (!hasLead(s.toLowerCase(), AUTH_LEADS)) expect(auth.test(s)).toBe(false);
+        if (s.split('.').length < 4) expect(ipv4.test(s)).toBe(false);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('every shared secret vector the rules match passes the pre-filters', () => {
+    for (const sec of vectors.secrets) {
+      if (vendor.test(sec) || aws.test(sec)) expect(hasLead(sec, VENDOR_LEADS), sec).toBe(true);
+      if (kv.test(sec)) expect(hasLead(sec.toLowerCase(), KV_LEADS), sec).toBe(true);
     }
   });
 });
