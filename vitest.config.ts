@@ -14,6 +14,7 @@ export const UNIT_SUITES = [
   'test/privacy/corpus.test.ts',
   'test/privacy/false-positives.test.ts',
   'test/privacy/pathological.test.ts',
+  'test/privacy/local-identity.test.ts',
   'test/privacy/paths.test.ts',
   'test/privacy/prefilter.test.ts',
   'test/privacy/sanitizer-properties.test.ts',

@@ -72,6 +72,9 @@ await build({
       '// those packages, which are dependencies of this one).',
   },
 });
+// The send path's checksum, beside it: the shipper keys its V8 code cache of send.js by it
+// (src/shipper/main.ts; src/storage/code-cache.ts says why a cache needs the exact source's hash).
+writeFileSync(join(root, 'dist/cjs/shipper/send.js.sha256'), createHash('sha256').update(readFileSync(join(root, 'dist/cjs/shipper/send.js'))).digest('hex') + '\n');
 // The runtime bundle's checksum, built into the preload: a V8 code cache is used only when its
 // header names this hash (src/entry/code-cache.ts), so a cache made from any other source never loads.
 const runtimeSha256 = createHash('sha256').update(readFileSync(join(root, 'dist/cjs/runtime.js'))).digest('hex');

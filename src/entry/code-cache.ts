@@ -1,50 +1,18 @@
 /**
- * Loads the runtime bundle (dist/cjs/runtime.js) for an enabled run, through a V8 code cache
- * kept in our cache dir, as v8-compile-cache did for Node before 22: compiling the ~200 KB bundle
- * and lazily compiling the functions a run uses costs several ms per process; with the cache V8
- * skips both. The module is registered in the require cache exactly as `require` would, so the
- * app's `require('devtool-telemetry')` gets the same instance. Any problem (no cache yet, a
- * rejected or unreadable cache, a read-only disk) falls back to a plain require; the cache is
- * (re)written at exit, after the run compiled what it uses.
- *
- * A code cache is code: V8 accepts a cache compiled from other source of the same length. So one
- * is read only from a cache dir that is ours (trusted-dir.ts), only from a regular file of ours
- * opened without following a link, and only when its header names the SHA-256 of this very bundle,
- * computed at build time (no hashing at start-up). Written exclusively (O_EXCL|O_NOFOLLOW) and
- * renamed into place. Caches of other bundles (older versions of this package, other installed
- * copies) are pruned when a new one is written, once a month old (see pruneStale).
+ * Loads the runtime bundle (dist/cjs/runtime.js) for an enabled run through a V8 code cache
+ * (storage/code-cache.ts): compiling the ~300 KB bundle and the functions a run uses costs several
+ * ms per process. The module lands in the require cache, so the app's `require('devtool-telemetry')`
+ * gets the same instance.
  */
-import fs = require('node:fs');
 import path = require('node:path');
-import { cacheDir } from '../storage/paths';
-import { explainUntrusted, readOwnFile, trustDir, writeExclusive } from '../storage/trusted-dir';
+import { loadWithCodeCache } from '../storage/code-cache';
 import { mark, printProfile } from '../diagnostics/profile';
 
 /** Set by the build (scripts/build.mjs) in the preload bundle only; absent elsewhere (no cache). */
 declare const __RUNTIME_SHA256__: string | undefined;
 const BUNDLE_SHA256 = typeof __RUNTIME_SHA256__ === 'string' ? __RUNTIME_SHA256__ : undefined;
-const MAX_CACHE = 16 << 20;
-
-/** `DTVC1 <sha256 of the bundle>\n`, then V8's data. */
-function cacheHeader(sha: string): Buffer {
-  return Buffer.from(`DTVC1 ${sha}\n`, 'latin1');
-}
 
 type Runtime = typeof import('./runtime');
-
-interface ModuleLike {
-  exports: unknown;
-  filename: string;
-  paths: string[];
-  loaded: boolean;
-  require(id: string): unknown;
-}
-interface ModuleClass {
-  new (id: string, parent: unknown): ModuleLike;
-  _cache: Record<string, ModuleLike | undefined>;
-  _nodeModulePaths(dir: string): string[];
-  wrap(source: string): string;
-}
 
 export interface Loaded {
   runtime: Runtime;
@@ -56,109 +24,15 @@ export interface Loaded {
 }
 
 export function loadRuntime(env: NodeJS.ProcessEnv): Loaded {
-  const filename = path.join(__dirname, 'runtime.js');
-  const Module = module.constructor as unknown as ModuleClass;
-  const cached = Module._cache[filename];
-  if (cached) return { runtime: cached.exports as Runtime };
-  try {
-    // Only the built bundle is cached (under the test runner this file runs from src/), and only
-    // by the preload bundle, which knows the bundle's checksum.
-    if (BUNDLE_SHA256 && path.basename(__dirname) === 'cjs') return loadCached(Module, filename, env, BUNDLE_SHA256);
-  } catch {
-    delete Module._cache[filename];
-  }
-  return { runtime: require('./runtime') as Runtime };
-}
-
-function loadCached(Module: ModuleClass, filename: string, env: NodeJS.ProcessEnv, sha: string): Loaded {
-  const vm = require('node:vm') as typeof import('node:vm');
-  const source = fs.readFileSync(filename, 'utf8');
-  const dir = cacheDir(env);
-  // Per Node version and bundle: V8 rejects another V8's cache, the header check another bundle's.
-  const cacheFile = path.join(dir, `v8-${process.version}-${process.arch}-${sha.slice(0, 16)}.cache`);
-  const header = cacheHeader(sha);
-  let cachedData: Buffer | undefined;
-  const trust = trustDir(dir);
-  if (trust.ok) {
-    try {
-      const buf = readOwnFile(cacheFile, MAX_CACHE);
-      if (buf.length > header.length && buf.subarray(0, header.length).equals(header)) cachedData = buf.subarray(header.length);
-    } catch {
-      /* first run of this version, or not a file of ours: compile as usual */
-    }
-  } else if (!trust.missing) {
-    explainUntrusted(env, 'code cache', trust);
-  }
-  const script = new vm.Script(Module.wrap(source), { filename, cachedData });
-  const fn = script.runInThisContext() as (e: unknown, r: unknown, m: unknown, f: string, d: string) => void;
-  const mod = new Module(filename, module);
-  mod.filename = filename;
-  mod.paths = Module._nodeModulePaths(path.dirname(filename));
-  Module._cache[filename] = mod;
-  const req = Object.assign((id: string) => mod.require(id), { cache: Module._cache, main: require.main });
-  fn.call(mod.exports, mod.exports, req, mod, filename, path.dirname(filename));
-  mod.loaded = true;
-  const runtime = mod.exports as Runtime;
-  if (cachedData && !script.cachedDataRejected) return { runtime };
-  // Not into a directory we found untrusted (it stays as it is; nothing of ours goes in there).
-  if (!trust.ok && !trust.missing) return { runtime };
-  return { runtime, saveCodeCacheAtExit: () => process.once('exit', () => writeCache(script, cacheFile, header)) };
-}
-
-function writeCache(script: import('node:vm').Script, file: string, header: Buffer): void {
-  writeCacheFile(script, file, header);
-  mark('exit: code cache write');
-  printProfile();
-}
-
-function writeCacheFile(script: import('node:vm').Script, file: string, header: Buffer): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  try {
-    if (!trustDir(path.dirname(file), { create: true }).ok) return;
-    writeExclusive(tmp, header, script.createCachedData());
-  } catch {
-    return; // read-only or full disk, or something planted at our temp name: left alone
-  }
-  try {
-    fs.renameSync(tmp, file);
-  } catch {
-    try {
-      fs.unlinkSync(tmp); // ours: created exclusively above
-    } catch {
-      /* gone */
-    }
-    return;
-  }
-  pruneStale(path.dirname(file), path.basename(file), Date.now());
-}
-
-const CACHE_NAME = /^v8-.+\.cache(?:\.\d+\.tmp)?$/;
-const STALE_CACHE_MS = 30 * 24 * 3600 * 1000;
-const STALE_TMP_MS = 3600 * 1000;
-
-/**
- * Every upgrade of this package (and every other copy of it that another tool installs) writes a
- * ~300 KB cache of its own bundle. A cache in use is read, never rewritten, so its age says nothing;
- * one older than a month is removed here, on the rare run that writes a cache, and a copy still in
- * use rewrites its own on its next run (once a month at most). Temp files of an interrupted write
- * go after an hour. Only regular files in our cache dir, named as we name them.
- */
-export function pruneStale(dir: string, keep: string, now: number): void {
-  let names: string[];
-  try {
-    names = fs.readdirSync(dir);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    if (name === keep || !CACHE_NAME.test(name)) continue;
-    const file = path.join(dir, name);
-    try {
-      const st = fs.lstatSync(file);
-      const maxAge = name.endsWith('.tmp') ? STALE_TMP_MS : STALE_CACHE_MS;
-      if (st.isFile() && now - st.mtimeMs > maxAge) fs.unlinkSync(file);
-    } catch {
-      /* gone, or not ours to remove */
-    }
-  }
+  // Only the built bundle is cached (under the test runner this file runs from src/), and only by
+  // the preload bundle, which knows the bundle's checksum.
+  if (!BUNDLE_SHA256 || path.basename(__dirname) !== 'cjs') return { runtime: require('./runtime') as Runtime };
+  const { exports, saveAtExit } = loadWithCodeCache(path.join(__dirname, 'runtime.js'), BUNDLE_SHA256, env);
+  return {
+    runtime: exports as Runtime,
+    saveCodeCacheAtExit: saveAtExit && (() => saveAtExit(() => {
+      mark('exit: code cache write');
+      printProfile();
+    })),
+  };
 }

@@ -15,6 +15,7 @@ import { RUN_SUFFIX, runsDir } from '../spool/start-record';
 import { kickMarkerFile } from '../spool/kick';
 import { waitForWork } from './cadence';
 import { ShipperLock } from '../spool/lock';
+import { loadWithCodeCache } from '../storage/code-cache';
 import { shipperOptions } from './options';
 import type { Shipper } from './drain';
 
@@ -54,7 +55,7 @@ export async function runShipper(env: Env): Promise<number> {
       if (w === 'stop') break;
       if (w === 'ship') {
         // Loaded on first use: a batched shipper that only waits never pays for the encoders and HTTP.
-        shipper ??= new (sendModule()).Shipper(env, lock, opts);
+        shipper ??= new (sendModule(env)).Shipper(env, lock, opts);
         const r = await shipper.drain();
         await shipper.settleDeletes();
         if (r === 'stop') break;
@@ -94,10 +95,24 @@ function finalizeAbandoned(env: Env): void {
 
 /**
  * The send path: the build's one-file bundle of it with the OTLP encoders (send.js, see
- * scripts/build.mjs: ~50 ms less CPU per shipper than ~200 modules), else the modules themselves.
+ * scripts/build.mjs: ~50 ms less CPU per shipper than ~200 modules), through a V8 code cache keyed
+ * by the bundle's checksum (send.js.sha256, written by the build: ~20 ms less per shipper than
+ * compiling it), else the modules themselves (tests of src/).
  */
-function sendModule(): typeof import('./drain') {
-  if (fs.existsSync(path.join(__dirname, 'send.js'))) return require('./send') as typeof import('./drain');
+function sendModule(env: Env): typeof import('./drain') {
+  const bundle = path.join(__dirname, 'send.js');
+  let sha: string | undefined;
+  try {
+    sha = fs.readFileSync(`${bundle}.sha256`, 'latin1').trim();
+  } catch {
+    /* an older or partial build: no cache */
+  }
+  if (sha && /^[0-9a-f]{64}$/.test(sha)) {
+    const { exports, saveAtExit } = loadWithCodeCache(bundle, sha, env);
+    saveAtExit?.();
+    return exports as typeof import('./drain');
+  }
+  if (fs.existsSync(bundle)) return require('./send') as typeof import('./drain');
   return require('./drain') as typeof import('./drain');
 }
 

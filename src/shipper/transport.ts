@@ -86,32 +86,34 @@ function createNodeTransport(connectTimeoutMs: number): Transport {
 }
 
 interface NodePools {
-  http: typeof import('node:http');
-  https: typeof import('node:https');
+  module(secure: boolean): typeof import('node:http') | typeof import('node:https');
   agentFor(secure: boolean, tls?: TlsMaterial): import('node:http').Agent;
   destroy(): void;
 }
 
-/** Keep-alive pools: one per scheme, and one per distinct set of TLS files (per-signal variables may differ). */
+/**
+ * Keep-alive pools: one per scheme, and one per distinct set of TLS files (per-signal variables may
+ * differ). `https` (and TLS with it, ~3 ms of CPU) loads only when a collector is reached over it.
+ */
 function nodePools(): NodePools {
   const http = require('node:http') as typeof import('node:http');
-  const https = require('node:https') as typeof import('node:https');
   const plain = new http.Agent({ keepAlive: true, maxSockets: 2 });
-  const secure = new https.Agent({ keepAlive: true, maxSockets: 2 });
+  let https: typeof import('node:https') | undefined;
+  let secure: import('node:https').Agent | undefined;
   const tlsAgents = new Map<string, import('node:https').Agent>();
+  const httpsModule = () => (https ??= require('node:https') as typeof import('node:https'));
   return {
-    http,
-    https,
+    module: (isSecure) => (isSecure ? httpsModule() : http),
     agentFor(isSecure, tls) {
       if (!isSecure) return plain;
-      if (!tls) return secure;
+      if (!tls) return (secure ??= new (httpsModule().Agent)({ keepAlive: true, maxSockets: 2 }));
       let a = tlsAgents.get(tls.id);
-      if (!a) tlsAgents.set(tls.id, (a = new https.Agent({ keepAlive: true, maxSockets: 2, ca: tls.ca, key: tls.key, cert: tls.cert })));
+      if (!a) tlsAgents.set(tls.id, (a = new (httpsModule().Agent)({ keepAlive: true, maxSockets: 2, ca: tls.ca, key: tls.key, cert: tls.cert })));
       return a;
     },
     destroy() {
       plain.destroy();
-      secure.destroy();
+      secure?.destroy();
       for (const a of tlsAgents.values()) a.destroy();
     },
   };
@@ -127,7 +129,7 @@ function nodePost(
   return new Promise<HttpResult>((resolve, reject) => {
     const u = new URL(target.url);
     const secure = u.protocol === 'https:';
-    const req = (secure ? pools.https : pools.http).request(u, {
+    const req = pools.module(secure).request(u, {
       method: 'POST',
       agent: pools.agentFor(secure, limits.tls),
       headers: { ...target.headers, 'content-length': String(body.byteLength) },
