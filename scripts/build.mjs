@@ -23,7 +23,7 @@ execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', joi
 // run loads one small file; runtime.js holds the recorder and the public API, loaded once
 // telemetry is on, or when the app requires the package. Both resolve './runtime' to the
 // runtime bundle at run time, so the preload and the app share one instance of everything.
-// Everything else (CLI, shipper, a process of its own) stays one file per module.
+// The shipper (a process of its own) is bundled below; the CLI stays one file per module.
 const { build } = require('esbuild');
 const runtimeExternal = {
   name: 'runtime-external',
@@ -34,10 +34,13 @@ const runtimeExternal = {
 // Built into every bundle: our version, and how deep below the package root the bundle sits
 // (src/resource/detect.ts, src/storage/package-root.ts: no package.json read per run).
 const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
-const placed = (depth) => ({ __PACKAGE_VERSION__: JSON.stringify(version), __DIST_DEPTH__: String(depth) });
+const placed = (outfile) => ({
+  __PACKAGE_VERSION__: JSON.stringify(version),
+  __DIST_DEPTH__: String(dirname(outfile).split('/').length),
+});
 const bundle = (entry, outfile, define = {}) =>
   build({
-    define: { ...placed(2), ...define },
+    define: { ...placed(outfile), ...define },
     entryPoints: [join(root, entry)],
     outfile: join(root, outfile),
     bundle: true,
@@ -58,7 +61,7 @@ await bundle('src/entry/runtime.ts', 'dist/cjs/runtime.js');
 await build({
   entryPoints: [join(root, 'src/shipper/drain.ts')],
   outfile: join(root, 'dist/cjs/shipper/send.js'),
-  define: placed(3),
+  define: placed('dist/cjs/shipper/send.js'),
   bundle: true,
   // The packages' ES-module builds, which esbuild can tree-shake: what the encoders do not use
   // (all of @opentelemetry/semantic-conventions, the metrics SDK, resources) stays out: 790 KB -> 270 KB.
@@ -81,7 +84,7 @@ await build({
 await build({
   entryPoints: [join(root, 'src/shipper/main.ts')],
   outfile: join(root, 'dist/cjs/shipper/main.js'),
-  define: placed(3),
+  define: placed('dist/cjs/shipper/main.js'),
   bundle: true,
   platform: 'node',
   format: 'cjs',

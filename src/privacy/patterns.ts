@@ -11,6 +11,7 @@
  */
 import type { LocalIdentity } from '../model/records';
 import { replacePaths } from './paths';
+import { hasLead, hasTailRun, hasThreeDots, leadsOf } from './prefilter';
 import * as RULES from './secret-rules.json';
 import { normalizeUrlPath } from './url';
 
@@ -53,69 +54,10 @@ const VENDOR_RE = new RegExp(
 );
 /** AWS access key ids: literal prefix and exactly 16 upper-case alphanumerics. */
 const AWS_ID_RE = new RegExp(`(?<![A-Za-z0-9])(?:${RULES.awsKeyIds.prefixes.join('|')})${RULES.awsKeyIds.body}(?![A-Za-z0-9])`, 'g');
-/**
- * The pre-filter of the two rules above, which every value would otherwise run (compiling the
- * ~50-way vendor alternation is most of a short run's sanitizing cost, ~1 ms): every match of
- * either contains a run of at least `tokenTailMin` characters of `tokenTail` (a vendor key's tail,
- * or its fixed-length head of 20+ such characters; an AWS id's 16-character body), so a value
- * without such a run cannot match. test/privacy/prefilter.test.ts checks this against the rules
- * file, so a new rule that breaks it fails there.
- */
-const TAIL_RUN = RULES.tokenTailMin;
-export function hasTailRun(s: string): boolean {
-  let run = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    // [A-Za-z0-9_.=+/-]
-    if ((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 46 || c === 61 || c === 43 || c === 47 || c === 45) {
-      if (++run >= TAIL_RUN) return true;
-    } else run = 0;
-  }
-  return false;
-}
-/**
- * The literal text every match of a regex fragment begins with ('' when a match can begin with
- * anything: no pre-filter then). `sk-ant-(?:api|…)` → `sk-ant-`, `gh[pousr]_` → `gh`,
- * `credentials?` → `credential`. A value containing none of a rule's leads cannot match the rule,
- * so the rule's regex (whose first use compiles it: ~0.3-0.6 ms each for the alternations below)
- * is skipped. test/privacy/prefilter.test.ts holds every rule to this.
- */
-export function literalLead(fragment: string): string {
-  let out = '';
-  for (let i = 0; i < fragment.length; i++) {
-    const ch = fragment[i]!;
-    if ('\\^$.|?*+()[]{}'.includes(ch)) break;
-    const next = fragment[i + 1];
-    if (next === '?' || next === '*' || next === '{') break; // optional: not in every match
-    out += ch;
-    if (next === '+') break;
-  }
-  return out;
-}
-
-/** Leads of a rule's alternatives; undefined when one has none (the rule then always runs). */
-function leadsOf(fragments: readonly string[], lower = false): string[] | undefined {
-  const leads = fragments.map((f) => (lower ? literalLead(f).toLowerCase() : literalLead(f)));
-  return leads.includes('') ? undefined : leads;
-}
-
-/** Could `s` contain a match of a rule with these leads? (`s` lower-cased for the `i` rules.) */
-export function hasLead(s: string, leads: readonly string[] | undefined): boolean {
-  if (leads === undefined) return true;
-  for (const lead of leads) if (s.indexOf(lead) >= 0) return true;
-  return false;
-}
-
+/** Pre-filters (prefilter.ts): a value without a rule's leads never runs that rule's regex. */
 export const VENDOR_LEADS = leadsOf([...RULES.vendorPrefixes.map((v) => v.prefix), ...RULES.awsKeyIds.prefixes]);
 export const KV_LEADS = leadsOf(KV_KEYWORDS, true);
 export const AUTH_LEADS = leadsOf(AUTH_KEYWORDS, true);
-
-/** IPv4 needs three literal dots. */
-function hasThreeDots(s: string): boolean {
-  let n = 0;
-  for (let i = s.indexOf('.'); i >= 0; i = s.indexOf('.', i + 1)) if (++n === 3) return true;
-  return false;
-}
 
 /** IPv4: four bounded octets separated by literal dots. */
 const IPV4_RE =

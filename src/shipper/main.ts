@@ -81,8 +81,8 @@ export async function runShipper(env: Env): Promise<number> {
 
 /**
  * Runs whose process died without running JS become `abandoned` spans (abandoned-runs.ts). That
- * module loads the resource detector, metrics and spool writer (~10 ms, most of this process's
- * start), so it is loaded only when the runs directory holds a record.
+ * module and what it uses (the resource detector, metrics, sanitizer, spool writer) are in this
+ * file's bundle but initialized only when the runs directory holds a record.
  */
 function finalizeAbandoned(env: Env): void {
   try {
@@ -101,19 +101,17 @@ function finalizeAbandoned(env: Env): void {
  */
 function sendModule(env: Env): typeof import('./drain') {
   const bundle = path.join(__dirname, 'send.js');
+  if (!fs.existsSync(bundle)) return require('./drain') as typeof import('./drain');
   let sha: string | undefined;
   try {
     sha = fs.readFileSync(`${bundle}.sha256`, 'latin1').trim();
   } catch {
     /* an older or partial build: no cache */
   }
-  if (sha && /^[0-9a-f]{64}$/.test(sha)) {
-    const { exports, saveAtExit } = loadWithCodeCache(bundle, sha, env);
-    saveAtExit?.();
-    return exports as typeof import('./drain');
-  }
-  if (fs.existsSync(bundle)) return require('./send') as typeof import('./drain');
-  return require('./drain') as typeof import('./drain');
+  if (!sha || !/^[0-9a-f]{64}$/.test(sha)) return require('./send') as typeof import('./drain');
+  const { exports, saveAtExit } = loadWithCodeCache(bundle, sha, env);
+  saveAtExit?.();
+  return exports as typeof import('./drain');
 }
 
 function clearKickMarker(env: Env): void {

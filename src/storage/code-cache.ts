@@ -9,10 +9,10 @@
  *
  * A code cache is code: V8 accepts a cache compiled from other source of the same length. So one is
  * read only from a cache dir that is ours (trusted-dir.ts), only from a regular file of ours opened
- * without following a link, and only when its header names the SHA-256 of this very bundle, computed
- * at build time (no hashing at start-up). Written exclusively (O_EXCL|O_NOFOLLOW) and renamed into
- * place. Caches of other bundles (older versions of this package, other installed copies) are pruned
- * when a new one is written, once a month old (see pruneStale).
+ * without following a link, and only when its header names the SHA-256 the build recorded for the
+ * bundle (no hashing at start-up) and the bundle file's size, mtime and inode as they are now. Written exclusively (O_EXCL|O_NOFOLLOW) and renamed into
+ * place. Caches are pruned when a new one is written, once a month old (see pruneStale: a cache still
+ * in use is written again by its next process).
  */
 import fs = require('node:fs');
 import path = require('node:path');
@@ -22,9 +22,13 @@ import { explainUntrusted, readOwnFile, trustDir, writeExclusive } from './trust
 
 const MAX_CACHE = 16 << 20;
 
-/** `DTVC1 <sha256 of the bundle>\n`, then V8's data. */
-function cacheHeader(sha: string): Buffer {
-  return Buffer.from(`DTVC1 ${sha}\n`, 'latin1');
+/**
+ * `DTVC2 <sha256 of the bundle> <size> <mtime> <inode>\n`, then V8's data. The checksum is the one
+ * the build recorded; the file's identity ties the cache to the file as it is now, so a bundle edited
+ * in place (a patched digit keeps its length, which is all V8 checks) never runs from an old cache.
+ */
+function cacheHeader(sha: string, st: fs.Stats): Buffer {
+  return Buffer.from(`DTVC2 ${sha} ${st.size} ${Math.trunc(st.mtimeMs)} ${st.ino}\n`, 'latin1');
 }
 
 interface ModuleLike {
@@ -65,11 +69,19 @@ export function loadWithCodeCache(filename: string, sha: string, env: NodeJS.Pro
 
 function loadCached(Module: ModuleClass, filename: string, env: NodeJS.ProcessEnv, sha: string): CachedLoad {
   const vm = require('node:vm') as typeof import('node:vm');
-  const source = fs.readFileSync(filename, 'utf8');
+  let source: string;
+  let st: fs.Stats;
+  const fd = fs.openSync(filename, 'r');
+  try {
+    st = fs.fstatSync(fd);
+    source = fs.readFileSync(fd, 'utf8');
+  } finally {
+    fs.closeSync(fd);
+  }
   const dir = cacheDir(env);
   // Per Node version and bundle: V8 rejects another V8's cache, the header check another bundle's.
   const cacheFile = path.join(dir, `v8-${process.version}-${process.arch}-${sha.slice(0, 16)}.cache`);
-  const header = cacheHeader(sha);
+  const header = cacheHeader(sha, st);
   let cachedData: Buffer | undefined;
   const trust = trustDir(dir);
   if (trust.ok) {

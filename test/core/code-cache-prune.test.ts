@@ -1,8 +1,9 @@
 /**
- * The V8 code cache of the runtime bundle (src/entry/code-cache.ts) is one ~300 KB file per bundle:
- * every upgrade, and every other installed copy of the package, adds one. A run that writes its own
- * cache prunes the others once a month old, and the temp files of interrupted writes after an hour,
- * and leaves everything else in the directory alone. Real preloaded runs on a fixture.
+ * The V8 code caches of our bundles (src/storage/code-cache.ts: the runtime, loaded by an enabled
+ * run; the shipper's send path) are ~300 KB files, one per bundle: every upgrade, and every other
+ * installed copy of the package, adds some. A process that writes a cache prunes the others once a
+ * month old, and the temp files of interrupted writes after an hour, and leaves everything else in
+ * the directory alone. Real preloaded runs on a fixture, and the shipper they start.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -10,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { cacheDir } from '../../src/storage/paths';
 import { receiverPerFile, sandboxPerTest } from '../support/hooks';
 import { runFixture } from '../support/run-fixture';
+import { waitForShipperIdle } from '../support/spool-helpers';
 
 const sb = sandboxPerTest({ waitForShipper: true });
 const rx = receiverPerFile();
@@ -40,22 +42,26 @@ describe('code cache pruning', () => {
 
     const r = await runFixture({ script: 'fixture-tool/cli.js', args: ['ok'], env: env(), mode: 'require' });
     expect(r.code).toBe(0);
-    expect(ours(dir)).toHaveLength(1); // this run's cache was written
+    await waitForShipperIdle(env());
+    expect(ours(dir)).toHaveLength(2); // the run's cache of the runtime, the shipper's of its send path
     expect(fs.existsSync(stale)).toBe(false);
     expect(fs.existsSync(staleTmp)).toBe(false);
     for (const kept of [recent, freshTmp, foreign, oddDir]) expect(fs.existsSync(kept), kept).toBe(true);
   });
 
-  it('a run that finds its cache valid writes nothing and prunes nothing', async () => {
+  it('a run and a shipper that find their caches valid write nothing and prune nothing', async () => {
     const first = await runFixture({ script: 'fixture-tool/cli.js', args: ['ok'], env: env(), mode: 'require' });
     expect(first.code).toBe(0);
+    await waitForShipperIdle(env());
     const dir = cacheDir(sb.env);
-    const [name] = ours(dir);
-    const before = fs.statSync(path.join(dir, name!)).mtimeMs;
+    const mtimes = () => ours(dir).map((n) => fs.statSync(path.join(dir, n)).mtimeMs);
+    const before = mtimes();
+    expect(before).toHaveLength(2);
     const stale = plant(dir, 'v8-v18.0.0-x64-0123456789abcdef.cache', 40 * DAY);
     const r = await runFixture({ script: 'fixture-tool/cli.js', args: ['ok'], env: env(), mode: 'require' });
     expect(r.code).toBe(0);
-    expect(fs.statSync(path.join(dir, name!)).mtimeMs).toBe(before);
+    await waitForShipperIdle(env());
+    expect(mtimes()).toEqual(before);
     expect(fs.existsSync(stale)).toBe(true);
   });
 });

@@ -51,15 +51,21 @@ function cacheName(): string {
   return `v8-${process.version}-${process.arch}-${bundleSha().slice(0, 16)}.cache`;
 }
 
+/** Our cache header (src/storage/code-cache.ts): the build's checksum and the bundle file's identity now. */
+function cacheHeader(over: { sha?: string; mtimeMs?: number } = {}): string {
+  const st = fs.statSync(RUNTIME);
+  return `DTVC2 ${over.sha ?? bundleSha()} ${st.size} ${Math.trunc(over.mtimeMs ?? st.mtimeMs)} ${st.ino}\n`;
+}
+
 /**
  * A V8 code cache compiled from other source of the bundle's exact length (V8 accepts it: its
- * source check is the length), with our header. Loaded, it writes `marker`.
+ * source check is the length), with our header (or `header`). Loaded, it writes `marker`.
  */
-function forgedCache(marker: string): Buffer {
+function forgedCache(marker: string, header = cacheHeader()): Buffer {
   const src = fs.readFileSync(RUNTIME, 'utf8');
   const evil = `require('fs').writeFileSync(${JSON.stringify(marker)}, 'pwned');`;
   const script = new vm.Script((Module as unknown as { wrap(s: string): string }).wrap(evil + ' '.repeat(src.length - evil.length)), { filename: RUNTIME });
-  return Buffer.concat([Buffer.from(`DTVC1 ${bundleSha()}\n`, 'latin1'), script.createCachedData()]);
+  return Buffer.concat([Buffer.from(header, 'latin1'), script.createCachedData()]);
 }
 
 function plantedBatch(): string {
@@ -144,15 +150,31 @@ describe.runIf(isRoot)('item 1: state directories another user can write are not
     const state = path.join(cacheHome, 'devtool-telemetry');
     fs.mkdirSync(state, { recursive: true, mode: 0o700 });
     const marker = path.join(sb.root, 'pwned');
-    const forged = forgedCache(marker);
-    forged.write('0'.repeat(64), 6, 'latin1'); // another bundle's hash
+    const forged = forgedCache(marker, cacheHeader({ sha: '0'.repeat(64) })); // another bundle's hash
     const file = path.join(state, cacheName());
     fs.writeFileSync(file, forged, { mode: 0o600 });
     const env: Env = { ...sb.env, XDG_CACHE_HOME: cacheHome, DEVTOOL_TELEMETRY_DEBUG: '1' };
     const r = await runFixture({ script: 'fixture-tool/cli.js', args: ['ok'], env, mode: 'require' });
     expect(r.code).toBe(0);
     expect(fs.existsSync(marker)).toBe(false);
-    expect(fs.readFileSync(file).subarray(0, 71).toString('latin1')).toBe(`DTVC1 ${bundleSha()}\n`);
+    const header = cacheHeader();
+    expect(fs.readFileSync(file).subarray(0, header.length).toString('latin1')).toBe(header);
+  });
+
+  it('a cache made for the bundle before an in-place edit (same length, same recorded checksum) is not loaded', async () => {
+    // A patched digit keeps the bundle's length, all V8 checks; the file's identity in our header does not match.
+    const cacheHome = path.join(sb.root, 'own-cache');
+    const state = path.join(cacheHome, 'devtool-telemetry');
+    fs.mkdirSync(state, { recursive: true, mode: 0o700 });
+    const marker = path.join(sb.root, 'pwned');
+    const file = path.join(state, cacheName());
+    fs.writeFileSync(file, forgedCache(marker, cacheHeader({ mtimeMs: fs.statSync(RUNTIME).mtimeMs - 60_000 })), { mode: 0o600 });
+    const env: Env = { ...sb.env, XDG_CACHE_HOME: cacheHome, DEVTOOL_TELEMETRY_DEBUG: '1' };
+    const r = await runFixture({ script: 'fixture-tool/cli.js', args: ['ok'], env, mode: 'require' });
+    expect(r.code).toBe(0);
+    expect(fs.existsSync(marker)).toBe(false);
+    const header = cacheHeader();
+    expect(fs.readFileSync(file).subarray(0, header.length).toString('latin1')).toBe(header);
   });
 
   it('our own cache dir made writable by others (0777) is not used either', async () => {
