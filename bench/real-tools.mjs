@@ -5,7 +5,7 @@
 // this repository's node_modules hold LLM clients (test dependencies) that would make the preload
 // install its LLM client hooks, which a project without such a client never pays.
 //
-//   node bench/real-tools.mjs        Env: BENCH_RUNS (default 15)
+//   node bench/real-tools.mjs        Env: BENCH_RUNS (default 15), BENCH_COMPARE_DIST (another build, side by side)
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -46,6 +46,8 @@ export async function run({ runs = Number(process.env.BENCH_RUNS) || 15 } = {}) 
     { name: 'prettier --check', args: [prettier, '--check', 'src', 'README.md'] },
     { name: 'tsc --version', args: [tsc, '--version'] },
   ];
+  // BENCH_COMPARE_DIST=<another build's dist/>: that build enabled, alternating with ours (before/after).
+  const compared = process.env.BENCH_COMPARE_DIST ? [process.env.BENCH_COMPARE_DIST] : [];
   const out = [];
   try {
     for (const t of tools) {
@@ -54,6 +56,7 @@ export async function run({ runs = Number(process.env.BENCH_RUNS) || 15 } = {}) 
           { name: 'plain node', cmd: node, args: [...report, ...t.args], env, cwd: project },
           { name: 'devtool-telemetry enabled', cmd: node, args: ['--require', register, ...report, ...t.args], env, cwd: project },
           { name: 'devtool-telemetry disabled', cmd: node, args: ['--require', register, ...report, ...t.args], env: { ...env, DO_NOT_TRACK: '1' }, cwd: project },
+          ...compared.map((dist) => ({ name: `enabled, build at ${dist}`, cmd: node, args: ['--require', join(dist, 'cjs/register.js'), ...report, ...t.args], env, cwd: project })),
         ],
         { runs },
       );

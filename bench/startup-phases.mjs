@@ -5,7 +5,7 @@
 // Run from a copy outside this repository (whose node_modules hold LLM clients for the tests) and,
 // for comparison, from bench/peers/ where the LLM client hooks are installed.
 //
-//   node bench/startup-phases.mjs        Env: BENCH_RUNS (default 15)
+//   node bench/startup-phases.mjs        Env: BENCH_RUNS (default 15), BENCH_COMPARE_DIST (another build, side by side)
 import { spawn } from 'node:child_process';
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -57,6 +57,10 @@ export async function run({ runs = Number(process.env.BENCH_RUNS) || 15 } = {}) 
       { name: 'tiny CLI, no LLM client reachable', args: ['--require', register, outside] },
       { name: 'tiny CLI in this repo (LLM clients in node_modules)', args: ['--require', register, join(here, 'peers/tiny-cli.cjs')] },
     ];
+    // BENCH_COMPARE_DIST=<another build's dist/>: that build on the first case, alternating with ours (before/after).
+    if (process.env.BENCH_COMPARE_DIST) {
+      cases.push({ name: `tiny CLI, build at ${process.env.BENCH_COMPARE_DIST}`, args: ['--require', join(process.env.BENCH_COMPARE_DIST, 'cjs/register.js'), outside] });
+    }
     const plain = [];
     const plainCpu = [];
     const samples = cases.map(() => new Map());
