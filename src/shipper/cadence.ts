@@ -80,6 +80,10 @@ export async function waitForWork(env: Env, opts: CadenceOptions, deadline: numb
   }
 }
 
-/** With a watch in place, the timer's look is only a safety net (a missed event). */
-export const WATCHED_POLL_MS = 30_000;
+/**
+ * With a watch in place, the timer's look is only a safety net (a missed event): once a minute, the
+ * gather delay, since every wake-up of an idle shipper costs the machine far more than its readdir
+ * (see HEARTBEAT_MS in spool/lock.ts).
+ */
+export const WATCHED_POLL_MS = 60_000;
 
