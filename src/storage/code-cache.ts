@@ -69,32 +69,27 @@ export function loadWithCodeCache(filename: string, sha: string, env: NodeJS.Pro
 
 function loadCached(Module: ModuleClass, filename: string, env: NodeJS.ProcessEnv, sha: string): CachedLoad {
   const vm = require('node:vm') as typeof import('node:vm');
-  let source: string;
-  let st: fs.Stats;
-  const fd = fs.openSync(filename, 'r');
-  try {
-    st = fs.fstatSync(fd);
-    // The build checks our bundles are ASCII (scripts/build.mjs), so latin1 decodes them exactly,
-    // without UTF-8's validation pass.
-    source = fs.readFileSync(fd, 'latin1');
-  } finally {
-    fs.closeSync(fd);
-  }
+  // Read by path ('utf8' is Node's one-call fast path), between two looks at the file's identity:
+  // a file changed meanwhile gets no cache.
+  const st = fs.statSync(filename);
+  const source = fs.readFileSync(filename, 'utf8');
+  const again = fs.statSync(filename);
+  const same = again.ino === st.ino && again.size === st.size && again.mtimeMs === st.mtimeMs;
   const dir = cacheDir(env);
   // Per Node version and bundle: V8 rejects another V8's cache, the header check another bundle's.
   const cacheFile = path.join(dir, `v8-${process.version}-${process.arch}-${sha.slice(0, 16)}.cache`);
   const header = cacheHeader(sha, st);
   let cachedData: Buffer | undefined;
   const trust = trustDir(dir);
-  if (trust.ok) {
+  const untrusted = !trust.ok && !trust.missing;
+  if (untrusted) explainUntrusted(env, 'code cache', trust);
+  else if (trust.ok && same) {
     try {
       const buf = readOwnFile(cacheFile, MAX_CACHE);
       if (buf.length > header.length && buf.subarray(0, header.length).equals(header)) cachedData = buf.subarray(header.length);
     } catch {
       /* first run of this version, or not a file of ours: compile as usual */
     }
-  } else if (!trust.missing) {
-    explainUntrusted(env, 'code cache', trust);
   }
   const script = new vm.Script(Module.wrap(source), { filename, cachedData });
   const fn = script.runInThisContext() as (e: unknown, r: unknown, m: unknown, f: string, d: string) => void;
@@ -106,8 +101,9 @@ function loadCached(Module: ModuleClass, filename: string, env: NodeJS.ProcessEn
   fn.call(mod.exports, mod.exports, req, mod, filename, path.dirname(filename));
   mod.loaded = true;
   if (cachedData && !script.cachedDataRejected) return { exports: mod.exports };
-  // Not into a directory we found untrusted (it stays as it is; nothing of ours goes in there).
-  if (!trust.ok && !trust.missing) return { exports: mod.exports };
+  // Not into a directory we found untrusted (it stays as it is; nothing of ours goes in there), and
+  // not for a file that changed while it was read.
+  if (untrusted || !same) return { exports: mod.exports };
   return {
     exports: mod.exports,
     saveAtExit: (after) =>
