@@ -27,10 +27,12 @@ export function loadRuntime(env: NodeJS.ProcessEnv): Loaded {
   // Only the built bundle is cached (under the test runner this file runs from src/), and only by
   // the preload bundle, which knows the bundle's checksum.
   if (!BUNDLE_SHA256 || path.basename(__dirname) !== 'cjs') return { runtime: require('./runtime') as Runtime };
-  const { exports, saveAtExit } = loadWithCodeCache(path.join(__dirname, 'runtime.js'), BUNDLE_SHA256, env);
+  const { exports, save } = loadWithCodeCache(path.join(__dirname, 'runtime.js'), BUNDLE_SHA256, env);
   return {
     runtime: exports as Runtime,
-    saveCodeCacheAtExit: saveAtExit && (() => saveAtExit(() => {
+    // Registered after the recorder's exit hooks, so it runs after them and captures what they compiled.
+    saveCodeCacheAtExit: save && (() => process.once('exit', () => {
+      save();
       mark('exit: code cache write');
       printProfile();
     })),

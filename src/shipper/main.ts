@@ -32,6 +32,9 @@ export async function runShipper(env: Env): Promise<number> {
     return 0;
   }
   let shipper: Shipper | undefined;
+  // The send path's code cache, written (when it needs to be) at the end of this life, while we
+  // still hold the lock: everything the shipper writes is written under it.
+  let saveSendCache: (() => void) | undefined;
   const stop = () => {
     if (shipper) shipper.stopped = true;
     lock.release();
@@ -55,7 +58,11 @@ export async function runShipper(env: Env): Promise<number> {
       if (w === 'stop') break;
       if (w === 'ship') {
         // Loaded on first use: a batched shipper that only waits never pays for the encoders and HTTP.
-        shipper ??= new (sendModule(env)).Shipper(env, lock, opts);
+        if (!shipper) {
+          const send = sendModule(env);
+          saveSendCache = send.save;
+          shipper = new send.exports.Shipper(env, lock, opts);
+        }
         const r = await shipper.drain();
         await shipper.settleDeletes();
         if (r === 'stop') break;
@@ -65,6 +72,8 @@ export async function runShipper(env: Env): Promise<number> {
         finalizeAbandoned(env);
         if (listBatches(env).length > 0) continue;
       }
+      saveSendCache?.(); // once, before the lock goes
+      saveSendCache = undefined;
       lock.release();
       // Written after our last listing but before the release: its writer saw the lock and left it to us.
       if (listBatches(env).length === 0) break;
@@ -74,6 +83,7 @@ export async function runShipper(env: Env): Promise<number> {
   } catch {
     return 1;
   } finally {
+    if (lock.owned()) saveSendCache?.();
     lock.release();
     await shipper?.close();
   }
@@ -99,19 +109,18 @@ function finalizeAbandoned(env: Env): void {
  * by the bundle's checksum (send.js.sha256, written by the build: ~20 ms less per shipper than
  * compiling it), else the modules themselves (tests of src/).
  */
-function sendModule(env: Env): typeof import('./drain') {
+function sendModule(env: Env): { exports: typeof import('./drain'); save?: () => void } {
   const bundle = path.join(__dirname, 'send.js');
-  if (!fs.existsSync(bundle)) return require('./drain') as typeof import('./drain');
+  if (!fs.existsSync(bundle)) return { exports: require('./drain') as typeof import('./drain') };
   let sha: string | undefined;
   try {
     sha = fs.readFileSync(`${bundle}.sha256`, 'latin1').trim();
   } catch {
     /* an older or partial build: no cache */
   }
-  if (!sha || !/^[0-9a-f]{64}$/.test(sha)) return require('./send') as typeof import('./drain');
-  const { exports, saveAtExit } = loadWithCodeCache(bundle, sha, env);
-  saveAtExit?.();
-  return exports as typeof import('./drain');
+  if (!sha || !/^[0-9a-f]{64}$/.test(sha)) return { exports: require('./send') as typeof import('./drain') };
+  const { exports, save } = loadWithCodeCache(bundle, sha, env);
+  return { exports: exports as typeof import('./drain'), save };
 }
 
 function clearKickMarker(env: Env): void {

@@ -48,10 +48,10 @@ interface ModuleClass {
 export interface CachedLoad {
   exports: unknown;
   /**
-   * Writes the cache at exit (call once the process's exit work is registered, so it runs after it
-   * and captures what that compiled). Undefined when the cache was used as it is, or cannot be kept.
+   * Writes the cache now: call it late (at exit, or once the process's work is done), so it
+   * captures what that work compiled. Undefined when the cache was used as it is, or cannot be kept.
    */
-  saveAtExit?: (after?: () => void) => void;
+  save?: () => void;
 }
 
 /** The module at `filename` (a bundle whose SHA-256 is `sha`), from the require cache, the code cache, or compiled. */
@@ -104,14 +104,7 @@ function loadCached(Module: ModuleClass, filename: string, env: NodeJS.ProcessEn
   // Not into a directory we found untrusted (it stays as it is; nothing of ours goes in there), and
   // not for a file that changed while it was read.
   if (untrusted || !same) return { exports: mod.exports };
-  return {
-    exports: mod.exports,
-    saveAtExit: (after) =>
-      process.once('exit', () => {
-        writeCacheFile(script, cacheFile, header);
-        after?.();
-      }),
-  };
+  return { exports: mod.exports, save: () => writeCacheFile(script, cacheFile, header) };
 }
 
 function writeCacheFile(script: Script, file: string, header: Buffer): void {
