@@ -5,7 +5,8 @@
  * shipper); with the cache V8 skips both. The module is registered in the require cache exactly as
  * `require` would, so a later `require` of the same file gets the same instance. Any problem (no
  * cache yet, a rejected or unreadable cache, a read-only disk) falls back to compiling as usual; the
- * cache is (re)written at exit, after the process compiled what it uses.
+ * cache is (re)written late, once the process compiled what it uses (a run: at exit; the shipper:
+ * before it releases its lock).
  *
  * A code cache is code: V8 accepts a cache compiled from other source of the same length. So one is
  * read only from a cache dir that is ours (trusted-dir.ts), only from a regular file of ours opened
