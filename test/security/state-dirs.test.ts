@@ -145,36 +145,24 @@ describe.runIf(isRoot)('item 1: state directories another user can write are not
     expect(fs.existsSync(marker)).toBe(true);
   });
 
-  it('a cache with another bundle checksum in its header is not loaded, and is replaced by ours', async () => {
-    const cacheHome = path.join(sb.root, 'own-cache');
-    const state = path.join(cacheHome, 'devtool-telemetry');
-    fs.mkdirSync(state, { recursive: true, mode: 0o700 });
-    const marker = path.join(sb.root, 'pwned');
-    const forged = forgedCache(marker, cacheHeader({ sha: '0'.repeat(64) })); // another bundle's hash
-    const file = path.join(state, cacheName());
-    fs.writeFileSync(file, forged, { mode: 0o600 });
-    const env: Env = { ...sb.env, XDG_CACHE_HOME: cacheHome, DEVTOOL_TELEMETRY_DEBUG: '1' };
-    const r = await runFixture({ script: 'fixture-tool/cli.js', args: ['ok'], env, mode: 'require' });
-    expect(r.code).toBe(0);
-    expect(fs.existsSync(marker)).toBe(false);
-    const header = cacheHeader();
-    expect(fs.readFileSync(file).subarray(0, header.length).toString('latin1')).toBe(header);
-  });
-
-  it('a cache made for the bundle before an in-place edit (same length, same recorded checksum) is not loaded', async () => {
-    // A patched digit keeps the bundle's length, all V8 checks; the file's identity in our header does not match.
+  // Another bundle's checksum; or the bundle before an in-place edit (a patched digit keeps its
+  // length, all V8 checks): the file's identity in our header does not match.
+  it.each([
+    ['another bundle checksum in its header', () => cacheHeader({ sha: '0'.repeat(64) })],
+    ['the header of the bundle before an in-place edit (same length, same recorded checksum)', () => cacheHeader({ mtimeMs: fs.statSync(RUNTIME).mtimeMs - 60_000 })],
+  ])('a cache with %s is not loaded, and is replaced by ours', async (_, header) => {
     const cacheHome = path.join(sb.root, 'own-cache');
     const state = path.join(cacheHome, 'devtool-telemetry');
     fs.mkdirSync(state, { recursive: true, mode: 0o700 });
     const marker = path.join(sb.root, 'pwned');
     const file = path.join(state, cacheName());
-    fs.writeFileSync(file, forgedCache(marker, cacheHeader({ mtimeMs: fs.statSync(RUNTIME).mtimeMs - 60_000 })), { mode: 0o600 });
+    fs.writeFileSync(file, forgedCache(marker, header()), { mode: 0o600 });
     const env: Env = { ...sb.env, XDG_CACHE_HOME: cacheHome, DEVTOOL_TELEMETRY_DEBUG: '1' };
     const r = await runFixture({ script: 'fixture-tool/cli.js', args: ['ok'], env, mode: 'require' });
     expect(r.code).toBe(0);
     expect(fs.existsSync(marker)).toBe(false);
-    const header = cacheHeader();
-    expect(fs.readFileSync(file).subarray(0, header.length).toString('latin1')).toBe(header);
+    const ours = cacheHeader();
+    expect(fs.readFileSync(file).subarray(0, ours.length).toString('latin1')).toBe(ours);
   });
 
   it('our own cache dir made writable by others (0777) is not used either', async () => {
