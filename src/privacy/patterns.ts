@@ -28,6 +28,8 @@ const JWT_RE = /eyJ[A-Za-z0-9_-]{4,4096}\.[A-Za-z0-9_-]{2,8192}(?:\.[A-Za-z0-9_-
 /** `Authorization: Bearer xxx`, `Basic xxx`, `token xxx`: keyword, blanks, one class run. */
 export const AUTH_KEYWORDS = ['bearer', 'basic', 'digest', 'negotiate', 'token', 'bot', 'apikey'];
 const AUTH_RE = new RegExp(`\\b(${AUTH_KEYWORDS.join('|')})([ \\t]{1,8})([A-Za-z0-9._~+/=-]{8,4096})`, 'gi');
+/** A value that is only such a keyword (`Authorization: Bearer {token}` after AUTH_RE) is not a secret. */
+const AUTH_WORD_RE = new RegExp(`^(?:${AUTH_KEYWORDS.join('|')})$`, 'i');
 /** `password=...`, `client_secret: "..."`: keyword, bounded suffix, separator, one value run. */
 export const KV_KEYWORDS = [
   'pass(?:word|wd|phrase)?', 'pwd', 'secret', 'token', 'api[_-]?key', 'access[_-]?key', 'account[_-]?key',
@@ -415,7 +417,7 @@ function scrubOnce(input: string, c: CompiledScrub, max: number, keepRandom: boo
   if ((s.indexOf('=') >= 0 || s.indexOf(':') >= 0) && hasLead(s.toLowerCase(), KV_LEADS)) s = s.replace(KV_SECRET_RE, (m, kw: string, suffix: string, sep: string, val: string) => {
     const bare = val.replace(/^\\?["']|\\?["']$/g, '');
     if (bare.length < 6 || /^\d+$/.test(bare) || /^\{[a-z-]+\}$/.test(bare)) return m;
-    if (/^(?:bearer|basic|digest|negotiate|token|bot|apikey)$/i.test(bare)) return m; // `Authorization: Bearer {token}`
+    if (AUTH_WORD_RE.test(bare)) return m;
     return `${kw}${suffix}${sep}{secret}`;
   });
   if (s.indexOf('@') >= 0) s = s.replace(EMAIL_RE, '{email}');

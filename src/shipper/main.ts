@@ -32,9 +32,14 @@ export async function runShipper(env: Env): Promise<number> {
     return 0;
   }
   let shipper: Shipper | undefined;
-  // The send path's code cache, written (when it needs to be) at the end of this life, while we
-  // still hold the lock: everything the shipper writes is written under it.
+  // The send path's code cache, written (when it needs to be) once, while we still hold the lock:
+  // everything the shipper writes is written under it.
   let saveSendCache: (() => void) | undefined;
+  const letGo = () => {
+    if (saveSendCache && lock.owned()) saveSendCache();
+    saveSendCache = undefined;
+    lock.release();
+  };
   const stop = () => {
     if (shipper) shipper.stopped = true;
     lock.release();
@@ -72,9 +77,7 @@ export async function runShipper(env: Env): Promise<number> {
         finalizeAbandoned(env);
         if (listBatches(env).length > 0) continue;
       }
-      saveSendCache?.(); // once, before the lock goes
-      saveSendCache = undefined;
-      lock.release();
+      letGo();
       // Written after our last listing but before the release: its writer saw the lock and left it to us.
       if (listBatches(env).length === 0) break;
       if (!lock.acquire()) break; // a new shipper took over
@@ -83,8 +86,7 @@ export async function runShipper(env: Env): Promise<number> {
   } catch {
     return 1;
   } finally {
-    if (lock.owned()) saveSendCache?.();
-    lock.release();
+    letGo();
     await shipper?.close();
   }
 }

@@ -8,7 +8,7 @@ import fs = require('node:fs');
 import path = require('node:path');
 import type { Batch } from '../model/records';
 import { validateBatch } from '../model/validate';
-import { closeQuietly, readAll, removeNoFollow, trustDir } from '../storage/trusted-dir';
+import { closeQuietly, readAll, removeNoFollow, removeOlderThan, trustDir } from '../storage/trusted-dir';
 import { type BatchName, batchDir, quarantineDir, sortBatchNames, spoolRoot } from './layout';
 
 type Env = NodeJS.ProcessEnv;
@@ -131,20 +131,5 @@ export function quarantinedCount(env: Env): number {
 
 /** Remove temp files left by writers that died between write and rename. */
 export function cleanStaleTemps(env: Env, now = Date.now()): void {
-  const dir = batchDir(env);
-  let files: string[];
-  try {
-    files = fs.readdirSync(dir);
-  } catch {
-    return;
-  }
-  for (const f of files) {
-    if (!f.startsWith('.') || !f.endsWith('.tmp')) continue;
-    try {
-      const st = fs.statSync(path.join(dir, f));
-      if (now - st.mtimeMs > STALE_TMP_MS) fs.unlinkSync(path.join(dir, f));
-    } catch {
-      /* raced with its writer: fine */
-    }
-  }
+  removeOlderThan(batchDir(env), (f) => (f.startsWith('.') && f.endsWith('.tmp') ? STALE_TMP_MS : undefined), now);
 }

@@ -19,7 +19,7 @@ import fs = require('node:fs');
 import path = require('node:path');
 import type { Script } from 'node:vm';
 import { cacheDir } from './paths';
-import { explainUntrusted, readOwnFile, trustDir, writeExclusive } from './trusted-dir';
+import { explainUntrusted, readOwnFile, removeOlderThan, trustDir, writeExclusive } from './trusted-dir';
 
 const MAX_CACHE = 16 << 20;
 
@@ -138,24 +138,12 @@ const STALE_TMP_MS = 3600 * 1000;
  * ~300 KB cache of each of its bundles. A cache in use is read, never rewritten, so its age says
  * nothing; one older than a month is removed here, on the rare run that writes a cache, and a copy
  * still in use rewrites its own on its next run (once a month at most). Temp files of an interrupted
- * write go after an hour. Only regular files in our cache dir, named as we name them.
+ * write go after an hour. Only files in our cache dir named as we name them.
  */
 export function pruneStale(dir: string, keep: string, now: number): void {
-  let names: string[];
-  try {
-    names = fs.readdirSync(dir);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    if (name === keep || !CACHE_NAME.test(name)) continue;
-    const file = path.join(dir, name);
-    try {
-      const st = fs.lstatSync(file);
-      const maxAge = name.endsWith('.tmp') ? STALE_TMP_MS : STALE_CACHE_MS;
-      if (st.isFile() && now - st.mtimeMs > maxAge) fs.unlinkSync(file);
-    } catch {
-      /* gone, or not ours to remove */
-    }
-  }
+  const maxAge = (name: string): number | undefined => {
+    if (name === keep || !CACHE_NAME.test(name)) return undefined;
+    return name.endsWith('.tmp') ? STALE_TMP_MS : STALE_CACHE_MS;
+  };
+  removeOlderThan(dir, maxAge, now);
 }

@@ -300,3 +300,28 @@ export function readAll(fd: number, buf: Buffer): number {
   }
   return n;
 }
+
+/**
+ * Remove the entries of `dir` whose age (their own mtime: a link is not followed) passes the limit
+ * `maxAgeOf(name)` gives; names it gives no limit for stay. Leftovers of our own writers (temp files
+ * of a write that died, caches of old bundles). Never throws: an entry gone meanwhile, or one that
+ * cannot be unlinked (a directory), stays as it is.
+ */
+export function removeOlderThan(dir: string, maxAgeOf: (name: string) => number | undefined, now: number): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const maxAge = maxAgeOf(name);
+    if (maxAge === undefined) continue;
+    const file = path.join(dir, name);
+    try {
+      if (now - fs.lstatSync(file).mtimeMs > maxAge) fs.unlinkSync(file);
+    } catch {
+      /* raced with its writer, or not a file */
+    }
+  }
+}
