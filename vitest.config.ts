@@ -22,6 +22,7 @@ export const UNIT_SUITES = [
   'test/privacy/sanitize.test.ts',
   'test/privacy/telemetry-md.test.ts',
   'test/semconv/registry-names.test.ts',
+  'test/session/session-end-race.test.ts',
   'test/semconv/registry.test.ts',
   'test/shipper/delivery-rules.test.ts',
   'test/support/receiver.test.ts',

@@ -70,6 +70,10 @@ function joinOrStart(file: string, state: SessionState, wanted: string | undefin
       state.id = head.id;
       return;
     }
+    // The ended session's totals, read before its head is taken: once the head is gone, the run
+    // that starts the next session deletes the old logs (removeLogs), maybe before the winner of
+    // the rename below has read them, and the summary would be lost.
+    const totals = head ? readTotals(file, head.id) : undefined;
     // Take the ended (or unreadable) head away; only the run whose rename succeeds summarizes it.
     // No head at all: nothing to end (claiming then could take away the head another run just made).
     const ended = head !== undefined || fs.existsSync(file) ? claimHead(file) : undefined;
@@ -80,8 +84,7 @@ function joinOrStart(file: string, state: SessionState, wanted: string | undefin
       continue;
     }
     let previous: string | undefined;
-    if (ended && head && ended.id === head.id) {
-      const totals = readTotals(file, ended.id);
+    if (ended && head && totals && ended.id === head.id) {
       if (totals.runs > 0) state.ended.push({ ...ended, lastSeenAt: head.lastSeenAt, totals });
       if (isUuid(ended.id) && ended.id !== state.id) {
         previous = ended.id;

@@ -8,7 +8,7 @@ import { runFixture, runPlain } from '../support/run-fixture';
 import { histogramTotals, points, startE2E, e2ePerFile } from '../features/e2e';
 
 const APP_DIR = path.join(__dirname, 'fixtures', 'http-app');
-const SECRETS = ['sk-header-secret', 'cookie-secret', 'query-secret', 'alice@example.com', 'body-secret-hunter2', 'token=', '127.0.0.1', '8812', '9f1c0b2e7d', '123456'];
+const SECRETS = ['sk-header-secret', 'cookie-secret', 'query-secret', 'alice@example.com', 'body-secret-hunter2', 'token=', '127.0.0.1', '88127731', '9f1c0b2e7d', '5550199173'];
 const SERVER = 2; // OTLP SpanKind SERVER as decoded by the receiver
 
 const CASES = [
@@ -51,7 +51,7 @@ describe.each(CASES)('$app under the preload', ({ app, users, runs }) => {
   it('keeps method, route, status, scheme, protocol version; the path only when it has no id', () => {
     const byName = (n: string) => spans.filter((s) => s.name === n);
     const u = byName(`GET ${users}`)[0]!;
-    // `/users/8812`: a path with an id is omitted (url.path is the real path or nothing).
+    // `/users/42`: a path with an id is omitted (url.path is the real path or nothing).
     expect(u.attributes).toEqual({
       'http.request.method': 'GET',
       'http.route': users,
