@@ -17,7 +17,7 @@
 // Env: BENCH_BURST_RUNS (20), BENCH_BURST_GAP_MS (600), BENCH_CPU_ROUNDS (1; the median round is shown).
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchHome, startSink } from './lib/measure.mjs';
 
@@ -171,7 +171,7 @@ const VARIANTS = [
 // BENCH_COMPARE_DIST=<another build's dist/ inside this repository (so its shipper resolves our
 // node_modules)>: that build's batched delivery runs beside ours, in the same run (before/after).
 if (process.env.BENCH_COMPARE_DIST) {
-  const other = join(process.env.BENCH_COMPARE_DIST, 'cjs/register.js');
+  const other = resolve(process.env.BENCH_COMPARE_DIST, 'cjs/register.js');
   VARIANTS.push({ key: 'compare', name: `batched, build at ${process.env.BENCH_COMPARE_DIST}`, args: ['--require', other], env: {} });
 }
 

@@ -8,7 +8,7 @@
 //   node bench/real-tools.mjs        Env: BENCH_RUNS (default 15), BENCH_COMPARE_DIST (another build, side by side)
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchHome, compare, printTable, startSink } from './lib/measure.mjs';
 
@@ -56,7 +56,7 @@ export async function run({ runs = Number(process.env.BENCH_RUNS) || 15 } = {}) 
           { name: 'plain node', cmd: node, args: [...report, ...t.args], env, cwd: project },
           { name: 'devtool-telemetry enabled', cmd: node, args: ['--require', register, ...report, ...t.args], env, cwd: project },
           { name: 'devtool-telemetry disabled', cmd: node, args: ['--require', register, ...report, ...t.args], env: { ...env, DO_NOT_TRACK: '1' }, cwd: project },
-          ...compared.map((dist) => ({ name: `enabled, build at ${dist}`, cmd: node, args: ['--require', join(dist, 'cjs/register.js'), ...report, ...t.args], env, cwd: project })),
+          ...compared.map((dist) => ({ name: `enabled, build at ${dist}`, cmd: node, args: ['--require', resolve(dist, 'cjs/register.js'), ...report, ...t.args], env, cwd: project })),
         ],
         { runs },
       );

@@ -8,7 +8,7 @@
 //   node bench/startup-phases.mjs        Env: BENCH_RUNS (default 15), BENCH_COMPARE_DIST (another build, side by side)
 import { spawn } from 'node:child_process';
 import { copyFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchHome, median, startSink } from './lib/measure.mjs';
 
@@ -59,7 +59,7 @@ export async function run({ runs = Number(process.env.BENCH_RUNS) || 15 } = {}) 
     ];
     // BENCH_COMPARE_DIST=<another build's dist/>: that build on the first case, alternating with ours (before/after).
     if (process.env.BENCH_COMPARE_DIST) {
-      cases.push({ name: `tiny CLI, build at ${process.env.BENCH_COMPARE_DIST}`, args: ['--require', join(process.env.BENCH_COMPARE_DIST, 'cjs/register.js'), outside] });
+      cases.push({ name: `tiny CLI, build at ${process.env.BENCH_COMPARE_DIST}`, args: ['--require', resolve(process.env.BENCH_COMPARE_DIST, 'cjs/register.js'), outside] });
     }
     const plain = [];
     const plainCpu = [];

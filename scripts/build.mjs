@@ -51,6 +51,8 @@ const bundle = (entry, outfile, define = {}) =>
     plugins: [runtimeExternal],
     logLevel: 'warning',
     legalComments: 'none',
+    minifyWhitespace: true,
+    minifySyntax: true,
   });
 await bundle('src/entry/runtime.ts', 'dist/cjs/runtime.js');
 // The shipper's send path (drain.ts, loaded on its first shipment) as one file WITH the OTLP

@@ -11,6 +11,7 @@
  * Cost: synchronous reads of the policy file, the project files from cwd up, and the user config.
  * Only node:fs / node:path and small modules of ours load here. Never throws.
  */
+import fs = require('node:fs');
 import type { Level } from '../model/records';
 import { policyFiles } from '../storage/paths';
 import { toolEnvPrefix, type ToolIdentity } from '../resource/tool';
@@ -129,6 +130,34 @@ function userEntry(source: string, entry: ConsentEntry | undefined, what: string
   });
 }
 
+/** The opt-out variables every tool obeys, in precedence order; the tool's own come after them. */
+const ANY_TOOL_DISABLE_VARS = ['DO_NOT_TRACK', 'DEVTOOL_TELEMETRY_DISABLED', 'OTEL_SDK_DISABLED'];
+
+/** The first of `vars` that disables (a true value, or one that does not parse: safer), if any. */
+function disabledBy(env: NodeJS.ProcessEnv, vars: readonly string[]): string | undefined {
+  for (const v of vars) {
+    // OTEL_SDK_DISABLED is read exactly as the OpenTelemetry spec says: only `true` disables.
+    const k = v === 'OTEL_SDK_DISABLED' ? (parseOtelBool(env[v]).kind === 'true' ? 'true' : 'false') : parseBool(env[v]).kind;
+    if (k === 'true' || k === 'invalid') return `env:${v}`;
+  }
+  return undefined;
+}
+
+/** Off, decided by `source`; the full evaluation runs only if someone reads `reports`. */
+function offDecision(source: string, env: NodeJS.ProcessEnv, input: () => ResolveInput): ConsentDecision {
+  const decision = { level: 'off', source, ci: isCI(env), identity: 'none' } as ConsentDecision;
+  Object.defineProperty(decision, 'reports', {
+    enumerable: true,
+    configurable: true,
+    get(): SourceReport[] {
+      const reports = resolve(input()).reports;
+      Object.defineProperty(decision, 'reports', { value: reports, enumerable: true, configurable: true, writable: true });
+      return reports;
+    },
+  });
+  return decision;
+}
+
 /**
  * The common disabled case, cheaply: when the policy or an environment variable opts out, the
  * files after them in precedence order (project files, user config) cannot change the outcome, so
@@ -147,37 +176,34 @@ function fastOptOut(input: ResolveInput): ConsentDecision | undefined {
       break;
     }
   }
+  source ??= disabledBy(env, prefix ? [...ANY_TOOL_DISABLE_VARS, `${prefix}_TELEMETRY_DISABLED`] : ANY_TOOL_DISABLE_VARS);
   if (!source) {
-    for (const v of ['DO_NOT_TRACK', 'DEVTOOL_TELEMETRY_DISABLED', 'OTEL_SDK_DISABLED', ...(prefix ? [`${prefix}_TELEMETRY_DISABLED`] : [])]) {
-      // OTEL_SDK_DISABLED is read exactly as the OpenTelemetry spec says: only `true` disables.
-      const k = v === 'OTEL_SDK_DISABLED' ? (parseOtelBool(env[v]).kind === 'true' ? 'true' : 'false') : parseBool(env[v]).kind;
-      if (k === 'true' || k === 'invalid') {
+    for (const v of [...(prefix ? [`${prefix}_TELEMETRY_LEVEL`] : []), 'DEVTOOL_TELEMETRY_LEVEL']) {
+      const p = parseLevel(env[v]);
+      if (p.kind === 'invalid' || (p.kind === 'level' && p.level === 'off')) {
         source = `env:${v}`;
         break;
       }
     }
-    if (!source) {
-      for (const v of [...(prefix ? [`${prefix}_TELEMETRY_LEVEL`] : []), 'DEVTOOL_TELEMETRY_LEVEL']) {
-        const p = parseLevel(env[v]);
-        if (p.kind === 'invalid' || (p.kind === 'level' && p.level === 'off')) {
-          source = `env:${v}`;
-          break;
-        }
-      }
-    }
   }
-  if (!source) return undefined;
-  const decision = { level: 'off', source, ci: isCI(env), identity: 'none' } as ConsentDecision;
-  Object.defineProperty(decision, 'reports', {
-    enumerable: true,
-    configurable: true,
-    get(): SourceReport[] {
-      const reports = resolve(input).reports;
-      Object.defineProperty(decision, 'reports', { value: reports, enumerable: true, configurable: true, writable: true });
-      return reports;
-    },
-  });
-  return decision;
+  return source ? offDecision(source, env, () => input) : undefined;
+}
+
+/**
+ * The most common opt-out, decided before the tool is known: a variable every tool obeys
+ * (DO_NOT_TRACK, DEVTOOL_TELEMETRY_DISABLED, OTEL_SDK_DISABLED), with no policy file on the machine
+ * (a policy comes first and would name itself as the source, and its per-tool entries need the
+ * tool's name). Saves the run the package.json lookup. `tool` is called only if someone reads
+ * `reports`. Otherwise undefined: resolveConsent() decides, as always.
+ */
+export function anyToolOptOut(env: NodeJS.ProcessEnv, cwd: string, tool: () => ToolIdentity): ConsentDecision | undefined {
+  try {
+    const source = disabledBy(env, ANY_TOOL_DISABLE_VARS);
+    if (!source || policyFiles(env).some((f) => fs.statSync(f, { throwIfNoEntry: false }) !== undefined)) return undefined;
+    return offDecision(source, env, () => ({ env, cwd, tool: tool() }));
+  } catch {
+    return undefined; // a policy path we cannot even stat: the full evaluation says what it means
+  }
 }
 
 function resolve({ env, cwd, tool }: ResolveInput): ConsentDecision {

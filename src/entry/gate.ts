@@ -10,7 +10,7 @@ import { isDebug } from '../settings/env-values';
 import { isShipperProcess } from '../settings/process-role';
 import { isMainThread } from './main-thread';
 import { mark } from '../diagnostics/profile';
-import { resolveConsent, type ConsentDecision } from '../consent/resolve';
+import { anyToolOptOut, resolveConsent, type ConsentDecision } from '../consent/resolve';
 import { currentRecorder, type Recorder } from '../recorder/current';
 import { detectTool, type ToolIdentity, type ToolOptions } from '../resource/tool';
 
@@ -35,30 +35,39 @@ export function gate(entry: string | undefined, options: StartOptions | undefine
   if (existing) return { record: false, recorder: existing };
   if (isShipperProcess(env)) return { record: false };
 
-  const tool = detectTool(entry);
-  mark('tool identity');
-  if (options) {
-    const { name, version, ...rest } = options;
-    if (name) tool.name = name;
-    if (version) tool.version = version;
-    tool.options = { ...tool.options, ...rest };
-    tool.integrated = true; // start() called in the tool's own code
-  }
-  const decision = resolveConsent({ env, cwd: workingDir(), tool });
-  mark('consent');
-  if (decision.level === 'off') {
-    if (isDebug(env)) {
-      // Only under debug: `reports` is computed lazily on the fast opt-out path (every source read).
-      const why = decision.reports.find((r) => r.decided)?.problem;
-      debugLine(env, `telemetry off (decided by ${decision.source}${why ? `: ${why}` : ''}); nothing recorded, written or sent`);
+  const identify = (): ToolIdentity => {
+    const tool = detectTool(entry);
+    if (options) {
+      const { name, version, ...rest } = options;
+      if (name) tool.name = name;
+      if (version) tool.version = version;
+      tool.options = { ...tool.options, ...rest };
+      tool.integrated = true; // start() called in the tool's own code
     }
-    // The top-level process speaks for its tree even when off: children print no notice of their own.
-    (require('../instrument/tree-marker') as typeof import('../instrument/tree-marker')).markTreeWhenOff(decision.source, env);
-    return { record: false };
-  }
+    return tool;
+  };
+  const cwd = workingDir();
+  // DO_NOT_TRACK and its kind turn every tool off alike: decided before the tool's package.json is read.
+  const early = anyToolOptOut(env, cwd, identify);
+  if (early) return stayOff(early, env);
+  const tool = identify();
+  mark('tool identity');
+  const decision = resolveConsent({ env, cwd, tool });
+  mark('consent');
+  if (decision.level === 'off') return stayOff(decision, env);
   // Only the main thread records. Checked after the decision, without loading node:worker_threads
   // where Node's own process.chdir answers (main-thread.ts: ~1.5 ms).
   if (!isMainThread()) return { record: false };
   return { record: true, decision, tool };
 }
 
+function stayOff(decision: ConsentDecision, env: NodeJS.ProcessEnv): GateResult {
+  if (isDebug(env)) {
+    // Only under debug: `reports` is computed lazily on the fast opt-out paths (every source read).
+    const why = decision.reports.find((r) => r.decided)?.problem;
+    debugLine(env, `telemetry off (decided by ${decision.source}${why ? `: ${why}` : ''}); nothing recorded, written or sent`);
+  }
+  // The top-level process speaks for its tree even when off: children print no notice of their own.
+  (require('../instrument/tree-marker') as typeof import('../instrument/tree-marker')).markTreeWhenOff(decision.source, env);
+  return { record: false };
+}

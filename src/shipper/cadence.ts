@@ -19,6 +19,7 @@
 import { batchDir, type BatchName } from '../spool/layout';
 import { listBatches } from '../spool/reader';
 import { watchSpool } from './spool-watch';
+import { HEARTBEAT_MS } from '../spool/lock';
 import type { ShipperOptions } from './options';
 
 type Env = NodeJS.ProcessEnv;
@@ -46,12 +47,23 @@ export function msUntilWorthShipping(names: readonly BatchName[], opts: CadenceO
   return Math.max(0, due - now);
 }
 
+/**
+ * How long the wait loop sleeps next: until the oldest batch is due (`dueInMs`, Infinity with none
+ * pending) or the linger ends, never past the shipper's deadline, and never longer than one look:
+ * each wake-up is also the lock's heartbeat (alive() beats it), so a look must come within
+ * HEARTBEAT_MS. Pure.
+ */
+export function nextSleepMs(dueInMs: number, idleLeftMs: number, deadlineLeftMs: number, lookMs: number): number {
+  const horizon = dueInMs === Infinity ? idleLeftMs : dueInMs;
+  return Math.max(1, Math.min(horizon, lookMs, deadlineLeftMs));
+}
+
 export type WaitResult = 'ship' | 'idle' | 'stop';
 
 /**
  * Wait until the spool is worth shipping ('ship'), or it stayed empty for lingerMs ('idle'), or
- * `alive()` turned false (lost lock, signal: 'stop'). At `deadline` (the shipper's maximum life)
- * whatever is pending is shipped now.
+ * `alive()` turned false (lost lock, signal: 'stop'; asked at each wake-up, where the shipper also
+ * beats its lock). At `deadline` (the shipper's maximum life) whatever is pending is shipped now.
  */
 export async function waitForWork(env: Env, opts: CadenceOptions, deadline: number, alive: () => boolean, sleep?: (ms: number) => Promise<void>): Promise<WaitResult> {
   // A watch on the spool wakes us when a run writes a batch (spool-watch.ts); looks on a timer
@@ -70,9 +82,8 @@ export async function waitForWork(env: Env, opts: CadenceOptions, deadline: numb
       if (now >= deadline) return names.length > 0 ? 'ship' : 'idle';
       if (names.length === 0 && now >= idleUntil) return 'idle';
       const look = waker?.watching ? WATCHED_POLL_MS : idlePollMs(opts.gatherDelayMs);
-      const horizon = names.length > 0 ? wait : Math.min(look, idleUntil - now);
-      const ms = Math.max(1, Math.min(horizon, deadline - now));
-      // Batches pending: sleep until the oldest is due (new ones do not change that, as before).
+      const ms = nextSleepMs(wait, idleUntil - now, deadline - now, look);
+      // Batches pending: sleep until the oldest is due or the next look (new ones do not wake us).
       await (sleep ? sleep(ms) : waker!.sleep(ms, names.length === 0));
     }
   } finally {
@@ -81,9 +92,8 @@ export async function waitForWork(env: Env, opts: CadenceOptions, deadline: numb
 }
 
 /**
- * With a watch in place, the timer's look is only a safety net (a missed event): once a minute, the
- * gather delay, since every wake-up of an idle shipper costs the machine far more than its readdir
- * (see HEARTBEAT_MS in spool/lock.ts).
+ * With a watch in place, the timer's look is only a safety net (a missed event) and the lock's
+ * heartbeat: once a minute, since every wake-up of an idle shipper costs the machine far more than
+ * its readdir (see HEARTBEAT_MS in spool/lock.ts, which this must not exceed).
  */
-export const WATCHED_POLL_MS = 60_000;
-
+export const WATCHED_POLL_MS = HEARTBEAT_MS;

@@ -54,7 +54,8 @@ export async function runShipper(env: Env): Promise<number> {
     clearKickMarker(env);
     const opts = shipperOptions(env);
     const deadline = Date.now() + opts.maxLifeMs;
-    const alive = () => !shipper?.stopped && lock.owned();
+    // Each look at the spool is also the lock's heartbeat (spool/lock.ts HEARTBEAT_MS).
+    const alive = () => !shipper?.stopped && lock.beat();
     for (;;) {
       // Runs whose process died without running JS (an unhandled signal, SIGKILL): spooled now,
       // and again each round (a run that wrote a batch while we held the lock may have a dead sibling).

@@ -1,8 +1,8 @@
 /**
  * At most one shipper per user: `shipper.lock` in the spool dir, created with O_EXCL, holding the
- * owner's pid, a random token and its start time. The owner touches its mtime every HEARTBEAT_MS.
- * A lock is stale when its pid is dead, or when its heartbeat is older than STALE_MS (a hung
- * shipper, or a reused pid). A stale lock is broken by whoever notices, then taken with O_EXCL
+ * owner's pid, a random token and its start time. The owner touches its mtime at least every
+ * HEARTBEAT_MS. A lock is stale when its pid is dead, or when its heartbeat is older than STALE_MS
+ * (a hung shipper, or a reused pid). A stale lock is broken by whoever notices, then taken with O_EXCL
  * again, so two contenders cannot both win; the owner re-checks its token before every state write.
  */
 import fs = require('node:fs');
@@ -12,12 +12,17 @@ import { lockFile, spoolRoot } from './layout';
 
 type Env = NodeJS.ProcessEnv;
 
-// Every heartbeat wakes an idle shipper. The beat itself is ~0.4 ms of CPU, but waking an idle CPU
-// is not free: on the 2-core virtual machines we measure on, a timer firing after 10 s of idleness
-// is charged 10-50 ms of CPU, even in a process doing nothing else. So a beat every 30 s (three
-// within STALE_MS); a dead owner is noticed at once anyway (its pid), a hung one after STALE_MS.
-export const HEARTBEAT_MS = 30_000;
+// A live shipper touches its lock at least every HEARTBEAT_MS; one untouched for STALE_MS is hung.
+// The touch rides on the wake-ups the shipper has anyway (beat(): each look at the spool, and the
+// cadence never sleeps longer than HEARTBEAT_MS); a timer beats only when none came for a while
+// (a long send). Waking an idle CPU is what costs: on the 2-core virtual machines we measure on, a
+// timer firing after 10 s of idleness is charged 10-50 ms of CPU, even in a process doing nothing
+// else, so an idle shipper is woken by nothing but its own work. A dead owner is noticed at once
+// anyway (its pid), a hung one after STALE_MS.
+export const HEARTBEAT_MS = 60_000;
 export const STALE_MS = 100_000;
+/** The fallback beat: later than any sleep of the cadence (HEARTBEAT_MS), so it never wakes a waiting shipper. */
+const WATCHDOG_MS = HEARTBEAT_MS + 1_000;
 
 export interface LockInfo {
   pid: number;
@@ -117,15 +122,30 @@ export class ShipperLock {
     }
   }
 
+  /**
+   * Do we still own the lock? If so, mark it alive now and postpone the fallback beat. Called at
+   * each of the shipper's own wake-ups (cadence.ts), so a waiting shipper needs no timer of its own.
+   */
+  beat(): boolean {
+    if (!this.owned()) return false;
+    this.touch();
+    this.timer?.refresh();
+    return true;
+  }
+
+  private touch(): void {
+    try {
+      const now = new Date();
+      fs.utimesSync(lockFile(this.env), now, now);
+    } catch {
+      /* next beat */
+    }
+  }
+
   private startHeartbeat(): void {
     this.timer = setInterval(() => {
-      try {
-        const now = new Date();
-        if (this.owned()) fs.utimesSync(lockFile(this.env), now, now);
-      } catch {
-        /* next beat */
-      }
-    }, HEARTBEAT_MS);
+      if (this.owned()) this.touch();
+    }, WATCHDOG_MS);
     this.timer.unref();
   }
 

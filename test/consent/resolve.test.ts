@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LEVELS, type Level } from '../../src/model/levels';
-import { resolveConsent } from '../../src/consent/resolve';
+import { anyToolOptOut, resolveConsent } from '../../src/consent/resolve';
 import type { ToolIdentity } from '../../src/resource/tool';
 import { makeSandbox, type Sandbox } from './sandbox';
 
@@ -279,5 +279,39 @@ describe('fast opt-out path agrees with the full evaluation', () => {
     expect(summary.level).toBe('off');
     expect(JSON.parse(JSON.stringify(d)).reports).toHaveLength(d.reports.length);
     expect(d.reports.some((r) => r.source === 'user:all')).toBe(true);
+  });
+});
+
+describe('any-tool opt-out: decided before the tool is known', () => {
+  // The preload checks the opt-outs every tool obeys before it looks the tool's package.json up.
+  // Where that shortcut answers, it must answer exactly as the full evaluation; elsewhere, not at all.
+  const yes: Array<[string, Record<string, string>]> = [
+    ['DO_NOT_TRACK=1', { DO_NOT_TRACK: '1' }],
+    ['DEVTOOL_TELEMETRY_DISABLED=true', { DEVTOOL_TELEMETRY_DISABLED: 'true' }],
+    ['OTEL_SDK_DISABLED=true', { OTEL_SDK_DISABLED: 'true' }],
+    ['DO_NOT_TRACK=maybe (does not parse: off, safer)', { DO_NOT_TRACK: 'maybe' }],
+    ['DO_NOT_TRACK=0 + DEVTOOL_TELEMETRY_DISABLED=on', { DO_NOT_TRACK: '0', DEVTOOL_TELEMETRY_DISABLED: 'on' }],
+  ];
+  it.each(yes)("%s: the full evaluation's decision, the tool looked up only for `reports`", (_n, vars) => {
+    Object.assign(sb.env, vars);
+    let lookups = 0;
+    const d = anyToolOptOut(sb.env, sb.cwd, () => (lookups++, tool()));
+    const full = decide();
+    expect(d).toBeDefined();
+    expect({ level: d!.level, source: d!.source, ci: d!.ci, identity: d!.identity }).toEqual({ level: 'off', source: full.source, ci: full.ci, identity: full.identity });
+    expect(lookups).toBe(0);
+    expect(d!.reports.filter((r) => r.decided).map((r) => r.source)).toEqual([full.source]);
+    expect(lookups).toBe(1);
+  });
+  const no: Array<[string, (s: Sandbox) => void]> = [
+    ['a policy file exists (it comes first, and may name this tool)', (s) => { s.writePolicy({ maxLevel: 'full' }); s.env.DO_NOT_TRACK = '1'; }],
+    ["only the tool's own variable opts out", (s) => { s.env.FIXTURE_TOOL_TELEMETRY_DISABLED = '1'; }],
+    ['OTEL_SDK_DISABLED=1 (only `true` disables, as the spec says)', (s) => { s.env.OTEL_SDK_DISABLED = '1'; }],
+    ['DEVTOOL_TELEMETRY_LEVEL=off (a tool-specific level would come before it)', (s) => { s.env.DEVTOOL_TELEMETRY_LEVEL = 'off'; }],
+    ['nothing opts out', () => {}],
+  ];
+  it.each(no)('%s: left to the full evaluation', (_n, set) => {
+    set(sb);
+    expect(anyToolOptOut(sb.env, sb.cwd, () => tool())).toBeUndefined();
   });
 });

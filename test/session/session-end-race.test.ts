@@ -18,7 +18,7 @@ import { ageSession } from './age';
 const cjsFs = createRequire(__filename)('node:fs') as typeof fs;
 const realRename = cjsFs.renameSync;
 const KEY = Symbol.for('devtool-telemetry.session');
-const TOOL: ToolIdentity = { name: 'race-tool', options: {} };
+const TOOL: ToolIdentity = { name: 'race-tool', options: {}, problems: [] };
 const dirs: string[] = [];
 
 afterEach(() => {

@@ -9,7 +9,8 @@ import { receiversPerTest } from '../support/hooks';
 import { isAlive, type Env } from '../support/run-fixture';
 import type { Receiver } from '../support/otlp-receiver';
 import { lockPid, ownSpoolEnv, shipperSuiteSandbox, runWriter, spoolFiles, waitShipperGone } from './helpers';
-import { idlePollMs, msUntilWorthShipping } from '../../src/shipper/cadence';
+import { idlePollMs, msUntilWorthShipping, nextSleepMs, WATCHED_POLL_MS } from '../../src/shipper/cadence';
+import { HEARTBEAT_MS, STALE_MS } from '../../src/spool/lock';
 import { shipMode, shipperOptions } from '../../src/shipper/options';
 import type { BatchName } from '../../src/spool/layout';
 
@@ -92,6 +93,21 @@ describe('cadence options', () => {
     expect(idlePollMs(4_000)).toBe(2_000);
     expect(idlePollMs(0)).toBe(500);
     expect(idlePollMs(600_000)).toBe(5_000);
+  });
+
+  it('a waiting shipper never sleeps past a heartbeat (each wake-up beats its lock), and never longer than it must', () => {
+    const look = WATCHED_POLL_MS;
+    expect(look).toBeLessThanOrEqual(HEARTBEAT_MS);
+    // A batch due in 10 minutes (the longest gather delay), or a 10-minute linger: woken each look.
+    expect(nextSleepMs(600_000, 600_000, 900_000, look)).toBe(look);
+    expect(nextSleepMs(Infinity, 600_000, 900_000, look)).toBe(look);
+    // Otherwise until the batch is due, the linger ends, or the deadline: whichever comes first.
+    expect(nextSleepMs(2_000, 60_000, 900_000, look)).toBe(2_000);
+    expect(nextSleepMs(Infinity, 5_000, 900_000, look)).toBe(5_000);
+    expect(nextSleepMs(30_000, 60_000, 3_000, look)).toBe(3_000);
+    expect(nextSleepMs(0, 0, 0, look)).toBe(1);
+    // A live shipper is never judged hung: a look comes well within STALE_MS.
+    expect(HEARTBEAT_MS + 30_000).toBeLessThan(STALE_MS);
   });
 
   it('mode: batched by default, immediate under CI or when asked; immediate neither gathers nor lingers', () => {

@@ -9,7 +9,7 @@ import { expireStreams, foldBatch, newMetricsState, pruneFolded, streamKey, stre
 import { encodeMetrics, encodeSpans, nanosToHrTime } from '../../src/shipper/encode';
 import { kickShipper, shipperEnv, stripOurPreload } from '../../src/spool/kick';
 import { isShipperProcess } from '../../src/settings/process-role';
-import { ShipperLock, lockStatus } from '../../src/spool/lock';
+import { HEARTBEAT_MS, STALE_MS, ShipperLock, lockStatus } from '../../src/spool/lock';
 import { backoffMs, parseRetryAfter, shipperOptions } from '../../src/shipper/options';
 import { durationMs, MAX_TIMER_MS } from '../../src/settings/durations';
 import { withUrlCredentials } from '../../src/shipper/transport';
@@ -118,6 +118,28 @@ describe('kick helpers', () => {
     expect(lock.acquire()).toBe(true);
     expect(lock.owned()).toBe(true);
     lock.release();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("the owner's beat marks the lock alive; a lock left unbeaten past STALE_MS is a hung owner's", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dtt-lock-'));
+    const env = { XDG_CACHE_HOME: dir };
+    const lock = new ShipperLock(env);
+    expect(lock.acquire()).toBe(true);
+    const back = (ms: number) => fs.utimesSync(lockFile(env), new Date(Date.now() - ms), new Date(Date.now() - ms));
+    const age = () => Date.now() - fs.statSync(lockFile(env)).mtimeMs;
+    // Just within: a shipper that slept one look (HEARTBEAT_MS) and some is still alive.
+    back(HEARTBEAT_MS + 5_000);
+    expect(lockStatus(env).held).toBe(true);
+    // Another process's beat is no beat: it does not own the lock.
+    expect(new ShipperLock(env).beat()).toBe(false);
+    expect(age()).toBeGreaterThan(HEARTBEAT_MS);
+    expect(lock.beat()).toBe(true);
+    expect(age()).toBeLessThan(5_000);
+    back(STALE_MS + 1_000);
+    expect(lockStatus(env)).toMatchObject({ held: false, stale: true });
+    lock.release();
+    expect(lock.beat()).toBe(false);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });
