@@ -135,6 +135,9 @@ async function oneTarget(label, url, home) {
     HOME: home,
     XDG_CACHE_HOME: cache,
     OTEL_EXPORTER_OTLP_ENDPOINT: url,
+    // The drain's throughput: no gather delay before the first request, no linger after the last
+    // (the batched cadence's cost is cpu-per-run's subject; here it only added ~60-120 s of waiting).
+    DEVTOOL_TELEMETRY_SHIP: 'immediate',
     // Hold the whole backlog (the defaults, 20 MiB / 5,000 batches, would evict part of it).
     DEVTOOL_TELEMETRY_SPOOL_MAX_BYTES: String(2 * 1024 * 1024 * 1024),
     DEVTOOL_TELEMETRY_SPOOL_MAX_BATCHES: String(BATCHES + 10),

@@ -51,6 +51,8 @@ const bundle = (entry, outfile, define = {}) =>
     plugins: [runtimeExternal],
     logLevel: 'warning',
     legalComments: 'none',
+    // Every run reads and compiles these (the preload bundle even when off): 44 -> 34 KB and
+    // 315 -> 240 KB. Identifiers are kept, so names in stack traces and `.name` stay ours.
     minifyWhitespace: true,
     minifySyntax: true,
   });

@@ -28,7 +28,7 @@ type Env = NodeJS.ProcessEnv;
  * How often a shipper with an empty spool looks at it: half the gather delay, so a batch is seen
  * before it is due and the delay is what it waits (each look costs a wake-up and a readdir, ~2 ms
  * of CPU: once a second that would cost more over a minute's linger than the shipper's own start).
- * With a non-empty spool it sleeps until the oldest batch is due.
+ * With a non-empty spool it sleeps until the oldest batch is due (at most a heartbeat, nextSleepMs).
  */
 export function idlePollMs(gatherDelayMs: number): number {
   return Math.min(5_000, Math.max(500, Math.floor(gatherDelayMs / 2)));
@@ -48,14 +48,14 @@ export function msUntilWorthShipping(names: readonly BatchName[], opts: CadenceO
 }
 
 /**
- * How long the wait loop sleeps next: until the oldest batch is due (`dueInMs`, Infinity with none
- * pending) or the linger ends, never past the shipper's deadline, and never longer than one look:
- * each wake-up is also the lock's heartbeat (alive() beats it), so a look must come within
- * HEARTBEAT_MS. Pure.
+ * How long the wait loop sleeps next: with batches pending, until the oldest is due (`dueInMs`; new
+ * ones do not change that); with none (`dueInMs` Infinity), until the next look or the linger's end.
+ * Never past the shipper's deadline, and never longer than HEARTBEAT_MS: each wake-up is also the
+ * lock's heartbeat (alive() beats it). Pure.
  */
 export function nextSleepMs(dueInMs: number, idleLeftMs: number, deadlineLeftMs: number, lookMs: number): number {
-  const horizon = dueInMs === Infinity ? idleLeftMs : dueInMs;
-  return Math.max(1, Math.min(horizon, lookMs, deadlineLeftMs));
+  const horizon = dueInMs === Infinity ? Math.min(idleLeftMs, lookMs) : dueInMs;
+  return Math.max(1, Math.min(horizon, HEARTBEAT_MS, deadlineLeftMs));
 }
 
 export type WaitResult = 'ship' | 'idle' | 'stop';

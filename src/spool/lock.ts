@@ -1,9 +1,10 @@
 /**
  * At most one shipper per user: `shipper.lock` in the spool dir, created with O_EXCL, holding the
- * owner's pid, a random token and its start time. The owner touches its mtime at least every
+ * owner's pid, a random token and its start time. The owner touches its mtime about every
  * HEARTBEAT_MS. A lock is stale when its pid is dead, or when its heartbeat is older than STALE_MS
- * (a hung shipper, or a reused pid). A stale lock is broken by whoever notices, then taken with O_EXCL
- * again, so two contenders cannot both win; the owner re-checks its token before every state write.
+ * (a hung shipper, or a reused pid). A stale lock is broken by whoever notices, then taken with
+ * O_EXCL again, so two contenders cannot both win; the owner re-checks its token before every
+ * state write.
  */
 import fs = require('node:fs');
 import path = require('node:path');
@@ -12,17 +13,21 @@ import { lockFile, spoolRoot } from './layout';
 
 type Env = NodeJS.ProcessEnv;
 
-// A live shipper touches its lock at least every HEARTBEAT_MS; one untouched for STALE_MS is hung.
-// The touch rides on the wake-ups the shipper has anyway (beat(): each look at the spool, and the
-// cadence never sleeps longer than HEARTBEAT_MS); a timer beats only when none came for a while
-// (a long send). Waking an idle CPU is what costs: on the 2-core virtual machines we measure on, a
-// timer firing after 10 s of idleness is charged 10-50 ms of CPU, even in a process doing nothing
-// else, so an idle shipper is woken by nothing but its own work. A dead owner is noticed at once
-// anyway (its pid), a hung one after STALE_MS.
+// A live shipper touches its lock at least every WATCHDOG_MS (give or take event-loop lag); one
+// untouched for STALE_MS is hung.
+// The touch rides on the wake-ups the shipper has anyway: beat(), at each look at the spool, and
+// the cadence never sleeps longer than HEARTBEAT_MS (cadence.ts nextSleepMs). A timer beats only
+// when no look came for WATCHDOG_MS: during a long send, and in immediate mode. Waking an idle CPU
+// is what costs: on the 2-core virtual machines we measure on, a timer firing after 10 s of
+// idleness is charged 10-50 ms of CPU, even in a process doing nothing else, so an idle shipper is
+// woken by nothing but its own work. A dead owner is noticed at once anyway (its pid), a hung one
+// after STALE_MS. The mtime is wall-clock time: after a laptop's suspend, a live shipper's lock can
+// look stale until its next beat; the next run then breaks it and starts a second shipper, and the
+// first one stops at its next ownership check.
 export const HEARTBEAT_MS = 60_000;
+/** The fallback beat: later than any sleep of the cadence (HEARTBEAT_MS), so a waiting shipper's own looks come first. */
+export const WATCHDOG_MS = HEARTBEAT_MS + 1_000;
 export const STALE_MS = 100_000;
-/** The fallback beat: later than any sleep of the cadence (HEARTBEAT_MS), so it never wakes a waiting shipper. */
-const WATCHDOG_MS = HEARTBEAT_MS + 1_000;
 
 export interface LockInfo {
   pid: number;

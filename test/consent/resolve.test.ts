@@ -291,6 +291,7 @@ describe('any-tool opt-out: decided before the tool is known', () => {
     ['OTEL_SDK_DISABLED=true', { OTEL_SDK_DISABLED: 'true' }],
     ['DO_NOT_TRACK=maybe (does not parse: off, safer)', { DO_NOT_TRACK: 'maybe' }],
     ['DO_NOT_TRACK=0 + DEVTOOL_TELEMETRY_DISABLED=on', { DO_NOT_TRACK: '0', DEVTOOL_TELEMETRY_DISABLED: 'on' }],
+    ['DO_NOT_TRACK=1 under CI (ci as the full evaluation says)', { DO_NOT_TRACK: '1', CI: 'true' }],
   ];
   it.each(yes)("%s: the full evaluation's decision, the tool looked up only for `reports`", (_n, vars) => {
     Object.assign(sb.env, vars);
@@ -305,6 +306,7 @@ describe('any-tool opt-out: decided before the tool is known', () => {
   });
   const no: Array<[string, (s: Sandbox) => void]> = [
     ['a policy file exists (it comes first, and may name this tool)', (s) => { s.writePolicy({ maxLevel: 'full' }); s.env.DO_NOT_TRACK = '1'; }],
+    ['the policy path is a directory (the full evaluation says what that means)', (s) => { fs.mkdirSync(s.policy, { recursive: true }); s.env.DO_NOT_TRACK = '1'; }],
     ["only the tool's own variable opts out", (s) => { s.env.FIXTURE_TOOL_TELEMETRY_DISABLED = '1'; }],
     ['OTEL_SDK_DISABLED=1 (only `true` disables, as the spec says)', (s) => { s.env.OTEL_SDK_DISABLED = '1'; }],
     ['DEVTOOL_TELEMETRY_LEVEL=off (a tool-specific level would come before it)', (s) => { s.env.DEVTOOL_TELEMETRY_LEVEL = 'off'; }],

@@ -52,18 +52,17 @@ it('an ended session is summarized by the run that took its head, even when the 
   // The overtaking run: right after our rename takes the ended head away, it starts the next session
   // exactly as a run that found no head does (createHead, then removeLogs of every other session).
   const next = randomUUID();
-  let overtaken = false;
+  let overtaken: string | undefined;
   cjsFs.renameSync = ((from: fs.PathLike, to: fs.PathLike) => {
     realRename(from, to);
     if (from === file && !overtaken) {
-      overtaken = true;
-      expect(createHead(file, { v: 1, id: next, startedAt: Date.now() })).toBe('created');
+      overtaken = createHead(file, { v: 1, id: next, startedAt: Date.now() });
       removeLogs(file, next);
     }
   }) as typeof fs.renameSync;
 
   const { id, batch } = run(env);
-  expect(overtaken).toBe(true);
+  expect(overtaken).toBe('created');
   // It joined the session the other run started, and carries the ended one's summary.
   expect(id).toBe(next);
   expect(readHead(file)?.id).toBe(next);

@@ -9,8 +9,10 @@ import { receiversPerTest } from '../support/hooks';
 import { isAlive, type Env } from '../support/run-fixture';
 import type { Receiver } from '../support/otlp-receiver';
 import { lockPid, ownSpoolEnv, shipperSuiteSandbox, runWriter, spoolFiles, waitShipperGone } from './helpers';
-import { idlePollMs, msUntilWorthShipping, nextSleepMs, WATCHED_POLL_MS } from '../../src/shipper/cadence';
-import { HEARTBEAT_MS, STALE_MS } from '../../src/spool/lock';
+import { idlePollMs, msUntilWorthShipping, nextSleepMs, waitForWork, WATCHED_POLL_MS } from '../../src/shipper/cadence';
+import { HEARTBEAT_MS } from '../../src/spool/lock';
+import { writeBatch } from '../../src/spool/spool';
+import type { Batch } from '../../src/model/records';
 import { shipMode, shipperOptions } from '../../src/shipper/options';
 import type { BatchName } from '../../src/spool/layout';
 
@@ -96,18 +98,36 @@ describe('cadence options', () => {
   });
 
   it('a waiting shipper never sleeps past a heartbeat (each wake-up beats its lock), and never longer than it must', () => {
-    const look = WATCHED_POLL_MS;
-    expect(look).toBeLessThanOrEqual(HEARTBEAT_MS);
-    // A batch due in 10 minutes (the longest gather delay), or a 10-minute linger: woken each look.
-    expect(nextSleepMs(600_000, 600_000, 900_000, look)).toBe(look);
-    expect(nextSleepMs(Infinity, 600_000, 900_000, look)).toBe(look);
-    // Otherwise until the batch is due, the linger ends, or the deadline: whichever comes first.
-    expect(nextSleepMs(2_000, 60_000, 900_000, look)).toBe(2_000);
-    expect(nextSleepMs(Infinity, 5_000, 900_000, look)).toBe(5_000);
-    expect(nextSleepMs(30_000, 60_000, 3_000, look)).toBe(3_000);
-    expect(nextSleepMs(0, 0, 0, look)).toBe(1);
-    // A live shipper is never judged hung: a look comes well within STALE_MS.
-    expect(HEARTBEAT_MS + 30_000).toBeLessThan(STALE_MS);
+    for (const look of [WATCHED_POLL_MS, 5_000]) {
+      // A batch due in 10 minutes (the longest gather delay): woken each heartbeat, watched or not.
+      expect(nextSleepMs(600_000, 600_000, 900_000, look)).toBe(HEARTBEAT_MS);
+      // One due sooner: slept until due in one sleep, even when looks are more frequent (no watch).
+      expect(nextSleepMs(50_000, 600_000, 900_000, look)).toBe(50_000);
+      // Idle: until the next look or the linger's end.
+      expect(nextSleepMs(Infinity, 600_000, 900_000, look)).toBe(look);
+      expect(nextSleepMs(Infinity, 3_000, 900_000, look)).toBe(3_000);
+      // Never past the deadline; never a busy loop.
+      expect(nextSleepMs(30_000, 60_000, 2_000, look)).toBe(2_000);
+      expect(nextSleepMs(0, 0, 0, look)).toBe(1);
+    }
+    expect(WATCHED_POLL_MS).toBeLessThanOrEqual(HEARTBEAT_MS);
+  });
+
+  it('the wait loop asks alive() (where the shipper beats its lock) at every wake-up', async () => {
+    const env = freshEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' });
+    const opts = { gatherDelayMs: 600_000, lingerMs: 600_000, maxBatchesPerRequest: 16 };
+    const loop = async () => {
+      const sleeps: number[] = [];
+      let asked = 0;
+      const result = await waitForWork(env, opts, Date.now() + 900_000, () => ++asked <= 3, async (ms) => void sleeps.push(ms));
+      return { result, sleeps, asked };
+    };
+    // Idle (no watch with an injected sleep): a look every idlePollMs, each one asking.
+    expect(await loop()).toEqual({ result: 'stop', sleeps: [5_000, 5_000, 5_000], asked: 4 });
+    // A batch due in 10 minutes: woken, and asking, every heartbeat; not once, at the end.
+    const batch: Batch = { v: 1, id: 'cadence-test-batch', createdAt: Date.now(), level: 'usage', resource: {}, spans: [], metrics: [] };
+    expect(writeBatch(batch, env).ok).toBe(true);
+    expect(await loop()).toEqual({ result: 'stop', sleeps: [HEARTBEAT_MS, HEARTBEAT_MS, HEARTBEAT_MS], asked: 4 });
   });
 
   it('mode: batched by default, immediate under CI or when asked; immediate neither gathers nor lingers', () => {

@@ -2,14 +2,14 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseOtlpEnv, redactUrl } from '../../src/settings/otlp';
 import type { Batch } from '../../src/model/records';
 import { expireStreams, foldBatch, newMetricsState, pruneFolded, streamKey, streamResource } from '../../src/shipper/accumulator';
 import { encodeMetrics, encodeSpans, nanosToHrTime } from '../../src/shipper/encode';
 import { kickShipper, shipperEnv, stripOurPreload } from '../../src/spool/kick';
 import { isShipperProcess } from '../../src/settings/process-role';
-import { HEARTBEAT_MS, STALE_MS, ShipperLock, lockStatus } from '../../src/spool/lock';
+import { HEARTBEAT_MS, STALE_MS, WATCHDOG_MS, ShipperLock, lockStatus } from '../../src/spool/lock';
 import { backoffMs, parseRetryAfter, shipperOptions } from '../../src/shipper/options';
 import { durationMs, MAX_TIMER_MS } from '../../src/settings/durations';
 import { withUrlCredentials } from '../../src/shipper/transport';
@@ -140,6 +140,36 @@ describe('kick helpers', () => {
     expect(lockStatus(env)).toMatchObject({ held: false, stale: true });
     lock.release();
     expect(lock.beat()).toBe(false);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('the lock heartbeat when the shipper is busy', () => {
+  afterEach(() => void vi.useRealTimers());
+
+  it('a timer beats only after WATCHDOG_MS without a beat of the shipper; each beat() postpones it', () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'] });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dtt-lock-'));
+    const env = { XDG_CACHE_HOME: dir };
+    const lock = new ShipperLock(env);
+    expect(lock.acquire()).toBe(true);
+    const old = new Date(Date.now() - 90_000);
+    const setOld = () => fs.utimesSync(lockFile(env), old, old);
+    const beaten = () => fs.statSync(lockFile(env)).mtimeMs > old.getTime() + 1_000;
+    setOld();
+    vi.advanceTimersByTime(HEARTBEAT_MS);
+    expect(beaten()).toBe(false); // a waiting shipper's own look comes first
+    vi.advanceTimersByTime(WATCHDOG_MS - HEARTBEAT_MS);
+    expect(beaten()).toBe(true); // none came: the fallback beat
+    // The shipper's own beat moves the fallback a whole WATCHDOG_MS later.
+    vi.advanceTimersByTime(WATCHDOG_MS - 1_000);
+    expect(lock.beat()).toBe(true);
+    setOld();
+    vi.advanceTimersByTime(2_000);
+    expect(beaten()).toBe(false);
+    vi.advanceTimersByTime(WATCHDOG_MS);
+    expect(beaten()).toBe(true);
+    lock.release();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });
