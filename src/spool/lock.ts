@@ -148,9 +148,7 @@ export class ShipperLock {
   }
 
   private startHeartbeat(): void {
-    this.timer = setInterval(() => {
-      if (this.owned()) this.touch();
-    }, WATCHDOG_MS);
+    this.timer = setInterval(() => this.beat(), WATCHDOG_MS);
     this.timer.unref();
   }
 
