@@ -1,12 +1,13 @@
 // A broken install must not cost data: when the shipper cannot load the OTLP encoders (the package's
 // dependencies missing or unreadable), no batch is at fault. Every batch stays in the spool (none is
-// quarantined or counted as corrupt), nothing is sent, and `status` can say why.
+// quarantined or counted as corrupt), nothing is sent, and `status` can say why. A damaged checksum
+// of the send path (send.js.sha256, the key of its code cache) costs only the cache: batches go out.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { receiversPerTest } from '../support/hooks';
-import { runFixture, type Env } from '../support/run-fixture';
+import { REPO_ROOT, runFixture, type Env } from '../support/run-fixture';
 import { DIST, ensureBuilt, ownSpoolEnv, readJsonFile, runWriter, shipperSuiteSandbox, spoolFiles } from './helpers';
 import { quarantineDir, shipperStateFile } from '../../src/spool/layout';
 
@@ -44,5 +45,36 @@ describe('a broken install', () => {
     const state = readJsonFile<{ lastError?: string; dropped?: Record<string, number> }>(shipperStateFile(env));
     expect(state.lastError).toMatch(/OTLP encoders cannot load .*batches are kept/);
     expect(state.dropped?.corrupt ?? 0).toBe(0);
+  }, 90_000);
+});
+
+/** The package's own build (with the send.js bundle), copied where its dependencies still resolve. */
+function installWithChecksum(checksum: string | undefined): string {
+  const root = fs.mkdtempSync(path.join(REPO_ROOT, 'node_modules', '.cache', 'dtt-send-checksum-'));
+  copies.push(root);
+  fs.cpSync(path.join(REPO_ROOT, 'dist', 'cjs'), path.join(root, 'cjs'), { recursive: true });
+  const file = path.join(root, 'cjs', 'shipper', 'send.js.sha256');
+  if (checksum === undefined) fs.rmSync(file, { force: true });
+  else fs.writeFileSync(file, checksum);
+  return path.join(root, 'cjs', 'shipper', 'main.js');
+}
+
+describe('a damaged send-path checksum', () => {
+  it.each([
+    ['missing', undefined],
+    ['not a checksum', 'not-hex\n'],
+    ["another bundle's checksum", `${'ab'.repeat(32)}\n`],
+  ])('%s: the shipper delivers every batch, twice over (with or without the cache it wrote)', async (_n, checksum) => {
+    const rx = await receiver();
+    const env: Env = ownSpoolEnv(sb, { OTEL_EXPORTER_OTLP_ENDPOINT: rx.url, DEVTOOL_TELEMETRY_SHIP: 'immediate' });
+    const main = installWithChecksum(checksum);
+    expect(fs.existsSync(path.join(path.dirname(main), 'send.js'))).toBe(true);
+    for (const round of ['first', 'second']) {
+      const w = await runWriter({ ...env, DEVTOOL_TELEMETRY_SHIPPER: '1' }, round, 2);
+      const r = await runFixture({ script: main, env: { ...env, DEVTOOL_TELEMETRY_SHIPPER: '1' }, mode: 'none', timeoutMs: 30_000, cwd: path.dirname(main) });
+      expect(r.code).toBe(0);
+      expect(spoolFiles(env)).toEqual([]);
+      expect(rx.spans().some((sp) => sp.traceId === w.out.traceId)).toBe(true);
+    }
   }, 90_000);
 });
