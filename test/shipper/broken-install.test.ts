@@ -67,8 +67,9 @@ describe('a damaged send-path checksum', () => {
   ])('%s: the shipper delivers every batch, twice over (with or without the cache it wrote)', async (_n, checksum) => {
     const rx = await receiver();
     const env: Env = ownSpoolEnv(sb, { OTEL_EXPORTER_OTLP_ENDPOINT: rx.url, DEVTOOL_TELEMETRY_SHIP: 'immediate' });
+    // The copy has send.js wherever the build made it. (The OTel-next pass, scripts/test-otel-next.mjs,
+    // removes it on purpose: there the checksum keys nothing, and delivery through the modules must hold.)
     const main = installWithChecksum(checksum);
-    expect(fs.existsSync(path.join(path.dirname(main), 'send.js'))).toBe(true);
     for (const round of ['first', 'second']) {
       const w = await runWriter({ ...env, DEVTOOL_TELEMETRY_SHIPPER: '1' }, round, 2);
       const r = await runFixture({ script: main, env: { ...env, DEVTOOL_TELEMETRY_SHIPPER: '1' }, mode: 'none', timeoutMs: 30_000, cwd: path.dirname(main) });
